@@ -1,0 +1,210 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Entry is a digest entry: an article's summary, as stored, with the article
+// fields that feeds and emails show beside it.
+type Entry struct {
+	ID        int64
+	ArticleID int64
+	// ArticleKey is the article's stable identity; feed ids derive from it so
+	// they survive a rebuilt database.
+	ArticleKey string
+	Title      string
+	URL        string
+	Author     string
+	Source     string
+	Published  time.Time // the article's, zero when unknown
+	Summary    []string  // one sentence each
+	Teaser     string
+	Method     string
+	// ContentHash is the hash of the article content the summary was made from.
+	ContentHash string
+	IssueNumber int // 0 until the entry goes into an issue
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// Issue is one numbered edition of the newsletter.
+type Issue struct {
+	Number    int
+	Title     string
+	CreatedAt time.Time
+	Entries   []Entry
+}
+
+// SaveEntry writes the entry for e.ArticleID, replacing an older summary of
+// the same article but keeping the issue it is in.
+func (s *Store) SaveEntry(ctx context.Context, e Entry) error {
+	now := formatTime(s.now())
+	_, err := s.db.ExecContext(ctx, `INSERT INTO entries
+		(article_id, content_hash, summary, teaser, method, created_at, updated_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (article_id) DO UPDATE SET content_hash = excluded.content_hash,
+			summary = excluded.summary, teaser = excluded.teaser, method = excluded.method,
+			updated_at = excluded.updated_at`,
+		e.ArticleID, e.ContentHash, strings.Join(e.Summary, "\n"), e.Teaser, e.Method, now, now)
+	if err != nil {
+		return fmt.Errorf("save entry for article %d: %w", e.ArticleID, err)
+	}
+	return nil
+}
+
+const entrySelect = `SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
+	e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at
+	FROM entries e JOIN articles a ON a.id = e.article_id `
+
+// entryOrder puts the newest articles first, by publication when known.
+const entryOrder = ` ORDER BY coalesce(a.published_at, a.collected_at) DESC, e.id DESC`
+
+func queryEntries(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, where string, args ...any) ([]Entry, error) {
+	rows, err := q.QueryContext(ctx, entrySelect+where+entryOrder, args...)
+	if err != nil {
+		return nil, err
+	}
+	return scanEntries(rows)
+}
+
+func scanEntries(rows *sql.Rows) ([]Entry, error) {
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var e Entry
+		var summary string
+		if err := rows.Scan(&e.ID, &e.ArticleID, &e.ArticleKey, &e.Title, &e.URL, &e.Author, &e.Source,
+			scanTime{&e.Published}, &summary, &e.Teaser, &e.Method, &e.ContentHash, &e.IssueNumber,
+			scanTime{&e.CreatedAt}, scanTime{&e.UpdatedAt}); err != nil {
+			return nil, err
+		}
+		if summary != "" {
+			e.Summary = strings.Split(summary, "\n")
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// UnissuedEntries returns the entries not yet in an issue, newest first,
+// leaving out articles seeded from a new source.
+func (s *Store) UnissuedEntries(ctx context.Context) ([]Entry, error) {
+	return queryEntries(ctx, s.db, `WHERE e.issue_number IS NULL AND a.seeded = 0`)
+}
+
+// CreateIssue numbers a new issue and puts the given entries in it. Entries
+// that another issue took meanwhile are left where they are; if none is left
+// the issue is not created and ErrNotFound is returned.
+func (s *Store) CreateIssue(ctx context.Context, title func(number int) string, entryIDs []int64) (Issue, error) {
+	var number int
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(number), 0) + 1 FROM issues`).Scan(&number); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `INSERT INTO issues (number, title, created_at) VALUES (?, ?, ?)`,
+			number, title(number), formatTime(s.now())); err != nil {
+			return err
+		}
+		taken := 0
+		for _, id := range entryIDs {
+			res, err := tx.ExecContext(ctx, `UPDATE entries SET issue_number = ? WHERE id = ? AND issue_number IS NULL`, number, id)
+			if err != nil {
+				return err
+			}
+			n, _ := res.RowsAffected()
+			taken += int(n)
+		}
+		if taken == 0 {
+			return fmt.Errorf("create issue: no unissued entries: %w", ErrNotFound)
+		}
+		return nil
+	})
+	if err != nil {
+		return Issue{}, err
+	}
+	return s.Issue(ctx, number)
+}
+
+// Issue returns issue n with its entries.
+func (s *Store) Issue(ctx context.Context, n int) (Issue, error) {
+	var is Issue
+	err := s.db.QueryRowContext(ctx, `SELECT number, title, created_at FROM issues WHERE number = ?`, n).
+		Scan(&is.Number, &is.Title, scanTime{&is.CreatedAt})
+	if errors.Is(err, sql.ErrNoRows) {
+		return Issue{}, fmt.Errorf("issue %d: %w", n, ErrNotFound)
+	}
+	if err != nil {
+		return Issue{}, fmt.Errorf("issue %d: %w", n, err)
+	}
+	is.Entries, err = queryEntries(ctx, s.db, `WHERE e.issue_number = ?`, n)
+	if err != nil {
+		return Issue{}, fmt.Errorf("issue %d: %w", n, err)
+	}
+	return is, nil
+}
+
+// LatestIssue returns the issue with the highest number.
+func (s *Store) LatestIssue(ctx context.Context) (Issue, error) {
+	var n int
+	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(number), 0) FROM issues`).Scan(&n); err != nil {
+		return Issue{}, err
+	}
+	if n == 0 {
+		return Issue{}, fmt.Errorf("latest issue: %w", ErrNotFound)
+	}
+	return s.Issue(ctx, n)
+}
+
+// Issues returns the newest issues with their entries, newest first; limit
+// <= 0 returns them all.
+func (s *Store) Issues(ctx context.Context, limit int) ([]Issue, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT number FROM issues ORDER BY number DESC LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	var numbers []int
+	for rows.Next() {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		numbers = append(numbers, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]Issue, 0, len(numbers))
+	for _, n := range numbers {
+		is, err := s.Issue(ctx, n)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, is)
+	}
+	return out, nil
+}
+
+// IssuedEntries returns the newest entries that are in an issue; limit <= 0
+// returns them all.
+func (s *Store) IssuedEntries(ctx context.Context, limit int) ([]Entry, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.db.QueryContext(ctx, entrySelect+`WHERE e.issue_number IS NOT NULL`+entryOrder+` LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	return scanEntries(rows)
+}
