@@ -100,8 +100,9 @@ func (s *Store) UnissuedEntries(ctx context.Context) ([]Entry, error) {
 }
 
 // CreateIssue numbers a new issue and puts the given entries in it. Entries
-// that another issue took meanwhile are left where they are; if none is left
-// the issue is not created and ErrNotFound is returned.
+// that another issue took meanwhile are left where they are; if that leaves
+// none of several, the issue is not created and ErrNotFound is returned. No
+// entries at all make an empty issue: the caller asked for one.
 func (s *Store) CreateIssue(ctx context.Context, title func(number int) string, entryIDs []int64) (Issue, error) {
 	var number int
 	err := s.tx(ctx, func(tx *sql.Tx) error {
@@ -121,7 +122,7 @@ func (s *Store) CreateIssue(ctx context.Context, title func(number int) string, 
 			n, _ := res.RowsAffected()
 			taken += int(n)
 		}
-		if taken == 0 {
+		if taken == 0 && len(entryIDs) > 0 {
 			return fmt.Errorf("create issue: no unissued entries: %w", ErrNotFound)
 		}
 		return nil
