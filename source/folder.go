@@ -1,0 +1,162 @@
+package source
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// DefaultMaxFileBytes bounds the size of one file a Folder reads.
+const DefaultMaxFileBytes = 10 << 20
+
+// Folder collects articles from the files under a directory, recursively:
+// .txt (first non-empty line is the title), .md/.markdown (YAML front
+// matter with title, url, date, author) and .html/.htm. Other files and
+// anything hidden (a name starting with ".") are ignored.
+type Folder struct {
+	// Name is the configured source name, copied to Article.Source.
+	Name string
+	// Dir is the directory to read.
+	Dir string
+	// MaxBytes bounds one file; a larger one is reported and skipped.
+	// Zero means DefaultMaxFileBytes.
+	MaxBytes int64
+}
+
+// ErrTooLarge is reported for a file or response over the size limit.
+var ErrTooLarge = errors.New("too large")
+
+// Collect reads every article under f.Dir. A file that cannot be read or
+// parsed is reported in Result.Problems and skipped. The error is non-nil
+// only when the folder itself cannot be read or ctx ends; the articles read
+// until then are returned with it.
+func (f Folder) Collect(ctx context.Context) (Result, error) {
+	var res Result
+	info, err := os.Stat(f.Dir)
+	if err != nil {
+		return res, fmt.Errorf("folder source %q: %w", f.Name, err)
+	}
+	if !info.IsDir() {
+		return res, fmt.Errorf("folder source %q: %s is not a directory", f.Name, f.Dir)
+	}
+	err = filepath.WalkDir(f.Dir, func(path string, d fs.DirEntry, err error) error {
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return ctxErr
+		}
+		if err != nil && (path == f.Dir || d == nil) {
+			return err
+		}
+		if path != f.Dir && strings.HasPrefix(d.Name(), ".") {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if err != nil {
+			// An unreadable subdirectory loses only itself.
+			res.problem(path, err)
+			if d != nil && d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() || kindOf(path) == "" {
+			return nil
+		}
+		a, err := f.readFile(path)
+		if err != nil {
+			res.problem(path, err)
+			return nil
+		}
+		res.Articles = append(res.Articles, a)
+		return nil
+	})
+	if err != nil {
+		return res, fmt.Errorf("folder source %q: %w", f.Name, err)
+	}
+	return res, nil
+}
+
+// kindOf names the parser for a file, or "" for a file to ignore.
+func kindOf(path string) string {
+	switch strings.ToLower(filepath.Ext(path)) {
+	case ".txt":
+		return "text"
+	case ".md", ".markdown":
+		return "markdown"
+	case ".html", ".htm":
+		return "html"
+	}
+	return ""
+}
+
+// readFile reads and parses one file. Parsers are third-party code fed
+// untrusted input, so a panic in one is turned into an error for that file.
+func (f Folder) readFile(path string) (a Article, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("parser failure: %v", r)
+		}
+	}()
+	src, err := readLimited(path, f.maxBytes())
+	if err != nil {
+		return Article{}, err
+	}
+	switch kindOf(path) {
+	case "text":
+		a = parseText(src)
+	case "markdown":
+		a, err = parseMarkdown(src)
+	case "html":
+		abs, _ := filepath.Abs(path)
+		a, err = parseHTML(src, &url.URL{Scheme: "file", Path: filepath.ToSlash(abs)})
+	}
+	if err != nil {
+		return Article{}, err
+	}
+	if a.Title == "" && a.Text == "" {
+		return Article{}, errNoText
+	}
+	if a.Title == "" {
+		a.Title = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+	}
+	a.Source, a.Origin = f.Name, path
+	articleKey(&a)
+	return a, nil
+}
+
+func (f Folder) maxBytes() int64 {
+	if f.MaxBytes > 0 {
+		return f.MaxBytes
+	}
+	return DefaultMaxFileBytes
+}
+
+func readLimited(path string, limit int64) ([]byte, error) {
+	file, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer file.Close()
+	src, err := io.ReadAll(io.LimitReader(file, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(src)) > limit {
+		return nil, fmt.Errorf("%w: over %d bytes", ErrTooLarge, limit)
+	}
+	return src, nil
+}
+
+// parseText reads a plain-text article: the first non-empty line is the
+// title, the rest the text.
+func parseText(src []byte) Article {
+	title, rest := firstLine(normalizeText(string(src)))
+	return Article{Title: title, Text: strings.TrimLeft(rest, "\n")}
+}
