@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 )
 
 // trackingParams are query parameters that say how a reader reached a page,
@@ -65,8 +66,8 @@ func CanonicalURL(raw string) (string, error) {
 	if (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.Opaque != "" {
 		return "", fmt.Errorf("canonical url %q: %w", truncateRunes(raw, 80), ErrNotWebURL)
 	}
-	host := strings.TrimSuffix(strings.ToLower(u.Hostname()), ".")
-	if host == "" {
+	host := strings.TrimRight(strings.ToLower(u.Hostname()), ".")
+	if host == "" || !utf8.ValidString(host) {
 		return "", fmt.Errorf("canonical url %q: %w", truncateRunes(raw, 80), ErrNotWebURL)
 	}
 	if strings.Contains(host, ":") {
@@ -84,7 +85,7 @@ func CanonicalURL(raw string) (string, error) {
 	if u.Path == "" {
 		u.Path, u.RawPath = "/", ""
 	} else if strings.Contains(u.Path, "/.") {
-		u = u.ResolveReference(&url.URL{Path: u.EscapedPath(), RawQuery: u.RawQuery})
+		u = u.ResolveReference(&url.URL{Path: u.Path, RawPath: u.RawPath, RawQuery: u.RawQuery})
 	}
 	u.RawQuery = cleanQuery(u.RawQuery)
 	u.ForceQuery = false
