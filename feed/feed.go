@@ -1,0 +1,468 @@
+// Package feed publishes the digest: the entries and issues feeds in Atom 1.0,
+// RSS 2.0 and JSON Feed 1.1, their RFC 5005 archive pages, and the HTML
+// archive of issues. Everything is rendered once per publish into a Set,
+// which is served from memory by a Handler or written out by WriteDir for a
+// static host.
+package feed
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/bulletin-app/bulletin/store"
+)
+
+// Site describes the publication. The zero value of every field but URL
+// works.
+type Site struct {
+	Title       string
+	Description string
+	// URL is the public base URL the documents are served under, such as
+	// https://news.example.org/. Ids derive from its host name.
+	URL      string
+	Language string // BCP 47, e.g. "en"
+	Author   Person
+	Icon     string // small square image (favicon), absolute or relative to URL
+	Logo     string // larger image, absolute or relative to URL
+	// Items is how many items a feed document holds; older ones are on
+	// archive pages. Default 50.
+	Items int
+	// Hub is a WebSub hub URL; when set, feeds name it and PingHub tells it
+	// about new content.
+	Hub string
+	// MaxAge is how long clients may cache a current feed or page without
+	// asking again. Default 5 minutes; archive pages are kept a day.
+	MaxAge time.Duration
+	// Templates holds the page templates; nil uses the embedded defaults.
+	Templates fs.FS
+	// Log receives warnings about skipped items; nil uses slog.Default().
+	Log *slog.Logger
+}
+
+// Person is an author.
+type Person struct {
+	Name  string
+	Email string
+	URL   string
+}
+
+// idDate is the date part of every tag URI (RFC 4151). It must never
+// change: every id ever published contains it.
+const idDate = "2026"
+
+// DefaultItems is how many items a feed document holds when Site.Items is 0.
+const DefaultItems = 50
+
+// Paths of the current feeds, relative to Site.URL.
+const (
+	EntriesAtom = "/feed.atom"
+	EntriesRSS  = "/feed.rss"
+	EntriesJSON = "/feed.json"
+	IssuesAtom  = "/issues.atom"
+	IssuesRSS   = "/issues.rss"
+	IssuesJSON  = "/issues.json"
+)
+
+// item is one feed item before it is put in a format.
+type item struct {
+	id          string
+	title       string
+	link        string // absolute
+	summary     string // plain text
+	contentHTML string // sanitized
+	author      string
+	categories  []string
+	published   time.Time
+	updated     time.Time
+}
+
+// stream is one feed (entries or issues) in all its pages.
+type stream struct {
+	name     string // "entries" or "issues"
+	title    string
+	id       string
+	current  map[format]string // path of the current document per format
+	items    []item            // newest first
+	archives []archivePage
+}
+
+// archivePage is an RFC 5005 archive document: a fixed run of items that
+// never moves once the page is full.
+type archivePage struct {
+	n     int
+	items []item
+}
+
+type format int
+
+const (
+	atomFormat format = iota
+	rssFormat
+	jsonFormat
+)
+
+var formats = []format{atomFormat, rssFormat, jsonFormat}
+
+func (f format) ext() string { return [...]string{".atom", ".rss", ".json"}[f] }
+
+func (f format) contentType() string {
+	return [...]string{
+		"application/atom+xml; charset=utf-8",
+		"application/rss+xml; charset=utf-8",
+		"application/feed+json; charset=utf-8",
+	}[f]
+}
+
+// builder holds what every document of one Build needs.
+type builder struct {
+	site  Site
+	base  *url.URL // Site.URL, with a trailing slash
+	host  string
+	pages *pages
+	log   *slog.Logger
+}
+
+// Build renders every document for the given issues, which come newest
+// first with their entries. A broken entry is skipped and logged; the error
+// is for what no document can be made without (a bad Site.URL, a broken
+// template).
+func Build(site Site, issues []store.Issue) (*Set, error) {
+	b, err := newBuilder(site)
+	if err != nil {
+		return nil, err
+	}
+	set := &Set{docs: map[string]*Document{}, site: b.site}
+
+	entries, err := b.entryItems(issues)
+	if err != nil {
+		return nil, err
+	}
+	issueItems, err := b.issueItems(issues)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range []*stream{
+		b.newStream("entries", b.site.Title, entries, EntriesAtom, EntriesRSS, EntriesJSON),
+		b.newStream("issues", b.site.Title+" — issues", issueItems, IssuesAtom, IssuesRSS, IssuesJSON),
+	} {
+		if err := b.renderStream(set, s); err != nil {
+			return nil, err
+		}
+	}
+	if err := b.renderPages(set, issues); err != nil {
+		return nil, err
+	}
+	return set, nil
+}
+
+func newBuilder(site Site) (*builder, error) {
+	u, err := parseBase(site.URL)
+	if err != nil {
+		return nil, err
+	}
+	if site.Items <= 0 {
+		site.Items = DefaultItems
+	}
+	if site.MaxAge <= 0 {
+		site.MaxAge = 5 * time.Minute
+	}
+	site.Title = plainText(site.Title)
+	if site.Title == "" {
+		site.Title = u.Hostname()
+	}
+	site.Description = plainText(site.Description)
+	site.Author.Name = plainText(site.Author.Name)
+	if site.Author.Name == "" {
+		// Atom wants an author for every entry; the site speaks for those
+		// that have none.
+		site.Author.Name = site.Title
+	}
+	site.Language = plainText(site.Language)
+	site.URL = u.String()
+	b := &builder{site: site, base: u, host: strings.ToLower(u.Hostname()), log: site.Log}
+	if b.log == nil {
+		b.log = slog.Default()
+	}
+	b.site.Icon = b.abs(site.Icon)
+	b.site.Logo = b.abs(site.Logo)
+	b.site.Author.URL = webURL(site.Author.URL)
+	if site.Hub != "" {
+		if b.site.Hub = webURL(site.Hub); b.site.Hub == "" {
+			return nil, fmt.Errorf("feed: hub URL %q: want an absolute http(s) URL", site.Hub)
+		}
+	}
+	b.pages, err = loadPages(site.Templates)
+	if err != nil {
+		return nil, err
+	}
+	return b, nil
+}
+
+// parseBase checks the site URL and gives it a trailing slash, so that
+// paths resolve under it.
+func parseBase(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "" {
+		return nil, fmt.Errorf("feed: site URL %q: want an absolute http(s) URL", s)
+	}
+	if !strings.HasSuffix(u.Path, "/") {
+		u.Path += "/"
+	}
+	u.RawQuery, u.Fragment = "", ""
+	return u, nil
+}
+
+// abs resolves a path relative to the site URL; "" stays "".
+func (b *builder) abs(ref string) string {
+	if ref == "" {
+		return ""
+	}
+	r, err := url.Parse(strings.TrimPrefix(xmlText(ref), "/"))
+	if err != nil {
+		return ""
+	}
+	return webURL(b.base.ResolveReference(r).String())
+}
+
+// tag makes a tag URI (RFC 4151) under the site's host name.
+func (b *builder) tag(specific string) string {
+	return "tag:" + b.host + "," + idDate + ":" + specific
+}
+
+// entryID depends on the article's key alone, so it survives a rebuilt
+// database, a retitled article and a new summary.
+func (b *builder) entryID(articleKey string) string {
+	sum := sha256.Sum256([]byte(articleKey))
+	return b.tag("entry:" + hex.EncodeToString(sum[:16]))
+}
+
+func (b *builder) issueID(n int) string { return b.tag(fmt.Sprintf("issue:%d", n)) }
+
+// issuePath is where issue n's page lives. A folder with an index.html is
+// the one layout every static host serves at the same URL as the live
+// server.
+func issuePath(n int) string { return fmt.Sprintf("/issues/%d/", n) }
+
+func entryAnchor(articleKey string) string {
+	sum := sha256.Sum256([]byte(articleKey))
+	return "e-" + hex.EncodeToString(sum[:6])
+}
+
+func (b *builder) entryItems(issues []store.Issue) ([]item, error) {
+	var out []item
+	seen := map[string]bool{}
+	for _, is := range issues {
+		for _, e := range is.Entries {
+			if err := checkEntry(e); err != nil {
+				b.log.Warn("feed: entry skipped", "issue", is.Number, "article", e.ArticleKey, "err", err)
+				continue
+			}
+			id := b.entryID(e.ArticleKey)
+			if seen[id] {
+				b.log.Warn("feed: entry skipped", "issue", is.Number, "article", e.ArticleKey, "err", "already in a newer issue")
+				continue
+			}
+			seen[id] = true
+			v := b.entryView(e, is.Number, true)
+			content, err := b.pages.entryHTML(v)
+			if err != nil {
+				return nil, err
+			}
+			it := item{
+				id:          id,
+				title:       v.Title,
+				link:        v.Link,
+				summary:     v.Teaser,
+				contentHTML: content,
+				author:      v.Author,
+				published:   entryPublished(e),
+				updated:     e.UpdatedAt,
+			}
+			if v.Source != "" {
+				it.categories = []string{v.Source}
+			}
+			if it.updated.Before(it.published) {
+				it.updated = it.published
+			}
+			out = append(out, it)
+		}
+	}
+	return out, nil
+}
+
+var errNoKey = errors.New("no article key")
+
+func checkEntry(e store.Entry) error {
+	if strings.TrimSpace(e.ArticleKey) == "" {
+		return errNoKey
+	}
+	if plainText(e.Title) == "" && len(e.Summary) == 0 {
+		return errors.New("neither title nor summary")
+	}
+	return nil
+}
+
+func entryPublished(e store.Entry) time.Time {
+	if !e.Published.IsZero() {
+		return e.Published
+	}
+	return e.CreatedAt
+}
+
+// issueUpdated is when the issue's content last changed: an entry
+// summarized again after the issue went out changes its page.
+func issueUpdated(is store.Issue) time.Time {
+	t := is.CreatedAt
+	for _, e := range is.Entries {
+		if e.UpdatedAt.After(t) {
+			t = e.UpdatedAt
+		}
+	}
+	return t
+}
+
+func (b *builder) issueItems(issues []store.Issue) ([]item, error) {
+	out := make([]item, 0, len(issues))
+	for _, is := range issues {
+		v := b.issueView(is, true)
+		content, err := b.pages.issueHTML(v)
+		if err != nil {
+			return nil, err
+		}
+		titles := make([]string, 0, len(v.Entries))
+		var sources []string
+		seen := map[string]bool{}
+		for _, e := range v.Entries {
+			titles = append(titles, e.Title)
+			if e.Source != "" && !seen[e.Source] {
+				seen[e.Source] = true
+				sources = append(sources, e.Source)
+			}
+		}
+		out = append(out, item{
+			id:          b.issueID(is.Number),
+			title:       v.Title,
+			link:        b.abs(issuePath(is.Number)),
+			summary:     strings.Join(titles, " · "),
+			contentHTML: content,
+			categories:  sources,
+			published:   is.CreatedAt,
+			updated:     issueUpdated(is),
+		})
+	}
+	return out, nil
+}
+
+// newStream splits items into the current document and archive pages.
+// Archive page k holds items k*n-n … k*n-1 counted from the oldest, so a
+// full page never changes; only full pages are made, and the current
+// document (the newest n) overlaps the newest of them, which readers
+// deduplicate by id.
+func (b *builder) newStream(name, title string, items []item, atom, rss, jsonPath string) *stream {
+	n := b.site.Items
+	s := &stream{
+		name:    name,
+		title:   title,
+		id:      b.tag("feed:" + name),
+		current: map[format]string{atomFormat: atom, rssFormat: rss, jsonFormat: jsonPath},
+		items:   items,
+	}
+	total := len(items)
+	for k := 1; (k-1)*n < total-n && k*n <= total; k++ {
+		// items is newest first: oldest-first index i is items[total-1-i].
+		page := make([]item, 0, n)
+		for i := k*n - 1; i >= (k-1)*n; i-- {
+			page = append(page, items[total-1-i])
+		}
+		s.archives = append(s.archives, archivePage{n: k, items: page})
+	}
+	if len(items) > n {
+		s.items = items[:n]
+	}
+	return s
+}
+
+func (s *stream) archivePath(k int, f format) string {
+	return fmt.Sprintf("/feeds/%s/archive/%d%s", s.name, k, f.ext())
+}
+
+// doc is one feed document to render.
+type doc struct {
+	stream  *stream
+	items   []item
+	page    int // 0 for the current document, else the archive page number
+	updated time.Time
+}
+
+func (d doc) path(f format) string {
+	if d.page == 0 {
+		return d.stream.current[f]
+	}
+	return d.stream.archivePath(d.page, f)
+}
+
+// older is the page holding the items just before this document's, or 0.
+func (d doc) older() int {
+	if d.page == 0 {
+		return len(d.stream.archives)
+	}
+	return d.page - 1
+}
+
+// newer is the archive page after this one, or 0 for the current document.
+func (d doc) newer() int {
+	if d.page == 0 || d.page >= len(d.stream.archives) {
+		return 0
+	}
+	return d.page + 1
+}
+
+// docUpdated is the newest change among the items, so that the same data
+// always renders the same bytes. An empty feed gets the Unix epoch.
+func docUpdated(items []item) time.Time {
+	t := time.Unix(0, 0)
+	for _, it := range items {
+		if it.updated.After(t) {
+			t = it.updated
+		}
+	}
+	return t.UTC().Truncate(time.Second)
+}
+
+func (b *builder) renderStream(set *Set, s *stream) error {
+	docs := []doc{{stream: s, items: s.items}}
+	for _, a := range s.archives {
+		docs = append(docs, doc{stream: s, items: a.items, page: a.n})
+	}
+	for _, d := range docs {
+		d.updated = docUpdated(d.items)
+		maxAge := b.site.MaxAge
+		if d.page != 0 {
+			maxAge = 24 * time.Hour
+		}
+		for _, f := range formats {
+			var body []byte
+			var err error
+			switch f {
+			case atomFormat:
+				body, err = b.atom(d)
+			case rssFormat:
+				body, err = b.rss(d)
+			case jsonFormat:
+				body, err = b.json(d)
+			}
+			if err != nil {
+				return fmt.Errorf("feed: render %s: %w", d.path(f), err)
+			}
+			set.add(d.path(f), f.contentType(), body, d.updated, maxAge)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,223 @@
+package feed
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"strings"
+	"time"
+
+	"github.com/bulletin-app/bulletin/store"
+	"github.com/bulletin-app/bulletin/templates"
+)
+
+// Template files and the blocks in them that the feeds reuse, so that a
+// feed item and its page always show the same thing.
+const (
+	indexTemplate = "archive_index.html.tmpl"
+	issueTemplate = "archive_issue.html.tmpl"
+	entryBlock    = "entry-body"    // one entry without its title: the entries feed's content
+	issueBlock    = "issue-content" // one issue: the issues feed's content and the page's main part
+)
+
+type pages struct{ t *template.Template }
+
+var templateFuncs = template.FuncMap{
+	"date": func(t time.Time) string { return t.UTC().Format("2 January 2006") },
+	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
+	"join": strings.Join,
+}
+
+func loadPages(fsys fs.FS) (*pages, error) {
+	if fsys == nil {
+		fsys = templates.FS
+	}
+	t, err := template.New(indexTemplate).Funcs(templateFuncs).ParseFS(fsys, indexTemplate, issueTemplate)
+	if err != nil {
+		return nil, fmt.Errorf("feed: templates: %w", err)
+	}
+	for _, name := range []string{entryBlock, issueBlock} {
+		if t.Lookup(name) == nil {
+			return nil, fmt.Errorf("feed: templates: %s defines no %q block", issueTemplate, name)
+		}
+	}
+	return &pages{t: t}, nil
+}
+
+func (p *pages) exec(name string, data any) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := p.t.ExecuteTemplate(&buf, name, data); err != nil {
+		return nil, fmt.Errorf("feed: template %s: %w", name, err)
+	}
+	return buf.Bytes(), nil
+}
+
+// fragment renders a block for a feed: sanitized, since a template from
+// the user's folder may print anything.
+func (p *pages) fragment(name string, data any) (string, error) {
+	b, err := p.exec(name, data)
+	if err != nil {
+		return "", err
+	}
+	return strings.TrimSpace(safeHTML(string(b))), nil
+}
+
+func (p *pages) entryHTML(v entryView) (string, error) { return p.fragment(entryBlock, v) }
+func (p *pages) issueHTML(v issueView) (string, error) { return p.fragment(issueBlock, v) }
+
+// entryView is what the templates see of an entry; every string is clean
+// plain text or a checked http(s) URL.
+type entryView struct {
+	Anchor  string
+	Title   string
+	URL     string // the article; "" when it has none
+	Link    string // the article, else the entry on its issue page
+	Source  string
+	Author  string
+	Teaser  string
+	Summary []string
+	Date    time.Time
+}
+
+type issueView struct {
+	Number  int
+	Title   string
+	Date    time.Time
+	Path    string // the page, relative to the site root
+	URL     string // the page, absolute
+	Entries []entryView
+}
+
+// entryView cleans an entry for display. Links are absolute when the
+// result goes into a feed.
+func (b *builder) entryView(e store.Entry, issue int, absolute bool) entryView {
+	v := entryView{
+		Anchor: entryAnchor(e.ArticleKey),
+		Title:  plainText(e.Title),
+		URL:    webURL(e.URL),
+		Source: plainText(e.Source),
+		Author: plainText(e.Author),
+		Teaser: plainText(e.Teaser),
+		Date:   entryPublished(e),
+	}
+	for _, s := range e.Summary {
+		if s = plainText(s); s != "" {
+			v.Summary = append(v.Summary, s)
+		}
+	}
+	if v.Title == "" && len(v.Summary) > 0 {
+		v.Title = v.Summary[0]
+	}
+	if v.Teaser == "" && len(v.Summary) > 0 {
+		v.Teaser = v.Summary[0]
+	}
+	v.Link = v.URL
+	if v.Link == "" {
+		v.Link = "#" + v.Anchor
+		if absolute {
+			v.Link = b.abs(issuePath(issue)) + "#" + v.Anchor
+		}
+	}
+	return v
+}
+
+func (b *builder) issueView(is store.Issue, absolute bool) issueView {
+	v := issueView{
+		Number: is.Number,
+		Title:  plainText(is.Title),
+		Date:   is.CreatedAt,
+		Path:   strings.TrimPrefix(issuePath(is.Number), "/"),
+		URL:    b.abs(issuePath(is.Number)),
+	}
+	if v.Title == "" {
+		v.Title = fmt.Sprintf("Issue %d", is.Number)
+	}
+	seen := map[string]bool{}
+	for _, e := range is.Entries {
+		if checkEntry(e) != nil || seen[e.ArticleKey] {
+			continue
+		}
+		seen[e.ArticleKey] = true
+		v.Entries = append(v.Entries, b.entryView(e, is.Number, absolute))
+	}
+	return v
+}
+
+// pageData is what a page template sees.
+type pageData struct {
+	Site      siteView
+	Root      string // relative path from the page to the site root: "" or "../../"
+	Canonical string
+	Feeds     []feedLink
+	Updated   time.Time
+	Issues    []issueView // the index
+	Issue     *issueView  // an issue page
+	Newer     *issueView
+	Older     *issueView
+}
+
+type siteView struct {
+	Title, Description, Language, URL string
+}
+
+// feedLink is one autodiscovery link; Href is relative to the site root.
+// TypeAttr is the whole type="…" attribute: as a plain string the template
+// would write the "+" as "&#43;", which naive autodiscovery code misses.
+type feedLink struct {
+	Title, Type, Href string
+	TypeAttr          template.HTMLAttr
+}
+
+func (b *builder) feedLinks() []feedLink {
+	var out []feedLink
+	for _, s := range []struct{ name, atom, rss, json string }{
+		{"entries", EntriesAtom, EntriesRSS, EntriesJSON},
+		{"issues", IssuesAtom, IssuesRSS, IssuesJSON},
+	} {
+		for f, p := range []string{s.atom, s.rss, s.json} {
+			out = append(out, feedLink{
+				Title:    fmt.Sprintf("%s: %s (%s)", b.site.Title, s.name, [...]string{"Atom", "RSS", "JSON Feed"}[f]),
+				Type:     format(f).mediaType(),
+				TypeAttr: template.HTMLAttr(`type="` + format(f).mediaType() + `"`),
+				Href:     strings.TrimPrefix(p, "/"),
+			})
+		}
+	}
+	return out
+}
+
+func (b *builder) renderPages(set *Set, issues []store.Issue) error {
+	site := siteView{Title: b.site.Title, Description: b.site.Description, Language: b.site.Language, URL: b.site.URL}
+	links := b.feedLinks()
+	views := make([]issueView, len(issues))
+	var newest time.Time
+	for i, is := range issues {
+		views[i] = b.issueView(is, false)
+		if u := issueUpdated(is); u.After(newest) {
+			newest = u
+		}
+	}
+	index := pageData{Site: site, Canonical: b.site.URL, Feeds: links, Issues: views, Updated: newest}
+	body, err := b.pages.exec(indexTemplate, index)
+	if err != nil {
+		return err
+	}
+	set.add("/", "text/html; charset=utf-8", body, docUpdated([]item{{updated: newest}}), b.site.MaxAge)
+	for i := range views {
+		d := pageData{Site: site, Root: "../../", Canonical: views[i].URL, Feeds: links,
+			Issue: &views[i], Updated: issueUpdated(issues[i])}
+		if i > 0 {
+			d.Newer = &views[i-1]
+		}
+		if i+1 < len(views) {
+			d.Older = &views[i+1]
+		}
+		body, err := b.pages.exec(issueTemplate, d)
+		if err != nil {
+			return err
+		}
+		set.add(issuePath(views[i].Number), "text/html; charset=utf-8", body, docUpdated([]item{{updated: d.Updated}}), b.site.MaxAge)
+	}
+	return nil
+}
