@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -315,3 +316,5 @@ func TestBuildErrors(t *testing.T) {
 	}
 	parseGofeed(t, body(t, set, EntriesAtom))
 }
+
+func sprintf(f string, a ...any) string { return fmt.Sprintf(f, a...) }
