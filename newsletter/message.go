@@ -1,0 +1,99 @@
+package newsletter
+
+import (
+	"fmt"
+	"net/mail"
+	"net/url"
+	"strings"
+
+	gomail "github.com/wneessen/go-mail"
+)
+
+// envelope is one message ready to go: its recipient and the built Msg.
+type envelope struct {
+	to  string
+	msg *gomail.Msg
+}
+
+// dkimSigner returns the signer for messages, or nil when DKIM is off. The
+// List-Unsubscribe headers are signed too: RFC 8058 requires it, and Gmail
+// and Yahoo ignore one-click unsubscribe otherwise.
+func (n *Newsletter) dkimSigner() *gomail.DKIMSigner {
+	if n.dkimKey == nil {
+		return nil
+	}
+	s := gomail.NewDKIMSigner(n.opts.DKIM.Domain, n.opts.DKIM.Selector, n.dkimKey)
+	h := []string{"From", "To", "Subject", "Date", "Message-ID", "Content-Type", "MIME-Version", "List-Unsubscribe"}
+	if n.oneClick() {
+		h = append(h, "List-Unsubscribe-Post")
+	}
+	if n.replyTo != nil {
+		h = append(h, "Reply-To")
+	}
+	s.SignHeaders(h...)
+	return s
+}
+
+// oneClick says whether RFC 8058 one-click unsubscribe can be offered: it
+// needs an https URL.
+func (n *Newsletter) oneClick() bool { return n.site.Scheme == "https" }
+
+// message is what buildMsg needs to know about one message.
+type message struct {
+	to        *mail.Address
+	messageID string // without angle brackets
+	subject   string
+	html      string
+	text      string
+	// unsubscribe is the subscriber's token for List-Unsubscribe; empty
+	// for mail that is not part of the list (confirmations).
+	unsubscribe string
+}
+
+// buildMsg assembles a message: text part first and HTML last, so that
+// clients show the HTML (RFC 2046 puts the preferred part last).
+func (n *Newsletter) buildMsg(m message) (*gomail.Msg, error) {
+	if err := checkHeaderText("subject", m.subject); err != nil {
+		return nil, err
+	}
+	if err := checkHeaderText("message id", m.messageID); err != nil {
+		return nil, err
+	}
+	opts := []gomail.MsgOption{gomail.WithNoDefaultUserAgent()}
+	if n.signer != nil {
+		opts = append(opts, gomail.WithDKIM(n.signer))
+	}
+	msg := gomail.NewMsg(opts...)
+	msg.FromMailAddress(n.from)
+	if n.replyTo != nil {
+		msg.ReplyToMailAddress(n.replyTo)
+	}
+	to := *m.to
+	to.Name = cleanName(to.Name)
+	msg.ToMailAddress(&to)
+	msg.Subject(m.subject)
+	msg.SetMessageIDWithValue(m.messageID)
+	msg.SetDate()
+	if m.unsubscribe != "" {
+		msg.SetBulk()
+		uris := []string{n.pageURL("/unsubscribe", m.unsubscribe)}
+		if n.opts.ListUnsubscribeMailto != "" {
+			uris = append(uris, "mailto:"+n.opts.ListUnsubscribeMailto+"?subject="+url.PathEscape("unsubscribe "+m.unsubscribe))
+		}
+		if n.oneClick() {
+			if err := msg.SetListUnsubscribeOneClick(uris[0], uris[1:]...); err != nil {
+				return nil, err
+			}
+		} else {
+			msg.SetListUnsubscribe(uris...)
+		}
+	}
+	msg.SetBodyString(gomail.TypeTextPlain, m.text)
+	msg.AddAlternativeString(gomail.TypeTextHTML, m.html)
+	return msg, nil
+}
+
+// newMessageID makes a Message-ID for mail outside the ledger.
+func (n *Newsletter) newMessageID(kind string) string {
+	return fmt.Sprintf("bulletin.%s.%s@%s", kind, strings.ToLower(randomToken(9)), n.msgDomain)
+}

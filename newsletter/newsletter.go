@@ -1,0 +1,228 @@
+// Package newsletter renders issues as email and delivers them to confirmed
+// subscribers, exactly once each, through SMTP or into an outbox folder. It
+// also holds the subscriber workflows: validation, import and export, double
+// opt-in and unsubscribing with signed tokens.
+package newsletter
+
+import (
+	"crypto"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/mail"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	gomail "github.com/wneessen/go-mail"
+
+	"github.com/bulletin-app/bulletin/store"
+	"github.com/bulletin-app/bulletin/templates"
+)
+
+// SMTP says how to reach the mail server.
+type SMTP struct {
+	Host     string
+	Port     int // 0: 587, or 465 with TLS "implicit"
+	Username string
+	Password string
+	// TLS is "opportunistic" (the default: STARTTLS when offered),
+	// "mandatory" (STARTTLS or fail), "implicit" (TLS from the first byte)
+	// or "none".
+	TLS     string
+	Timeout time.Duration // per connection step; 0: 30s
+	HELO    string        // name given in EHLO; empty: the host name
+}
+
+// DKIM says how to sign messages. Signing is on when KeyFile is set.
+type DKIM struct {
+	KeyFile  string // PEM: PKCS#1 or PKCS#8 RSA, or PKCS#8 Ed25519
+	Selector string
+	Domain   string // empty: the From address's domain
+}
+
+// Options are the newsletter's settings, filled from config.yaml. The zero
+// value of each knob has a working default.
+type Options struct {
+	SiteTitle string
+	// From is the sender, with an optional name: "Bulletin <news@example.org>".
+	From    string
+	ReplyTo string
+	// SiteURL is the public base URL that the view-in-browser, unsubscribe
+	// and confirm links start with. RFC 8058 one-click unsubscribe needs https.
+	SiteURL string
+	// IssuePath is the path of an issue's web page below SiteURL, with %d for
+	// its number; empty: "/issues/%d".
+	IssuePath string
+	// ListUnsubscribeMailto is an address that takes unsubscribe requests by
+	// mail; empty leaves the mailto: form out of List-Unsubscribe.
+	ListUnsubscribeMailto string
+	// MessageIDDomain is the right-hand side of Message-IDs; empty: the From
+	// domain.
+	MessageIDDomain string
+	SMTP            SMTP
+	// OutboxDir receives one .eml file per message when SMTP.Host is empty.
+	OutboxDir string
+	// Concurrency is the number of SMTP connections used at once; 0: 4.
+	Concurrency int
+	// Rate caps messages per second over all connections; 0: no cap.
+	Rate float64
+	// Retries is how often a temporary failure is retried; 0: 3, <0: never.
+	Retries int
+	// RetryBackoff is the first wait before a retry, doubled each time; 0: 2s.
+	RetryBackoff time.Duration
+	// PauseAfter stops a send after this many failures in a row; 0: 25,
+	// <0: never.
+	PauseAfter int
+	DKIM       DKIM
+	// Secret is the HMAC key of confirm and unsubscribe tokens. Required.
+	Secret []byte
+	// ConfirmTTL is how long a confirmation link works; 0: 72h.
+	ConfirmTTL time.Duration
+	// ConfirmResendAfter is the least time between two confirmation emails
+	// to one address; 0: 10 minutes.
+	ConfirmResendAfter time.Duration
+	// Templates holds email.html.tmpl, email.txt.tmpl, confirm.html.tmpl
+	// and confirm.txt.tmpl; nil: the embedded defaults.
+	Templates fs.FS
+	Logger    *slog.Logger
+	// LockTTL is the lease on an issue's send, renewed while sending; 0: 1m.
+	LockTTL time.Duration
+}
+
+// Newsletter renders and delivers issues and runs the subscription
+// workflows against one store.
+type Newsletter struct {
+	st        *store.Store
+	opts      Options
+	from      *mail.Address
+	replyTo   *mail.Address
+	site      *url.URL
+	msgDomain string
+	dkimKey   crypto.Signer
+	signer    *gomail.DKIMSigner
+	log       *slog.Logger
+	tmpl      *renderer
+}
+
+// New checks opts and loads the templates and DKIM key.
+func New(st *store.Store, opts Options) (*Newsletter, error) {
+	if opts.Templates == nil {
+		opts.Templates = templates.FS
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.IssuePath == "" {
+		opts.IssuePath = "/issues/%d"
+	}
+	if opts.Concurrency <= 0 {
+		opts.Concurrency = 4
+	}
+	if opts.Retries == 0 {
+		opts.Retries = 3
+	}
+	if opts.RetryBackoff <= 0 {
+		opts.RetryBackoff = 2 * time.Second
+	}
+	if opts.PauseAfter == 0 {
+		opts.PauseAfter = 25
+	}
+	if opts.ConfirmTTL <= 0 {
+		opts.ConfirmTTL = 72 * time.Hour
+	}
+	if opts.ConfirmResendAfter <= 0 {
+		opts.ConfirmResendAfter = 10 * time.Minute
+	}
+	if opts.LockTTL <= 0 {
+		opts.LockTTL = time.Minute
+	}
+	if opts.SMTP.Timeout <= 0 {
+		opts.SMTP.Timeout = 30 * time.Second
+	}
+	n := &Newsletter{st: st, opts: opts, log: opts.Logger}
+	var errs []error
+	bad := func(key string, err error) { errs = append(errs, fmt.Errorf("newsletter.%s: %w", key, err)) }
+
+	from, err := ParseAddress(opts.From)
+	if err != nil {
+		bad("from", err)
+	}
+	n.from = from
+	if opts.ReplyTo != "" {
+		if n.replyTo, err = ParseAddress(opts.ReplyTo); err != nil {
+			bad("reply_to", err)
+		}
+	}
+	if opts.ListUnsubscribeMailto != "" {
+		if _, err := ParseAddress(opts.ListUnsubscribeMailto); err != nil {
+			bad("list_unsubscribe_mailto", err)
+		}
+	}
+	n.site, err = url.Parse(strings.TrimSuffix(opts.SiteURL, "/"))
+	if err != nil || n.site.Host == "" || (n.site.Scheme != "https" && n.site.Scheme != "http") {
+		bad("site_url", fmt.Errorf("%q is not an absolute http(s) URL", opts.SiteURL))
+	} else if n.site.Scheme != "https" {
+		n.log.Warn("site URL is not https: messages carry no one-click unsubscribe (RFC 8058)", "site_url", opts.SiteURL)
+	}
+	if !strings.Contains(opts.IssuePath, "%d") {
+		bad("issue_path", fmt.Errorf("%q has no %%d for the issue number", opts.IssuePath))
+	}
+	n.msgDomain = opts.MessageIDDomain
+	if n.msgDomain == "" && from != nil {
+		n.msgDomain = domainOf(from.Address)
+	}
+	if strings.ContainsAny(n.msgDomain, "<>@ \r\n") {
+		bad("message_id_domain", fmt.Errorf("%q is not a domain", n.msgDomain))
+	}
+	if len(opts.Secret) < 16 {
+		bad("secret", errors.New("need at least 16 bytes to sign tokens"))
+	}
+	switch opts.SMTP.TLS {
+	case "", "opportunistic", "mandatory", "implicit", "none":
+	default:
+		bad("smtp.tls", fmt.Errorf("%q is not one of opportunistic, mandatory, implicit, none", opts.SMTP.TLS))
+	}
+	if opts.SMTP.Host == "" && opts.OutboxDir == "" {
+		bad("outbox_dir", errors.New("needed when no SMTP host is set"))
+	}
+	if opts.DKIM.KeyFile != "" {
+		pem, err := os.ReadFile(opts.DKIM.KeyFile)
+		if err == nil {
+			n.dkimKey, err = gomail.PrivKeyFromPEM(pem)
+		}
+		if err != nil {
+			bad("dkim.key_file", err)
+		}
+		if opts.DKIM.Selector == "" {
+			bad("dkim.selector", errors.New("needed with a DKIM key"))
+		}
+		if n.opts.DKIM.Domain == "" && from != nil {
+			n.opts.DKIM.Domain = domainOf(from.Address)
+		}
+	}
+	if n.tmpl, err = newRenderer(opts.Templates); err != nil {
+		bad("templates", err)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	n.signer = n.dkimSigner()
+	return n, nil
+}
+
+func domainOf(addr string) string {
+	return addr[strings.LastIndexByte(addr, '@')+1:]
+}
+
+// issueURL is the web page of issue number.
+func (n *Newsletter) issueURL(number int) string {
+	return n.site.String() + fmt.Sprintf(n.opts.IssuePath, number)
+}
+
+// pageURL is a page below the site with a token query.
+func (n *Newsletter) pageURL(path, token string) string {
+	return n.site.String() + path + "?token=" + url.QueryEscape(token)
+}

@@ -1,0 +1,288 @@
+package newsletter
+
+import (
+	"bytes"
+	"fmt"
+	"html"
+	htmltemplate "html/template"
+	"io/fs"
+	"strings"
+	texttemplate "text/template"
+	"time"
+	"unicode/utf8"
+
+	"github.com/microcosm-cc/bluemonday"
+	"github.com/vanng822/go-premailer/premailer"
+
+	"github.com/bulletin-app/bulletin/store"
+)
+
+// Template file names, looked up in Options.Templates.
+const (
+	issueHTMLTemplate   = "email.html.tmpl"
+	issueTextTemplate   = "email.txt.tmpl"
+	confirmHTMLTemplate = "confirm.html.tmpl"
+	confirmTextTemplate = "confirm.txt.tmpl"
+)
+
+// Site describes the newsletter for templates.
+type Site struct {
+	Title string
+	URL   string
+}
+
+// IssueData is the issue as templates see it.
+type IssueData struct {
+	Number int
+	Title  string
+	Date   time.Time
+	URL    string // its web page: the "view in browser" link
+}
+
+// EntryData is one entry as templates see it. All fields are plain text:
+// the HTML template escapes them.
+type EntryData struct {
+	Title     string
+	URL       string
+	Source    string
+	Author    string
+	Published time.Time
+	Summary   []string // one sentence each
+	Teaser    string
+}
+
+// SubscriberData holds the per-subscriber fields. Name may be empty: write
+// {{or .Subscriber.Name "there"}} for a fallback.
+type SubscriberData struct {
+	Email string
+	Name  string
+}
+
+// MessageData is what email.html.tmpl and email.txt.tmpl are executed with.
+type MessageData struct {
+	Site           Site
+	Issue          IssueData
+	Entries        []EntryData
+	Preheader      string // the inbox preview line
+	Subscriber     SubscriberData
+	UnsubscribeURL string
+	Test           bool // a [TEST] copy
+}
+
+// ConfirmData is what confirm.html.tmpl and confirm.txt.tmpl are executed
+// with.
+type ConfirmData struct {
+	Site       Site
+	Subscriber SubscriberData
+	ConfirmURL string
+	Expires    time.Time
+}
+
+// Per-subscriber values are rendered as these placeholders and substituted
+// afterwards, so that an issue is rendered and its CSS inlined once per
+// variant rather than once per subscriber (premailer takes milliseconds,
+// which would cap a send far below 1,000 messages/s). Templates may test and
+// print the per-subscriber fields but not transform them.
+const (
+	placeholderEmail = "bulletin0subscriber0email0"
+	placeholderName  = "bulletin0subscriber0name0"
+	placeholderUnsub = "bulletin0unsubscribe0url0"
+)
+
+type renderer struct {
+	issueHTML   *htmltemplate.Template
+	issueText   *texttemplate.Template
+	confirmHTML *htmltemplate.Template
+	confirmText *texttemplate.Template
+}
+
+var ugc = bluemonday.UGCPolicy()
+
+func newRenderer(fsys fs.FS) (*renderer, error) {
+	var r renderer
+	var err error
+	if r.issueHTML, err = parseHTML(fsys, issueHTMLTemplate); err != nil {
+		return nil, err
+	}
+	if r.issueText, err = parseText(fsys, issueTextTemplate); err != nil {
+		return nil, err
+	}
+	if r.confirmHTML, err = parseHTML(fsys, confirmHTMLTemplate); err != nil {
+		return nil, err
+	}
+	if r.confirmText, err = parseText(fsys, confirmTextTemplate); err != nil {
+		return nil, err
+	}
+	return &r, nil
+}
+
+var funcs = map[string]any{
+	"inc":  func(i int) int { return i + 1 },
+	"join": strings.Join,
+	"wrap": wrap,
+}
+
+func parseHTML(fsys fs.FS, name string) (*htmltemplate.Template, error) {
+	src, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("read template: %w", err)
+	}
+	f := htmltemplate.FuncMap(funcs)
+	// sanitize lets a template show an HTML field; untrusted markup goes
+	// through bluemonday first.
+	f["sanitize"] = func(s string) htmltemplate.HTML { return htmltemplate.HTML(ugc.Sanitize(s)) }
+	t, err := htmltemplate.New(name).Funcs(f).Parse(string(src))
+	if err != nil {
+		return nil, fmt.Errorf("parse template: %w", err)
+	}
+	return t, nil
+}
+
+func parseText(fsys fs.FS, name string) (*texttemplate.Template, error) {
+	src, err := fs.ReadFile(fsys, name)
+	if err != nil {
+		return nil, fmt.Errorf("read template: %w", err)
+	}
+	t, err := texttemplate.New(name).Funcs(funcs).Parse(string(src))
+	if err != nil {
+		return nil, fmt.Errorf("parse template: %w", err)
+	}
+	return t, nil
+}
+
+// rendered is an issue rendered for every subscriber alike.
+type rendered struct {
+	subject string
+	// withName and noName are the two variants: the templates may show
+	// something else when a subscriber has no name.
+	withName, noName parts
+}
+
+type parts struct{ html, text string }
+
+// renderIssue renders the issue once per variant, with placeholders for the
+// per-subscriber values.
+func (n *Newsletter) renderIssue(is store.Issue, test bool) (*rendered, error) {
+	data := n.issueData(is, test)
+	subject := is.Title
+	if test {
+		subject = "[TEST] " + subject
+	}
+	if err := checkHeaderText("subject", subject); err != nil {
+		return nil, err
+	}
+	r := &rendered{subject: subject}
+	var err error
+	data.Subscriber = SubscriberData{Email: placeholderEmail, Name: placeholderName}
+	if r.withName, err = n.renderParts(data); err != nil {
+		return nil, err
+	}
+	data.Subscriber.Name = ""
+	if r.noName, err = n.renderParts(data); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+func (n *Newsletter) renderParts(data MessageData) (parts, error) {
+	data.UnsubscribeURL = placeholderUnsub
+	var hb, tb bytes.Buffer
+	if err := n.tmpl.issueHTML.Execute(&hb, data); err != nil {
+		return parts{}, fmt.Errorf("render %s: %w", issueHTMLTemplate, err)
+	}
+	if err := n.tmpl.issueText.Execute(&tb, data); err != nil {
+		return parts{}, fmt.Errorf("render %s: %w", issueTextTemplate, err)
+	}
+	inlined, err := inlineCSS(hb.String())
+	if err != nil {
+		return parts{}, err
+	}
+	// A message without a working unsubscribe link must not go out.
+	for name, body := range map[string]string{issueHTMLTemplate: inlined, issueTextTemplate: tb.String()} {
+		if !strings.Contains(body, placeholderUnsub) {
+			return parts{}, fmt.Errorf("template %s does not show .UnsubscribeURL", name)
+		}
+	}
+	return parts{html: inlined, text: tb.String()}, nil
+}
+
+func inlineCSS(doc string) (string, error) {
+	p, err := premailer.NewPremailerFromString(doc, premailer.NewOptions(premailer.WithKeepBangImportant(true)))
+	if err != nil {
+		return "", fmt.Errorf("inline CSS: %w", err)
+	}
+	out, err := p.Transform()
+	if err != nil {
+		return "", fmt.Errorf("inline CSS: %w", err)
+	}
+	return out, nil
+}
+
+// personalize fills the per-subscriber values into the rendered issue.
+func (r *rendered) personalize(email, name, unsubscribeURL string) (htmlBody, textBody string) {
+	p := r.noName
+	if name != "" {
+		p = r.withName
+	}
+	hr := strings.NewReplacer(placeholderEmail, html.EscapeString(email), placeholderName, html.EscapeString(name),
+		placeholderUnsub, html.EscapeString(unsubscribeURL))
+	tr := strings.NewReplacer(placeholderEmail, email, placeholderName, name, placeholderUnsub, unsubscribeURL)
+	return hr.Replace(p.html), tr.Replace(p.text)
+}
+
+func (n *Newsletter) issueData(is store.Issue, test bool) MessageData {
+	d := MessageData{
+		Site:  Site{Title: n.opts.SiteTitle, URL: n.site.String()},
+		Issue: IssueData{Number: is.Number, Title: is.Title, Date: is.CreatedAt, URL: n.issueURL(is.Number)},
+		Test:  test,
+	}
+	if d.Site.Title == "" {
+		d.Site.Title = n.from.Name
+	}
+	titles := make([]string, 0, len(is.Entries))
+	for _, e := range is.Entries {
+		d.Entries = append(d.Entries, EntryData{Title: e.Title, URL: e.URL, Source: e.Source, Author: e.Author,
+			Published: e.Published, Summary: e.Summary, Teaser: e.Teaser})
+		titles = append(titles, e.Title)
+	}
+	if len(is.Entries) > 0 && is.Entries[0].Teaser != "" {
+		d.Preheader = is.Entries[0].Teaser
+	} else {
+		d.Preheader = strings.Join(titles, " · ")
+	}
+	d.Preheader = truncate(d.Preheader, 140)
+	return d
+}
+
+func truncate(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)[:n-1]
+	return strings.TrimSpace(string(r)) + "…"
+}
+
+// wrap breaks s into lines of at most 72 characters, each indented by
+// indent spaces, for the plain-text part.
+func wrap(indent int, s string) string {
+	pad := strings.Repeat(" ", indent)
+	var b strings.Builder
+	line := 0
+	for _, w := range strings.Fields(s) {
+		wl := utf8.RuneCountInString(w)
+		switch {
+		case line == 0:
+			b.WriteString(pad)
+			line = indent
+		case line+1+wl > 72:
+			b.WriteString("\n" + pad)
+			line = indent
+		default:
+			b.WriteByte(' ')
+			line++
+		}
+		b.WriteString(w)
+		line += wl
+	}
+	return b.String()
+}

@@ -1,0 +1,268 @@
+package newsletter
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/textproto"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
+)
+
+// A conn hands messages to where they go: an SMTP server or the outbox. Each
+// worker has its own, so SMTP connections are reused message after message.
+type conn interface {
+	// deliver sends msg to rcpt. commit is called at the last moment before
+	// the message is handed over for good (before the final "." of DATA, or
+	// before the outbox file is renamed into place); if it fails, nothing is
+	// handed over.
+	deliver(ctx context.Context, msg *gomail.Msg, rcpt string, commit func() error) error
+	close()
+}
+
+// sendError is a failed delivery, classified.
+type sendError struct {
+	temp     bool   // worth retrying: 4xx reply or a network error
+	code     int    // SMTP reply code, 0 for network errors
+	enhanced string // RFC 3463 status code, "5.1.1"
+	err      error
+}
+
+func (e *sendError) Error() string { return e.err.Error() }
+func (e *sendError) Unwrap() error { return e.err }
+
+// bounced says whether the reply means the mailbox does not exist, so that
+// the subscriber is marked bounced rather than tried again next issue.
+func (e *sendError) bounced() bool {
+	if e.temp || e.code < 500 {
+		return false
+	}
+	switch e.enhanced {
+	case "5.1.1", "5.1.2", "5.1.3", "5.1.6", "5.1.10", "5.2.1":
+		return true
+	case "":
+		return (e.code == 550 || e.code == 551 || e.code == 553) && unknownUser.MatchString(e.err.Error())
+	}
+	return false
+}
+
+var (
+	enhancedCode = regexp.MustCompile(`\b[245]\.\d{1,3}\.\d{1,3}\b`)
+	unknownUser  = regexp.MustCompile(`(?i)user unknown|unknown user|no such (user|mailbox|recipient)|mailbox (unavailable|not found)|does not exist`)
+)
+
+// classify turns an SMTP client error into a sendError.
+func classify(stage string, err error) *sendError {
+	var tp *textproto.Error
+	if errors.As(err, &tp) {
+		return &sendError{
+			temp:     tp.Code >= 400 && tp.Code < 500,
+			code:     tp.Code,
+			enhanced: enhancedCode.FindString(tp.Msg),
+			err:      fmt.Errorf("%s: %d %s", stage, tp.Code, tp.Msg),
+		}
+	}
+	return &sendError{temp: true, err: fmt.Errorf("%s: %w", stage, err)}
+}
+
+// errCommit marks a failure of the commit hook, which is not the server's.
+type errCommit struct{ err error }
+
+func (e errCommit) Error() string { return e.err.Error() }
+func (e errCommit) Unwrap() error { return e.err }
+
+// smtpConn is one connection to the SMTP server, dialled on first use and
+// again after a network error.
+type smtpConn struct {
+	client  *gomail.Client
+	timeout func() error
+	c       *smtp.Client
+}
+
+func (n *Newsletter) newSMTPClient() (*gomail.Client, error) {
+	s := n.opts.SMTP
+	opts := []gomail.Option{
+		gomail.WithTimeout(s.Timeout),
+		// One transaction after another on a connection needs neither a
+		// NOOP before nor an RSET after it; both would cost a round trip.
+		gomail.WithoutNoop(), gomail.WithoutRset(),
+	}
+	port := s.Port
+	switch s.TLS {
+	case "implicit":
+		opts = append(opts, gomail.WithSSL())
+		if port == 0 {
+			port = 465
+		}
+	case "mandatory":
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	case "none":
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	default:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSOpportunistic))
+	}
+	if port == 0 {
+		port = 587
+	}
+	opts = append(opts, gomail.WithPort(port))
+	if s.HELO != "" {
+		opts = append(opts, gomail.WithHELO(s.HELO))
+	}
+	if s.Username != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthAutoDiscover),
+			gomail.WithUsername(s.Username), gomail.WithPassword(s.Password))
+	}
+	c, err := gomail.NewClient(s.Host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("smtp client for %s: %w", s.Host, err)
+	}
+	return c, nil
+}
+
+func (s *smtpConn) deliver(ctx context.Context, msg *gomail.Msg, rcpt string, commit func() error) error {
+	if s.c == nil {
+		c, err := s.client.DialToSMTPClientWithContext(ctx)
+		if err != nil {
+			return classify("connect", err)
+		}
+		s.c = c
+	}
+	if err := s.timeout(); err != nil {
+		s.close()
+		return classify("connect", err)
+	}
+	from, err := msg.GetSender(false)
+	if err != nil {
+		return &sendError{err: err}
+	}
+	if err := s.c.Mail(from); err != nil {
+		return s.fail("MAIL FROM", err)
+	}
+	if err := s.c.Rcpt(rcpt); err != nil {
+		return s.fail("RCPT TO", err)
+	}
+	w, err := s.c.Data()
+	if err != nil {
+		return s.fail("DATA", err)
+	}
+	if _, err := msg.WriteTo(w); err != nil {
+		// The transaction cannot be ended without sending the message:
+		// drop the connection, which makes the server discard it.
+		s.drop()
+		return classify("write message", err)
+	}
+	if err := commit(); err != nil {
+		s.drop()
+		return errCommit{err}
+	}
+	if err := w.Close(); err != nil {
+		var tp *textproto.Error
+		if !errors.As(err, &tp) {
+			s.drop()
+		}
+		return classify("end of DATA", err)
+	}
+	return nil
+}
+
+// fail classifies an error before DATA and gets the connection ready for
+// the next message.
+func (s *smtpConn) fail(stage string, err error) error {
+	se := classify(stage, err)
+	if se.code == 0 || s.c.Reset() != nil {
+		s.drop()
+	}
+	return se
+}
+
+func (s *smtpConn) drop() {
+	if s.c != nil {
+		s.c.Close()
+		s.c = nil
+	}
+}
+
+func (s *smtpConn) close() {
+	if s.c != nil {
+		s.c.Quit()
+		s.drop()
+	}
+}
+
+// outboxConn writes each message to its own .eml file in a folder.
+type outboxConn struct {
+	dir  string
+	name func(rcpt string) string
+}
+
+func (o *outboxConn) deliver(_ context.Context, msg *gomail.Msg, rcpt string, commit func() error) error {
+	if err := os.MkdirAll(o.dir, 0o755); err != nil {
+		return &sendError{err: fmt.Errorf("outbox: %w", err)}
+	}
+	final := filepath.Join(o.dir, o.name(rcpt))
+	f, err := os.CreateTemp(o.dir, ".tmp-*.eml")
+	if err != nil {
+		return &sendError{err: fmt.Errorf("outbox: %w", err)}
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // a no-op after the rename
+	if err := writeEML(f, msg); err != nil {
+		f.Close()
+		return &sendError{err: fmt.Errorf("outbox %s: %w", final, err)}
+	}
+	if err := f.Close(); err != nil {
+		return &sendError{err: fmt.Errorf("outbox %s: %w", final, err)}
+	}
+	if err := commit(); err != nil {
+		return errCommit{err}
+	}
+	// The rename is atomic: a reader sees a whole message or none.
+	if err := os.Rename(tmp, final); err != nil {
+		return &sendError{err: fmt.Errorf("outbox %s: %w", final, err)}
+	}
+	return nil
+}
+
+func writeEML(w io.Writer, msg *gomail.Msg) error {
+	if _, err := msg.WriteTo(w); err != nil {
+		return err
+	}
+	if f, ok := w.(*os.File); ok {
+		return f.Sync()
+	}
+	return nil
+}
+
+func (o *outboxConn) close() {}
+
+// outboxName is the file of an issue's message to a subscriber: the same
+// every run, so a message written twice replaces itself.
+func outboxName(issue int, subscriberID int64) string {
+	return fmt.Sprintf("issue-%04d-%d.eml", issue, subscriberID)
+}
+
+// safeFileText keeps what may go in a file name.
+func safeFileText(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r == '@' || r == '.' || r == '-' || r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+			return r
+		}
+		return '_'
+	}, s)
+}
+
+// newConn opens a conn of the configured kind; name picks outbox file names.
+func (n *Newsletter) newConn(client *gomail.Client, name func(rcpt string) string) conn {
+	if n.opts.SMTP.Host == "" {
+		return &outboxConn{dir: n.opts.OutboxDir, name: name}
+	}
+	sc := &smtpConn{client: client}
+	sc.timeout = func() error { return sc.c.UpdateDeadline(n.opts.SMTP.Timeout) }
+	return sc
+}

@@ -1,0 +1,162 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"time"
+)
+
+// DeliveryStatus is the state of one (issue, subscriber) row of the delivery
+// ledger: pending → sending → sent or failed. A row is "sending" only while
+// its message is being handed to the mail server; one found in that state
+// after a crash may or may not have been accepted.
+type DeliveryStatus string
+
+const (
+	DeliveryPending DeliveryStatus = "pending"
+	DeliverySending DeliveryStatus = "sending"
+	DeliverySent    DeliveryStatus = "sent"
+	DeliveryFailed  DeliveryStatus = "failed"
+)
+
+// Delivery is one ledger row, with the subscriber's current name.
+type Delivery struct {
+	IssueNumber  int
+	SubscriberID int64
+	Email        string
+	Name         string
+	// SubscriberStatus is the subscriber's status now; empty if removed.
+	SubscriberStatus SubscriberStatus
+	Status           DeliveryStatus
+	Attempts         int
+	LastError        string
+	MessageID        string // without angle brackets
+	UpdatedAt        time.Time
+	SentAt           time.Time
+}
+
+// PlanDeliveries writes a pending ledger row for every confirmed subscriber
+// who has none for issue yet, each with its own Message-ID on domain, and
+// returns how many it added. Rows are never rewritten, so a Message-ID stays
+// the same however often the send is restarted.
+func (s *Store) PlanDeliveries(ctx context.Context, issue int, domain string) (int, error) {
+	res, err := s.db.ExecContext(ctx, `INSERT INTO deliveries (issue_number, subscriber_id, email, status, message_id, updated_at)
+		SELECT ?, id, email, 'pending', printf('bulletin.%d.%d.%s@%s', ?, id, lower(hex(randomblob(6))), ?), ?
+		FROM subscribers WHERE status = 'confirmed'
+		ON CONFLICT (issue_number, subscriber_id) DO NOTHING`,
+		issue, issue, domain, formatTime(s.now()))
+	if err != nil {
+		return 0, fmt.Errorf("plan deliveries of issue %d: %w", issue, err)
+	}
+	n, err := res.RowsAffected()
+	return int(n), err
+}
+
+// DeliveryCounts counts issue's ledger rows by status.
+func (s *Store) DeliveryCounts(ctx context.Context, issue int) (map[DeliveryStatus]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM deliveries WHERE issue_number = ? GROUP BY status`, issue)
+	if err != nil {
+		return nil, fmt.Errorf("count deliveries of issue %d: %w", issue, err)
+	}
+	defer rows.Close()
+	out := map[DeliveryStatus]int{}
+	for rows.Next() {
+		var st DeliveryStatus
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+// Deliveries returns issue's ledger rows in the given status whose
+// subscriber id is above afterID, in id order, at most limit (all when
+// limit <= 0). With confirmedOnly, rows of subscribers who are no longer
+// confirmed are left out.
+func (s *Store) Deliveries(ctx context.Context, issue int, status DeliveryStatus, confirmedOnly bool, afterID int64, limit int) ([]Delivery, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT d.issue_number, d.subscriber_id, d.email, coalesce(s.name, ''), coalesce(s.status, ''), d.status,
+			d.attempts, d.last_error, d.message_id, d.updated_at, d.sent_at
+		FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
+		WHERE d.issue_number = ? AND d.status = ? AND d.subscriber_id > ?
+			AND (? = 0 OR s.status = 'confirmed')
+		ORDER BY d.subscriber_id LIMIT ?`, issue, string(status), afterID, confirmedOnly, limit)
+	if err != nil {
+		return nil, fmt.Errorf("deliveries of issue %d: %w", issue, err)
+	}
+	defer rows.Close()
+	var out []Delivery
+	for rows.Next() {
+		var d Delivery
+		if err := rows.Scan(&d.IssueNumber, &d.SubscriberID, &d.Email, &d.Name, &d.SubscriberStatus, &d.Status, &d.Attempts,
+			&d.LastError, &d.MessageID, scanTime{&d.UpdatedAt}, scanTime{&d.SentAt}); err != nil {
+			return nil, fmt.Errorf("deliveries of issue %d: %w", issue, err)
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+// ClaimDelivery moves a row from status from to sending and counts the
+// attempt, in its own committed transaction. It reports false if the row was
+// not in status from: someone else has it, or it is done.
+func (s *Store) ClaimDelivery(ctx context.Context, issue int, subscriberID int64, from DeliveryStatus) (bool, error) {
+	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
+		WHERE issue_number = ? AND subscriber_id = ? AND status = ?`,
+		formatTime(s.now()), issue, subscriberID, string(from))
+	if err != nil {
+		return false, fmt.Errorf("claim delivery %d/%d: %w", issue, subscriberID, err)
+	}
+	n, err := res.RowsAffected()
+	return n == 1, err
+}
+
+// MarkDeliverySent records that the mail server accepted the message.
+func (s *Store) MarkDeliverySent(ctx context.Context, issue int, subscriberID int64) error {
+	now := formatTime(s.now())
+	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET status = 'sent', last_error = '', updated_at = ?, sent_at = ?
+		WHERE issue_number = ? AND subscriber_id = ?`, now, now, issue, subscriberID)
+	if err != nil {
+		return fmt.Errorf("mark delivery %d/%d sent: %w", issue, subscriberID, err)
+	}
+	return nil
+}
+
+// ReleaseDelivery puts a row back to pending after a temporary failure, the
+// message not having been accepted, so that a later attempt or run sends it.
+func (s *Store) ReleaseDelivery(ctx context.Context, issue int, subscriberID int64, reason string) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', last_error = ?, updated_at = ?
+		WHERE issue_number = ? AND subscriber_id = ? AND status <> 'sent'`, reason, formatTime(s.now()), issue, subscriberID)
+	if err != nil {
+		return fmt.Errorf("release delivery %d/%d: %w", issue, subscriberID, err)
+	}
+	return nil
+}
+
+// FailDelivery marks a row failed for good, counting the attempt if the row
+// was not claimed. With bounce, the subscriber is marked bounced in the same
+// transaction, so that no later issue goes to a dead address.
+func (s *Store) FailDelivery(ctx context.Context, issue int, subscriberID int64, reason string, bounce bool) error {
+	now := formatTime(s.now())
+	err := s.tx(ctx, func(tx *sql.Tx) error {
+		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', last_error = ?, updated_at = ?,
+				attempts = attempts + CASE WHEN status = 'sending' THEN 0 ELSE 1 END
+			WHERE issue_number = ? AND subscriber_id = ? AND status <> 'sent'`, reason, now, issue, subscriberID); err != nil {
+			return err
+		}
+		if !bounce {
+			return nil
+		}
+		_, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'bounced', updated_at = ? WHERE id = ? AND status = 'confirmed'`, now, subscriberID)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("fail delivery %d/%d: %w", issue, subscriberID, err)
+	}
+	return nil
+}

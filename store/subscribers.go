@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// SubscriberStatus is where a subscriber stands. Only confirmed subscribers
+// receive issues.
+type SubscriberStatus string
+
+const (
+	StatusPending      SubscriberStatus = "pending"
+	StatusConfirmed    SubscriberStatus = "confirmed"
+	StatusUnsubscribed SubscriberStatus = "unsubscribed"
+	StatusBounced      SubscriberStatus = "bounced"
+	StatusComplained   SubscriberStatus = "complained"
+)
+
+// SubscriberStatuses lists every status, in the order they are usually shown.
+var SubscriberStatuses = []SubscriberStatus{StatusPending, StatusConfirmed, StatusUnsubscribed, StatusBounced, StatusComplained}
+
+// ParseSubscriberStatus checks a status given by a user.
+func ParseSubscriberStatus(s string) (SubscriberStatus, error) {
+	for _, st := range SubscriberStatuses {
+		if strings.EqualFold(s, string(st)) {
+			return st, nil
+		}
+	}
+	return "", fmt.Errorf("unknown subscriber status %q (want one of pending, confirmed, unsubscribed, bounced, complained)", s)
+}
+
+// Subscriber is one newsletter recipient.
+type Subscriber struct {
+	ID            int64
+	Email         string
+	Name          string
+	Status        SubscriberStatus
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	ConfirmedAt   time.Time // zero until confirmed
+	ConfirmSentAt time.Time // when the last confirmation email was sent
+}
+
+const subscriberColumns = `id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at`
+
+func scanSubscriber(row interface{ Scan(...any) error }) (Subscriber, error) {
+	var s Subscriber
+	err := row.Scan(&s.ID, &s.Email, &s.Name, &s.Status, scanTime{&s.CreatedAt}, scanTime{&s.UpdatedAt},
+		scanTime{&s.ConfirmedAt}, scanTime{&s.ConfirmSentAt})
+	return s, err
+}
+
+// AddSubscriber stores a new subscriber with the given status. If the address
+// is known already (case-insensitively) nothing changes and the existing
+// subscriber is returned with created false: callers decide what a second
+// subscription means.
+func (s *Store) AddSubscriber(ctx context.Context, email, name string, status SubscriberStatus) (sub Subscriber, created bool, err error) {
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		var err error
+		sub, created, err = addSubscriber(ctx, tx, formatTime(s.now()), email, name, status)
+		return err
+	})
+	if err != nil {
+		return Subscriber{}, false, fmt.Errorf("add subscriber %s: %w", email, err)
+	}
+	return sub, created, nil
+}
+
+func addSubscriber(ctx context.Context, tx *sql.Tx, now, email, name string, status SubscriberStatus) (Subscriber, bool, error) {
+	var confirmed any
+	if status == StatusConfirmed {
+		confirmed = now
+	}
+	res, err := tx.ExecContext(ctx, `INSERT INTO subscribers (email, name, status, created_at, updated_at, confirmed_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING`, email, name, string(status), now, now, confirmed)
+	if err != nil {
+		return Subscriber{}, false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return Subscriber{}, false, err
+	}
+	sub, err := scanSubscriber(tx.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE email = ?`, email))
+	return sub, n == 1, err
+}
+
+// NewSubscriber is a row to import.
+type NewSubscriber struct {
+	Email  string
+	Name   string
+	Status SubscriberStatus
+}
+
+// ImportSubscribers adds all of subs in one transaction: either every new
+// address is stored or, on error, none is. Known addresses are left as they
+// are and counted in existing.
+func (s *Store) ImportSubscribers(ctx context.Context, subs []NewSubscriber) (added, existing int, err error) {
+	now := formatTime(s.now())
+	err = s.tx(ctx, func(tx *sql.Tx) error {
+		added, existing = 0, 0
+		for _, ns := range subs {
+			_, created, err := addSubscriber(ctx, tx, now, ns.Email, ns.Name, ns.Status)
+			if err != nil {
+				return fmt.Errorf("%s: %w", ns.Email, err)
+			}
+			if created {
+				added++
+			} else {
+				existing++
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("import subscribers: %w", err)
+	}
+	return added, existing, nil
+}
+
+// SubscriberByEmail looks a subscriber up by address, case-insensitively.
+func (s *Store) SubscriberByEmail(ctx context.Context, email string) (Subscriber, error) {
+	sub, err := scanSubscriber(s.db.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE email = ?`, email))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Subscriber{}, fmt.Errorf("subscriber %s: %w", email, ErrNotFound)
+	}
+	if err != nil {
+		return Subscriber{}, fmt.Errorf("subscriber %s: %w", email, err)
+	}
+	return sub, nil
+}
+
+// Subscriber looks a subscriber up by id.
+func (s *Store) Subscriber(ctx context.Context, id int64) (Subscriber, error) {
+	sub, err := scanSubscriber(s.db.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE id = ?`, id))
+	if errors.Is(err, sql.ErrNoRows) {
+		return Subscriber{}, fmt.Errorf("subscriber %d: %w", id, ErrNotFound)
+	}
+	if err != nil {
+		return Subscriber{}, fmt.Errorf("subscriber %d: %w", id, err)
+	}
+	return sub, nil
+}
+
+// Subscribers returns the subscribers with the given status (all when status
+// is empty) whose id is above afterID, in id order, at most limit of them
+// (all when limit <= 0). Paging by id keeps memory flat however many there are.
+func (s *Store) Subscribers(ctx context.Context, status SubscriberStatus, afterID int64, limit int) ([]Subscriber, error) {
+	if limit <= 0 {
+		limit = -1
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers
+		WHERE (? = '' OR status = ?) AND id > ? ORDER BY id LIMIT ?`, string(status), string(status), afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("list subscribers: %w", err)
+	}
+	defer rows.Close()
+	var out []Subscriber
+	for rows.Next() {
+		sub, err := scanSubscriber(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list subscribers: %w", err)
+		}
+		out = append(out, sub)
+	}
+	return out, rows.Err()
+}
+
+// CountSubscribers counts subscribers by status.
+func (s *Store) CountSubscribers(ctx context.Context) (map[SubscriberStatus]int, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM subscribers GROUP BY status`)
+	if err != nil {
+		return nil, fmt.Errorf("count subscribers: %w", err)
+	}
+	defer rows.Close()
+	out := map[SubscriberStatus]int{}
+	for rows.Next() {
+		var st SubscriberStatus
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
+			return nil, err
+		}
+		out[st] = n
+	}
+	return out, rows.Err()
+}
+
+// SetSubscriberStatus moves a subscriber to status. Only the statuses in from
+// are moved (any status when from is empty); changed says whether the row
+// changed, so that callers can make state changes idempotent.
+func (s *Store) SetSubscriberStatus(ctx context.Context, id int64, status SubscriberStatus, from ...SubscriberStatus) (changed bool, err error) {
+	now := formatTime(s.now())
+	q := `UPDATE subscribers SET status = ?, updated_at = ?,
+		confirmed_at = CASE WHEN ? = 'confirmed' THEN ? ELSE confirmed_at END
+		WHERE id = ? AND status <> ?`
+	args := []any{string(status), now, string(status), now, id, string(status)}
+	if len(from) > 0 {
+		q += ` AND status IN (` + strings.TrimSuffix(strings.Repeat("?,", len(from)), ",") + `)`
+		for _, f := range from {
+			args = append(args, string(f))
+		}
+	}
+	res, err := s.db.ExecContext(ctx, q, args...)
+	if err != nil {
+		return false, fmt.Errorf("set subscriber %d %s: %w", id, status, err)
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}
+
+// MarkConfirmationSent records that a confirmation email went to subscriber
+// id at t.
+func (s *Store) MarkConfirmationSent(ctx context.Context, id int64, t time.Time) error {
+	_, err := s.db.ExecContext(ctx, `UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?`, formatTime(t), id)
+	if err != nil {
+		return fmt.Errorf("mark confirmation sent to %d: %w", id, err)
+	}
+	return nil
+}
+
+// RemoveSubscriber deletes a subscriber and their delivery ledger rows, which
+// hold their address too.
+func (s *Store) RemoveSubscriber(ctx context.Context, email string) error {
+	return s.tx(ctx, func(tx *sql.Tx) error {
+		var id int64
+		err := tx.QueryRowContext(ctx, `SELECT id FROM subscribers WHERE email = ?`, email).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("remove subscriber %s: %w", email, ErrNotFound)
+		}
+		if err != nil {
+			return fmt.Errorf("remove subscriber %s: %w", email, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE subscriber_id = ?`, id); err != nil {
+			return fmt.Errorf("remove subscriber %s: %w", email, err)
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM subscribers WHERE id = ?`, id); err != nil {
+			return fmt.Errorf("remove subscriber %s: %w", email, err)
+		}
+		return nil
+	})
+}
