@@ -5,10 +5,12 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"codeberg.org/readeck/go-readability/v2"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+	"golang.org/x/net/html/charset"
 )
 
 // errNoText is returned when a page has nothing readable in it.
@@ -18,6 +20,7 @@ var errNoText = errors.New("no readable text")
 // relative links (the page's own URL, or file:// for a local file). The
 // article's URL is the page's declared canonical link, if any.
 func parseHTML(src []byte, base *url.URL) (Article, error) {
+	src = htmlUTF8(src, "")
 	doc, err := html.Parse(bytes.NewReader(src))
 	if err != nil {
 		return Article{}, err
@@ -150,4 +153,21 @@ func trimPrefixFold(s, prefix string) string {
 		return s[len(prefix):]
 	}
 	return s
+}
+
+// htmlUTF8 converts a page to UTF-8 from the charset its Content-Type or
+// <meta> names (or that its bytes suggest), as a browser would.
+func htmlUTF8(src []byte, contentType string) []byte {
+	if contentType == "" && utf8.Valid(src) {
+		return src
+	}
+	enc, name, _ := charset.DetermineEncoding(src, contentType)
+	if name == "utf-8" {
+		return src
+	}
+	out, err := enc.NewDecoder().Bytes(src)
+	if err != nil {
+		return src
+	}
+	return out
 }

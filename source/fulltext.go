@@ -1,0 +1,70 @@
+package source
+
+import (
+	"context"
+	"fmt"
+	"mime"
+	"sync"
+	"time"
+)
+
+const pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
+
+// fullText replaces the text of the items that want it with the readable
+// text of their pages, a few pages at a time. A page that fails leaves the
+// feed's text in place and is reported.
+func (f Feed) fullText(ctx context.Context, items []pending, res *Result) {
+	n := f.PageConcurrency
+	if n <= 0 {
+		n = 4
+	}
+	sem := make(chan struct{}, n)
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	fe := f.fetcher()
+	for i := range items {
+		if !items[i].wantPage {
+			continue
+		}
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			p := &items[i]
+			text, err := f.pageText(ctx, fe, p.URL)
+			if err != nil {
+				mu.Lock()
+				res.problem(p.URL, fmt.Errorf("full text not fetched, feed text kept: %w", err))
+				mu.Unlock()
+				return
+			}
+			// Extraction that finds less than the feed had found the wrong
+			// part of the page.
+			if len(text) > len(p.Text) {
+				p.Text = text
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// pageText fetches a page and extracts its readable text.
+func (f Feed) pageText(ctx context.Context, fe fetcher, link string) (text string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("page parser failure: %v", r)
+		}
+	}()
+	f.logger().Debug("fetching page for full text", "source", f.Name, "url", link)
+	resp, err := fe.get(ctx, link, pageAccept, nil, time.Now())
+	if err != nil {
+		return "", err
+	}
+	if mt, _, _ := mime.ParseMediaType(resp.contentType); mt != "" && mt != "text/html" && mt != "application/xhtml+xml" {
+		return "", fmt.Errorf("GET %s: not an HTML page (%s)", link, mt)
+	}
+	a, err := parseHTML(htmlUTF8(resp.body, resp.contentType), resp.url)
+	if err != nil {
+		return "", fmt.Errorf("GET %s: %w", link, err)
+	}
+	return a.Text, nil
+}
