@@ -1,0 +1,503 @@
+package schedule
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/robfig/cron/v3"
+
+	"github.com/bulletin-app/bulletin/internal/metrics"
+	"github.com/bulletin-app/bulletin/store"
+)
+
+// JobSpec is one job and when it runs.
+type JobSpec struct {
+	Name string // also the name of its lease in the store
+	Key  string // config key of Spec, named in errors (schedule.jobs.publish)
+	Spec string // cron spec, see Parse
+	// Run does the work. detail sums up what it did for the log and the
+	// status ("12 articles, 2 new"). ctx is cancelled only when a stop's
+	// grace period ends, so a send in flight can finish.
+	Run func(ctx context.Context) (detail string, err error)
+}
+
+// Causes of a run, as recorded in the store.
+const (
+	CauseSchedule = "schedule"
+	CauseCatchUp  = "catch-up"
+	CauseManual   = "manual"
+)
+
+// ErrRunning is returned by RunNow when the job is already running in this
+// process. When another process runs it, the error wraps store.ErrLocked.
+var ErrRunning = errors.New("already running")
+
+// Options tune a Scheduler. The zero value works: specs in local time, no
+// catch-up, a two-minute lease and thirty seconds of grace.
+type Options struct {
+	// Location is the zone of specs without a CRON_TZ= prefix; nil is
+	// time.Local.
+	Location *time.Location
+	// CatchUpWindow is how old a fire time missed while bulletin was down
+	// may be to be made up at start-up; zero makes up none.
+	CatchUpWindow time.Duration
+	// LockTTL is the lease on a running job; it is renewed while the job
+	// runs, so it only bounds how long a crashed process blocks others.
+	LockTTL time.Duration
+	// Grace is how long a stop waits for running jobs before cancelling
+	// their context.
+	Grace   time.Duration
+	Now     func() time.Time
+	Logger  *slog.Logger
+	Metrics *metrics.Registry
+}
+
+// Scheduler runs jobs on their specs. Create it with New.
+type Scheduler struct {
+	st     *store.Store
+	jobs   []*job
+	opts   Options
+	log    *slog.Logger
+	clock  clock
+	holder string
+
+	inflight sync.WaitGroup
+	runs     *metrics.CounterVec
+	skips    *metrics.CounterVec
+	duration *metrics.HistogramVec
+	running  *metrics.GaugeVec
+}
+
+type job struct {
+	JobSpec
+	sched cron.Schedule
+	// wrapped is the chain SkipIfStillRunning → Recover → take; a call is
+	// handed to it through next (see invoke).
+	wrapped cron.Job
+	handoff sync.Mutex
+	next    *call
+}
+
+// call is one request to run a job, and what came of it.
+type call struct {
+	ctx       context.Context
+	scheduled time.Time
+	cause     string
+	taken     bool // the job ran (or tried to); false when skipped
+	detail    string
+	err       error
+}
+
+// New checks every job's spec, naming its config key in the error, and
+// returns a Scheduler for them.
+func New(st *store.Store, jobs []JobSpec, opts Options) (*Scheduler, error) {
+	if opts.LockTTL <= 0 {
+		opts.LockTTL = 2 * time.Minute
+	}
+	if opts.Grace <= 0 {
+		opts.Grace = 30 * time.Second
+	}
+	if opts.Location == nil {
+		opts.Location = time.Local
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	log := opts.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	s := &Scheduler{st: st, opts: opts, log: log, clock: realClock{opts.Now}, holder: holderName()}
+	reg := opts.Metrics
+	if reg == nil {
+		reg = &metrics.Registry{}
+	}
+	s.runs = reg.Counter("bulletin_job_runs_total", "Job runs by outcome (ok, error).", "job", "outcome")
+	s.skips = reg.Counter("bulletin_job_skips_total", "Fire times not run, by reason (running, locked, done).", "job", "reason")
+	s.duration = reg.Histogram("bulletin_job_duration_seconds", "How long job runs took.",
+		[]float64{0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600}, "job")
+	s.running = reg.Gauge("bulletin_job_running", "1 while the job runs in this process.", "job")
+
+	// Recover inside SkipIfStillRunning: the other way round, a panic
+	// would keep the skip wrapper's token and the job would never run again.
+	chain := cron.NewChain(cron.SkipIfStillRunning(cronLogger{log}), cron.Recover(cronLogger{log}))
+	seen := map[string]bool{}
+	for _, spec := range jobs {
+		key := spec.Key
+		if key == "" {
+			key = spec.Name
+		}
+		switch {
+		case spec.Name == "":
+			return nil, fmt.Errorf("%s: a job needs a name", key)
+		case seen[spec.Name]:
+			return nil, fmt.Errorf("%s: job %q is scheduled twice", key, spec.Name)
+		case spec.Run == nil:
+			return nil, fmt.Errorf("%s: job %q has nothing to run", key, spec.Name)
+		}
+		seen[spec.Name] = true
+		sched, err := Parse(spec.Spec, opts.Location)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", key, err)
+		}
+		j := &job{JobSpec: spec, sched: sched}
+		j.wrapped = chain.Then(cron.FuncJob(func() { s.take(j) }))
+		s.jobs = append(s.jobs, j)
+	}
+	return s, nil
+}
+
+// holderName tells this process apart from others on the same database,
+// also after a restart with the same pid.
+func holderName() string {
+	host, _ := os.Hostname()
+	b := make([]byte, 4)
+	rand.Read(b)
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), hex.EncodeToString(b))
+}
+
+// Next returns when the named job fires next after t, or the zero time.
+func (s *Scheduler) Next(name string, t time.Time) time.Time {
+	for _, j := range s.jobs {
+		if j.Name == name {
+			return j.sched.Next(t)
+		}
+	}
+	return time.Time{}
+}
+
+// Run makes up missed runs, then runs each job at its fire times until ctx
+// is cancelled. It then starts nothing new, waits for running jobs up to the
+// grace period, cancels them, and returns once they have recorded their end
+// (or another grace period passed: an error then names how many did not).
+func (s *Scheduler) Run(ctx context.Context) error {
+	// Jobs outlive ctx: a stop must not cut a send short unless the grace
+	// period ends.
+	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	defer cancelJobs()
+
+	now := s.clock.Now()
+	next := make([]time.Time, len(s.jobs))
+	for i, j := range s.jobs {
+		s.catchUp(ctx, jobCtx, j, now)
+		next[i] = j.sched.Next(now)
+		s.log.Info("job scheduled", "job", j.Name, "spec", j.Spec, "next", next[i])
+	}
+	for {
+		var wake time.Time
+		for _, t := range next {
+			if !t.IsZero() && (wake.IsZero() || t.Before(wake)) {
+				wake = t
+			}
+		}
+		if !s.clock.SleepUntil(ctx, wake) {
+			break
+		}
+		now = s.clock.Now()
+		for i, j := range s.jobs {
+			if next[i].IsZero() || next[i].After(now) {
+				continue
+			}
+			s.fire(jobCtx, j, next[i], CauseSchedule)
+			// From now, not from the fire time: after a suspend, one run,
+			// not a burst of the ones slept through.
+			next[i] = j.sched.Next(now)
+		}
+	}
+	return s.stop(cancelJobs)
+}
+
+func (s *Scheduler) stop(cancelJobs context.CancelFunc) error {
+	done := make(chan struct{})
+	go func() { s.inflight.Wait(); close(done) }()
+	select {
+	case <-done:
+		s.log.Info("scheduler stopped")
+		return nil
+	default:
+	}
+	s.log.Info("stopping: waiting for running jobs", "grace", s.opts.Grace)
+	select {
+	case <-done:
+		s.log.Info("scheduler stopped")
+		return nil
+	case <-time.After(s.opts.Grace):
+	}
+	s.log.Warn("grace period over: cancelling running jobs")
+	cancelJobs()
+	select {
+	case <-done:
+		return nil
+	case <-time.After(s.opts.Grace):
+		return errors.New("scheduler stopped with jobs still running")
+	}
+}
+
+// catchUp runs j once if a fire time passed while no scheduler was running
+// it, and that fire time is still within the catch-up window.
+func (s *Scheduler) catchUp(ctx, jobCtx context.Context, j *job, now time.Time) {
+	done, err := s.st.JobFiresDone(ctx, j.Name, now)
+	if err != nil {
+		s.log.Error("cannot tell whether a run was missed", "job", j.Name, "error", err)
+		return
+	}
+	due, missed, stale := Missed(j.sched, done, now, s.opts.CatchUpWindow)
+	if stale > 0 {
+		s.log.Warn("missed runs too old to make up", "job", j.Name, "runs", stale, "window", s.opts.CatchUpWindow)
+	}
+	if due.IsZero() {
+		return
+	}
+	s.log.Info("making up a missed run", "job", j.Name, "due", due, "missed", missed)
+	s.fire(jobCtx, j, due, CauseCatchUp)
+}
+
+// Missed looks at the fire times of sched after done (the last one taken
+// care of) up to now. due is the latest of them within window of now, or
+// zero if none is; missed counts those within the window, stale those
+// older. Only due is run: a job does today's work, not each missed day's.
+func Missed(sched cron.Schedule, done, now time.Time, window time.Duration) (due time.Time, missed, stale int) {
+	if window <= 0 {
+		return time.Time{}, 0, countFires(sched, done, now)
+	}
+	t := done
+	// Next(t) may return t+1ns, so this lets a fire exactly window ago in.
+	if from := now.Add(-window).Add(-time.Nanosecond); from.After(t) {
+		stale, t = countFires(sched, t, from), from
+	}
+	for range fireLimit {
+		if t = sched.Next(t); t.IsZero() || t.After(now) {
+			break
+		}
+		due, missed = t, missed+1
+	}
+	return due, missed, stale
+}
+
+// fireLimit bounds the fire times looked at: a job every second, down for a
+// day, has about this many.
+const fireLimit = 100000
+
+// countFires counts the fire times in (after, upto], up to fireLimit.
+func countFires(sched cron.Schedule, after, upto time.Time) int {
+	n, t := 0, after
+	for n < fireLimit {
+		if t = sched.Next(t); t.IsZero() || t.After(upto) {
+			break
+		}
+		n++
+	}
+	return n
+}
+
+// fire runs j for the fire time scheduled without waiting for it.
+func (s *Scheduler) fire(ctx context.Context, j *job, scheduled time.Time, cause string) {
+	s.inflight.Add(1)
+	go func() {
+		defer s.inflight.Done()
+		c := &call{ctx: ctx, scheduled: scheduled, cause: cause}
+		if !s.invoke(j, c) {
+			s.skips.Inc(j.Name, "running")
+			s.log.Info("job still running: fire skipped", "job", j.Name, "due", scheduled)
+		}
+	}()
+}
+
+// RunNow runs the named job at once, as `bulletin run` does, and returns
+// what it reported. It coordinates with scheduled runs here and in other
+// processes: if the job is running already, it returns ErrRunning or an
+// error wrapping store.ErrLocked.
+func (s *Scheduler) RunNow(ctx context.Context, name string) (string, error) {
+	for _, j := range s.jobs {
+		if j.Name != name {
+			continue
+		}
+		c := &call{ctx: ctx, cause: CauseManual}
+		if !s.invoke(j, c) {
+			return "", fmt.Errorf("job %s: %w", name, ErrRunning)
+		}
+		return c.detail, c.err
+	}
+	return "", fmt.Errorf("no job named %q", name)
+}
+
+// invoke runs c through j's chain and reports whether it ran. cron.Job
+// takes no arguments, so the call is handed over in j.next: handoff is held
+// from here until the job takes the call, or until the chain skipped it.
+func (s *Scheduler) invoke(j *job, c *call) bool {
+	j.handoff.Lock()
+	j.next = c
+	j.wrapped.Run() // runs take, or returns at once if j is running
+	if !c.taken {
+		j.next = nil
+		j.handoff.Unlock()
+	}
+	return c.taken
+}
+
+// take is the innermost link of j's chain.
+func (s *Scheduler) take(j *job) {
+	c := j.next
+	j.next = nil
+	c.taken = true
+	j.handoff.Unlock()
+	s.execute(j, c)
+}
+
+// execute runs one call of j under j's lease in the store, and records it.
+func (s *Scheduler) execute(j *job, c *call) {
+	ctx := c.ctx
+	log := s.log.With("job", j.Name, "cause", c.cause)
+	if !c.scheduled.IsZero() {
+		log = log.With("due", c.scheduled)
+	}
+	bg := context.WithoutCancel(ctx) // bookkeeping still happens when the job is cancelled
+
+	if err := s.st.Lock(ctx, j.Name, s.holder, s.opts.LockTTL); err != nil {
+		c.err = fmt.Errorf("job %s: %w", j.Name, err)
+		if !errors.Is(err, store.ErrLocked) {
+			log.Error("cannot take the job's lease", "error", err)
+			return
+		}
+		// Another process is doing this work right now: the fire is
+		// taken care of and must not be made up later.
+		if !c.scheduled.IsZero() {
+			s.st.ClaimJobFire(bg, j.Name, c.scheduled)
+		}
+		s.skips.Inc(j.Name, "locked")
+		log.Info("job running in another process: skipped", "error", err)
+		return
+	}
+	defer func() {
+		if err := s.st.Unlock(bg, j.Name, s.holder); err != nil {
+			log.Warn("cannot release the job's lease", "error", err)
+		}
+	}()
+	if !c.scheduled.IsZero() {
+		claimed, err := s.st.ClaimJobFire(ctx, j.Name, c.scheduled)
+		if err != nil {
+			c.err = err
+			log.Error("cannot claim the fire time", "error", err)
+			return
+		}
+		if !claimed {
+			s.skips.Inc(j.Name, "done")
+			log.Info("fire time already run: skipped")
+			return
+		}
+	}
+
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		s.renew(runCtx, cancel, j, log)
+	}()
+	defer func() { cancel(); <-renewed }()
+
+	if err := s.st.RecordJobStart(ctx, j.Name, c.scheduled, c.cause); err != nil {
+		log.Error("cannot record the job's start", "error", err)
+	}
+	s.running.Set(1, j.Name)
+	start := time.Now()
+	defer func() {
+		elapsed := time.Since(start)
+		s.running.Set(0, j.Name)
+		if r := recover(); r != nil {
+			c.err = fmt.Errorf("job %s panicked: %v", j.Name, r)
+			s.finish(bg, j, c, elapsed, log)
+			panic(r) // for cron.Recover, which logs the stack
+		}
+		s.finish(bg, j, c, elapsed, log)
+	}()
+	c.detail, c.err = j.Run(runCtx)
+}
+
+// finish records and logs the end of a run: one log line per run, with the
+// figures the job reported.
+func (s *Scheduler) finish(ctx context.Context, j *job, c *call, elapsed time.Duration, log *slog.Logger) {
+	if err := s.st.RecordJobEnd(ctx, j.Name, c.err, c.detail); err != nil {
+		log.Error("cannot record the job's end", "error", err)
+	}
+	s.duration.Observe(elapsed.Seconds(), j.Name)
+	if c.err != nil {
+		s.runs.Inc(j.Name, "error")
+		log.Error("job failed", "duration", elapsed.Round(time.Millisecond), "detail", c.detail, "error", c.err)
+		return
+	}
+	s.runs.Inc(j.Name, "ok")
+	log.Info("job done", "duration", elapsed.Round(time.Millisecond), "detail", c.detail)
+}
+
+// renew keeps the job's lease while it runs. Losing it to another process
+// means the job no longer runs alone, so the job is cancelled.
+func (s *Scheduler) renew(ctx context.Context, cancel context.CancelFunc, j *job, log *slog.Logger) {
+	t := time.NewTicker(s.opts.LockTTL / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		err := s.st.Lock(ctx, j.Name, s.holder, s.opts.LockTTL)
+		switch {
+		case err == nil:
+		case errors.Is(err, store.ErrLocked):
+			log.Error("lost the job's lease: cancelling it", "error", err)
+			cancel()
+			return
+		case ctx.Err() == nil:
+			log.Warn("cannot renew the job's lease", "error", err)
+		}
+	}
+}
+
+// cronLogger lets robfig/cron's wrappers log through slog.
+type cronLogger struct{ log *slog.Logger }
+
+func (l cronLogger) Info(msg string, kv ...any) { l.log.Debug("cron: "+msg, kv...) }
+func (l cronLogger) Error(err error, msg string, kv ...any) {
+	l.log.Error("cron: "+msg, append([]any{"error", err}, kv...)...)
+}
+
+// clock tells the time and waits for it; tests replace it.
+type clock interface {
+	Now() time.Time
+	// SleepUntil waits until t (forever if t is zero) and reports true, or
+	// false if ctx ended first.
+	SleepUntil(ctx context.Context, t time.Time) bool
+}
+
+type realClock struct{ now func() time.Time }
+
+func (c realClock) Now() time.Time { return c.now() }
+
+func (c realClock) SleepUntil(ctx context.Context, t time.Time) bool {
+	for {
+		d := time.Minute
+		if !t.IsZero() {
+			if d = t.Sub(c.now()); d <= 0 {
+				return true
+			}
+			// Wake up now and then: the wall clock may have been set, or
+			// the machine suspended, since the timer was armed.
+			d = min(d, time.Minute)
+		}
+		timer := time.NewTimer(d)
+		select {
+		case <-ctx.Done():
+			timer.Stop()
+			return false
+		case <-timer.C:
+		}
+	}
+}

@@ -1,0 +1,417 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bulletin-app/bulletin/store"
+)
+
+// fakeClock jumps to each wake-up time at once, after the jobs started so
+// far have finished, and stops the scheduler when asked to wait past end.
+type fakeClock struct {
+	mu     sync.Mutex
+	now    time.Time
+	end    time.Time
+	settle func()
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.now
+}
+
+func (c *fakeClock) SleepUntil(ctx context.Context, t time.Time) bool {
+	if c.settle != nil {
+		c.settle()
+	}
+	if ctx.Err() != nil || t.IsZero() || t.After(c.end) {
+		return false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if t.After(c.now) {
+		c.now = t
+	}
+	return true
+}
+
+func openStore(t *testing.T, path string, clk *fakeClock) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if clk != nil {
+		st.SetClock(clk.Now)
+	}
+	return st
+}
+
+// runLog records the runs of jobs: the simulated time each started at.
+type runLog struct {
+	mu   sync.Mutex
+	runs map[string][]time.Time
+}
+
+func (l *runLog) job(name string, clk *fakeClock) func(context.Context) (string, error) {
+	return func(context.Context) (string, error) {
+		l.mu.Lock()
+		defer l.mu.Unlock()
+		if l.runs == nil {
+			l.runs = map[string][]time.Time{}
+		}
+		l.runs[name] = append(l.runs[name], clk.Now())
+		return fmt.Sprintf("run %d", len(l.runs[name])), nil
+	}
+}
+
+func (l *runLog) get(name string) []time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]time.Time(nil), l.runs[name]...)
+}
+
+// simulate runs a scheduler over the simulated span [from, to] and returns
+// it once it stopped.
+func simulate(t *testing.T, st *store.Store, clk *fakeClock, jobs []JobSpec, opts Options) *Scheduler {
+	t.Helper()
+	s, err := New(st, jobs, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.clock = clk
+	clk.settle = s.inflight.Wait
+	if err := s.Run(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+// TestDSTDaysRunOnce drives the scheduler through New York's change days of
+// 2026 and counts the runs on each local date.
+func TestDSTDaysRunOnce(t *testing.T) {
+	ny := mustLoad(t, "America/New_York")
+	for _, span := range []struct {
+		name     string
+		from, to time.Time
+	}{
+		{"spring forward", time.Date(2026, 3, 6, 12, 0, 0, 0, ny), time.Date(2026, 3, 10, 12, 0, 0, 0, ny)},
+		{"fall back", time.Date(2026, 10, 30, 12, 0, 0, 0, ny), time.Date(2026, 11, 3, 12, 0, 0, 0, ny)},
+	} {
+		t.Run(span.name, func(t *testing.T) {
+			clk := &fakeClock{now: span.from, end: span.to}
+			st := openStore(t, filepath.Join(t.TempDir(), "bulletin.db"), clk)
+			var log runLog
+			jobs := []JobSpec{
+				{Name: "at0230", Spec: "30 2 * * *", Run: log.job("at0230", clk)},
+				{Name: "at0130", Spec: "CRON_TZ=America/New_York 30 1 * * *", Run: log.job("at0130", clk)},
+			}
+			simulate(t, st, clk, jobs, Options{Location: ny, CatchUpWindow: 12 * time.Hour})
+			for _, j := range jobs {
+				perDay := map[string]int{}
+				for _, r := range log.get(j.Name) {
+					perDay[r.In(ny).Format("2006-01-02")]++
+				}
+				if len(perDay) != 4 {
+					t.Errorf("%s ran on days %v; want the 4 days from %v", j.Name, perDay, span.from)
+				}
+				for day, n := range perDay {
+					if n != 1 {
+						t.Errorf("%s ran %d times on %s; want once (runs: %v)", j.Name, n, day, log.get(j.Name))
+					}
+				}
+			}
+			if span.name == "spring forward" {
+				want := time.Date(2026, 3, 8, 3, 0, 0, 0, ny)
+				if runs := log.get("at0230"); len(runs) < 2 || !runs[1].Equal(want) {
+					t.Errorf("02:30 on spring-forward day ran at %v; want %v, right after the gap", runs, want)
+				}
+			}
+		})
+	}
+}
+
+// TestCatchUpAfterRestart stops bulletin before a fire time and starts it
+// again after: one run makes up for it, within the window only.
+func TestCatchUpAfterRestart(t *testing.T) {
+	day := func(d, h, m int) time.Time { return time.Date(2026, 3, d, h, m, 0, 0, time.UTC) }
+	type life struct{ from, to time.Time }
+	for _, tc := range []struct {
+		name  string
+		spec  string
+		lives []life // the process runs over each span in turn, down between them
+		want  []time.Time
+		cause string
+	}{
+		{
+			name:  "down over the fire time",
+			spec:  "0 7 * * *",
+			lives: []life{{day(2, 5, 0), day(2, 6, 59)}, {day(2, 7, 20), day(2, 9, 0)}},
+			want:  []time.Time{day(2, 7, 20)},
+			cause: CauseCatchUp,
+		},
+		{
+			name:  "restarted again after the catch-up",
+			spec:  "0 7 * * *",
+			lives: []life{{day(2, 5, 0), day(2, 6, 59)}, {day(2, 7, 20), day(2, 7, 21)}, {day(2, 7, 40), day(2, 9, 0)}},
+			want:  []time.Time{day(2, 7, 20)},
+			cause: CauseCatchUp,
+		},
+		{
+			name:  "restarted after a run on time",
+			spec:  "0 7 * * *",
+			lives: []life{{day(2, 5, 0), day(2, 7, 5)}, {day(2, 7, 20), day(2, 9, 0)}},
+			want:  []time.Time{day(2, 7, 0)},
+			cause: CauseSchedule,
+		},
+		{
+			name:  "down for several fires of a frequent job",
+			spec:  "*/30 * * * *",
+			lives: []life{{day(2, 5, 0), day(2, 5, 10)}, {day(2, 8, 10), day(2, 8, 20)}},
+			want:  []time.Time{day(2, 8, 10)},
+			cause: CauseCatchUp,
+		},
+		{
+			name:  "the latest missed fire is in the window",
+			spec:  "0 7 * * *",
+			lives: []life{{day(2, 5, 0), day(2, 6, 59)}, {day(3, 18, 0), day(3, 18, 30)}},
+			want:  []time.Time{day(3, 18, 0)},
+			cause: CauseCatchUp,
+		},
+		{
+			name:  "every missed fire is older than the window",
+			spec:  "0 7 * * *",
+			lives: []life{{day(2, 5, 0), day(2, 6, 59)}, {day(3, 20, 0), day(3, 21, 0)}},
+		},
+		{
+			name:  "first start after a fire time",
+			spec:  "0 7 * * *",
+			lives: []life{{day(2, 7, 20), day(2, 9, 0)}},
+		},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bulletin.db")
+			var log runLog
+			var clk *fakeClock
+			for _, l := range tc.lives {
+				clk = &fakeClock{now: l.from, end: l.to}
+				st := openStore(t, path, clk) // a new process: nothing kept in memory
+				jobs := []JobSpec{{Name: "publish", Key: "schedule.jobs.publish", Spec: tc.spec, Run: log.job("publish", clk)}}
+				simulate(t, st, clk, jobs, Options{Location: time.UTC, CatchUpWindow: 12 * time.Hour})
+				st.Close()
+			}
+			got := log.get("publish")
+			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
+				t.Fatalf("runs at %v; want %v", got, tc.want)
+			}
+			if len(tc.want) == 0 {
+				return
+			}
+			st := openStore(t, path, clk)
+			r, err := st.LastJobRun(context.Background(), "publish")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Cause != tc.cause || !r.OK || r.Detail != "run 1" {
+				t.Errorf("recorded run %+v; want an ok %s run", r, tc.cause)
+			}
+		})
+	}
+}
+
+// blocker is a job that runs until released, or until its context ends.
+type blocker struct {
+	started chan struct{}
+	release chan struct{}
+	ctxErr  chan error
+}
+
+func newBlocker() *blocker {
+	return &blocker{started: make(chan struct{}, 10), release: make(chan struct{}), ctxErr: make(chan error, 10)}
+}
+
+func (b *blocker) run(ctx context.Context) (string, error) {
+	b.started <- struct{}{}
+	select {
+	case <-b.release:
+		return "released", nil
+	case <-ctx.Done():
+		b.ctxErr <- ctx.Err()
+		return "", ctx.Err()
+	}
+}
+
+func TestJobNeverOverlapsAcrossProcesses(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bulletin.db")
+	b := newBlocker()
+	var log runLog
+	clkB := &fakeClock{now: time.Date(2026, 3, 2, 6, 59, 0, 0, time.UTC), end: time.Date(2026, 3, 2, 7, 30, 0, 0, time.UTC)}
+	serve, err := New(openStore(t, path, nil), []JobSpec{{Name: "publish", Spec: "0 7 * * *", Run: b.run}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := New(openStore(t, path, clkB), []JobSpec{{Name: "publish", Spec: "0 7 * * *", Run: log.job("publish", clkB)}}, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	done := make(chan error, 1)
+	go func() { _, err := serve.RunNow(ctx, "publish"); done <- err }()
+	<-b.started
+
+	if _, err := serve.RunNow(ctx, "publish"); !errors.Is(err, ErrRunning) {
+		t.Errorf("second run in the same process: %v; want ErrRunning", err)
+	}
+	if _, err := other.RunNow(ctx, "publish"); !errors.Is(err, store.ErrLocked) {
+		t.Errorf("run from another process: %v; want store.ErrLocked", err)
+	}
+	// The other process's scheduled fire at 07:00 comes while the job runs:
+	// skipped, and not made up later either.
+	other.clock = clkB
+	clkB.settle = other.inflight.Wait
+	if err := other.Run(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if runs := log.get("publish"); len(runs) != 0 {
+		t.Errorf("the other process ran the job at %v while it was running here", runs)
+	}
+	if fired, _ := openStore(t, path, nil).JobFiresDone(ctx, "publish", time.Time{}); !fired.Equal(time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)) {
+		t.Errorf("fire time done up to %v; want the 07:00 fire settled", fired)
+	}
+
+	close(b.release)
+	if err := <-done; err != nil {
+		t.Fatalf("the manual run: %v", err)
+	}
+	if detail, err := other.RunNow(ctx, "publish"); err != nil || detail != "run 1" {
+		t.Errorf("run from another process once free = %q, %v; want it to run", detail, err)
+	}
+}
+
+func TestLeaseRenewedWhileRunning(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "bulletin.db")
+	b := newBlocker()
+	s, err := New(openStore(t, path, nil), []JobSpec{{Name: "publish", Spec: "@daily", Run: b.run}},
+		Options{LockTTL: 150 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := s.RunNow(ctx, "publish"); done <- err }()
+	<-b.started
+	other := openStore(t, path, nil)
+	// Well past the first lease: only renewal keeps it.
+	for range 4 {
+		time.Sleep(100 * time.Millisecond)
+		if err := other.Lock(ctx, "publish", "other", time.Minute); !errors.Is(err, store.ErrLocked) {
+			t.Fatalf("another process took the lease of a running job: %v", err)
+		}
+	}
+	close(b.release)
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := other.Lock(ctx, "publish", "other", time.Minute); err != nil {
+		t.Errorf("the lease was not released after the run: %v", err)
+	}
+}
+
+func TestStopLetsRunningJobsFinish(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		finish    bool // the job finishes during the grace period
+		wantError string
+	}{
+		{"finishes within grace", true, ""},
+		{"cancelled after grace", false, "context canceled"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := filepath.Join(t.TempDir(), "bulletin.db")
+			// The clock reaches one fire time, then the stop comes.
+			clk := &fakeClock{now: time.Date(2026, 3, 2, 6, 59, 0, 0, time.UTC), end: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)}
+			st := openStore(t, path, clk)
+			b := newBlocker()
+			s, err := New(st, []JobSpec{{Name: "publish", Spec: "0 7 * * *", Run: b.run}}, Options{Grace: 200 * time.Millisecond})
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.clock = clk
+			if tc.finish {
+				go func() { <-b.started; close(b.release) }()
+			}
+			if err := s.Run(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			r, err := st.LastJobRun(context.Background(), "publish")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.Finished.IsZero() || r.Error != tc.wantError || r.OK != (tc.wantError == "") {
+				t.Errorf("recorded %+v; want finished with error %q", r, tc.wantError)
+			}
+			select {
+			case err := <-b.ctxErr:
+				if tc.finish {
+					t.Errorf("the job's context ended (%v) though it finished within grace", err)
+				}
+			default:
+				if !tc.finish {
+					t.Error("the job's context was not cancelled after grace")
+				}
+			}
+		})
+	}
+}
+
+func TestPanickingJobIsRecordedAndRunsAgain(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "bulletin.db")
+	clk := &fakeClock{now: time.Date(2026, 3, 2, 5, 0, 0, 0, time.UTC), end: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)}
+	st := openStore(t, path, clk)
+	runs := 0
+	job := func(context.Context) (string, error) {
+		runs++
+		if runs == 1 {
+			var m map[string]int
+			m["boom"]++ // a nil map write: a real panic, not a planted one
+		}
+		return "fine", nil
+	}
+	simulate(t, st, clk, []JobSpec{{Name: "collect", Spec: "0 * * * *", Run: job}}, Options{})
+	if runs != 2 {
+		t.Fatalf("the job ran %d times; want 2, at 06:00 and 07:00", runs)
+	}
+	r, _ := st.LastJobRun(context.Background(), "collect")
+	if !r.OK || r.Detail != "fine" {
+		t.Errorf("after a run that panicked, the next one reads %+v; want ok", r)
+	}
+}
+
+func TestNewNamesTheKey(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "bulletin.db"), nil)
+	noop := func(context.Context) (string, error) { return "", nil }
+	for _, tc := range []struct {
+		jobs []JobSpec
+		want string
+	}{
+		{[]JobSpec{{Name: "publish", Key: "schedule.jobs.publish", Spec: "CRON_TZ=", Run: noop}}, "schedule.jobs.publish: "},
+		{[]JobSpec{{Name: "collect", Key: "schedule.jobs.collect", Spec: "0 7 * *", Run: noop}}, "schedule.jobs.collect: "},
+		{[]JobSpec{{Name: "a", Spec: "@daily", Run: noop}, {Name: "a", Key: "schedule.jobs.a", Spec: "@daily", Run: noop}}, "scheduled twice"},
+		{[]JobSpec{{Name: "a", Spec: "@daily"}}, "nothing to run"},
+	} {
+		_, err := New(st, tc.jobs, Options{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("New(%+v) = %v; want an error with %q", tc.jobs, err, tc.want)
+		}
+	}
+}
