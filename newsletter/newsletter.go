@@ -54,7 +54,7 @@ type Options struct {
 	// and confirm links start with. RFC 8058 one-click unsubscribe needs https.
 	SiteURL string
 	// IssuePath is the path of an issue's web page below SiteURL, with %d for
-	// its number; empty: "/issues/%d".
+	// its number; empty: "/issues/%d/".
 	IssuePath string
 	// ListUnsubscribeMailto is an address that takes unsubscribe requests by
 	// mail; empty leaves the mailto: form out of List-Unsubscribe.
@@ -116,7 +116,7 @@ func New(st *store.Store, opts Options) (*Newsletter, error) {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	if opts.IssuePath == "" {
-		opts.IssuePath = "/issues/%d"
+		opts.IssuePath = "/issues/%d/"
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4

@@ -157,6 +157,14 @@ func (s *smtpConn) deliver(ctx context.Context, msg *gomail.Msg, rcpt string, co
 		s.drop()
 		return classify("write message", err)
 	}
+	// Push the whole body out before the ledger says "sending": what is
+	// left to write after the commit is the final ".", a single small
+	// write, which keeps the window where a crash loses a message as short
+	// as it can be.
+	if err := s.c.Text.W.Flush(); err != nil {
+		s.drop()
+		return classify("write message", err)
+	}
 	if err := commit(); err != nil {
 		s.drop()
 		return errCommit{err}

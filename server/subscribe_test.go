@@ -1,0 +1,239 @@
+package server
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"net/mail"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/bulletin-app/bulletin/internal/smtptest"
+	"github.com/bulletin-app/bulletin/newsletter"
+	"github.com/bulletin-app/bulletin/store"
+	"github.com/bulletin-app/bulletin/templates"
+)
+
+type subscribeEnv struct {
+	st   *store.Store
+	nl   *newsletter.Newsletter
+	subs *Subscriptions
+	smtp *smtptest.Server
+	srv  *httptest.Server
+}
+
+func newSubscribeEnv(t *testing.T) *subscribeEnv {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "b.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	mail := smtptest.Start(t)
+	nl, err := newsletter.New(st, newsletter.Options{
+		SiteTitle: "Bulletin", From: "Bulletin <news@bulletin.example>", SiteURL: "https://bulletin.example",
+		Secret: []byte("0123456789abcdef0123456789abcdef"),
+		SMTP:   newsletter.SMTP{Host: mail.Host, Port: mail.Port, TLS: "none"},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subs, err := NewSubscriptions(nl, "Bulletin", templates.FS, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mux := http.NewServeMux()
+	subs.Routes(mux)
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return &subscribeEnv{st: st, nl: nl, subs: subs, smtp: mail, srv: srv}
+}
+
+func (e *subscribeEnv) post(t *testing.T, path, contentType, body string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Post(e.srv.URL+path, contentType, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	e.subs.Wait()
+	return resp, string(b)
+}
+
+func (e *subscribeEnv) get(t *testing.T, path string) (*http.Response, string) {
+	t.Helper()
+	resp, err := http.Get(e.srv.URL + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// textPart returns the decoded text/plain part of a multipart message.
+func textPart(t *testing.T, raw []byte) string {
+	t.Helper()
+	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mr := multipart.NewReader(m.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err != nil {
+			t.Fatalf("no text part: %v", err)
+		}
+		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
+			b, _ := io.ReadAll(p)
+			return string(b)
+		}
+	}
+}
+
+var confirmLink = regexp.MustCompile(`https://bulletin\.example(/confirm\?token=[A-Za-z0-9_.%-]+)`)
+
+func TestDoubleOptIn(t *testing.T) {
+	e := newSubscribeEnv(t)
+	ctx := context.Background()
+	form := url.Values{"email": {"ann@example.org"}, "name": {"Ann"}}.Encode()
+	resp, body := e.post(t, "/subscribe", "application/x-www-form-urlencoded", form)
+	if resp.StatusCode != http.StatusAccepted || !strings.Contains(body, "check your inbox") {
+		t.Fatalf("subscribe: %d %s", resp.StatusCode, body)
+	}
+	sub, err := e.st.SubscriberByEmail(ctx, "ann@example.org")
+	if err != nil || sub.Status != store.StatusPending {
+		t.Fatalf("after subscribing: %+v %v", sub, err)
+	}
+	msgs := e.smtp.Messages()
+	if len(msgs) != 1 {
+		t.Fatalf("%d confirmation messages, want 1", len(msgs))
+	}
+	link := confirmLink.FindStringSubmatch(textPart(t, msgs[0].Data))
+	if link == nil {
+		t.Fatalf("no confirm link in:\n%s", msgs[0].Data)
+	}
+
+	// Subscribing again right away is harmless: same answer, no new mail.
+	resp2, body2 := e.post(t, "/subscribe", "application/x-www-form-urlencoded", form)
+	if resp2.StatusCode != resp.StatusCode || body2 != body {
+		t.Fatalf("second subscribe answered differently: %d", resp2.StatusCode)
+	}
+	if n := len(e.smtp.Messages()); n != 1 {
+		t.Fatalf("second subscribe sent another mail (%d)", n)
+	}
+
+	// A forged or altered token is refused.
+	bad := strings.Replace(link[1], "token=", "token=x", 1)
+	if r, _ := e.get(t, bad); r.StatusCode != http.StatusBadRequest {
+		t.Fatalf("altered token: %d", r.StatusCode)
+	}
+	if r, b := e.get(t, link[1]); r.StatusCode != http.StatusOK || !strings.Contains(b, "You are subscribed") {
+		t.Fatalf("confirm: %d %s", r.StatusCode, b)
+	}
+	if r, _ := e.get(t, link[1]); r.StatusCode != http.StatusOK {
+		t.Fatalf("confirming twice: %d", r.StatusCode)
+	}
+	sub, _ = e.st.SubscriberByEmail(ctx, "ann@example.org")
+	if sub.Status != store.StatusConfirmed {
+		t.Fatalf("status %s after confirming", sub.Status)
+	}
+
+	// A confirmed address subscribing again: the same answer, no mail.
+	resp3, body3 := e.post(t, "/subscribe", "application/x-www-form-urlencoded", form)
+	if resp3.StatusCode != resp.StatusCode || body3 != body || len(e.smtp.Messages()) != 1 {
+		t.Fatalf("resubscribing a confirmed address leaked or mailed")
+	}
+}
+
+func TestSubscribeJSONHoneypotAndInvalid(t *testing.T) {
+	e := newSubscribeEnv(t)
+	ctx := context.Background()
+	resp, body := e.post(t, "/subscribe", "application/json", `{"email":"bob@example.org"}`)
+	if resp.StatusCode != http.StatusAccepted || !strings.Contains(body, `"message"`) {
+		t.Fatalf("JSON subscribe: %d %s", resp.StatusCode, body)
+	}
+	if _, err := e.st.SubscriberByEmail(ctx, "bob@example.org"); err != nil {
+		t.Fatal(err)
+	}
+	resp, _ = e.post(t, "/subscribe", "application/x-www-form-urlencoded", "email=bot%40example.org&website=http%3A%2F%2Fspam")
+	if resp.StatusCode != http.StatusAccepted {
+		t.Fatalf("honeypot: %d", resp.StatusCode)
+	}
+	if _, err := e.st.SubscriberByEmail(ctx, "bot@example.org"); err == nil {
+		t.Fatal("honeypot submission was stored")
+	}
+	for _, bad := range []string{`{"email":"not-an-address"}`, `{"email":"x@nodot"}`, `{"email":"a@b.org\r\nBcc: c@d.org"}`} {
+		resp, body = e.post(t, "/subscribe", "application/json", bad)
+		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `"error"`) {
+			t.Errorf("%s: %d %s", bad, resp.StatusCode, body)
+		}
+	}
+}
+
+func TestSubscribeRateLimit(t *testing.T) {
+	e := newSubscribeEnv(t)
+	e.subs.Burst = 3
+	e.subs.PerClient = 1.0 / 3600
+	codes := []int{}
+	for range 5 {
+		resp, _ := e.post(t, "/subscribe", "application/json", `{"email":"x@example.org"}`)
+		codes = append(codes, resp.StatusCode)
+	}
+	want := []int{202, 202, 202, 429, 429}
+	for i := range want {
+		if codes[i] != want[i] {
+			t.Fatalf("status codes %v, want %v", codes, want)
+		}
+	}
+}
+
+func TestUnsubscribe(t *testing.T) {
+	e := newSubscribeEnv(t)
+	ctx := context.Background()
+	if _, _, err := e.st.AddSubscriber(ctx, "cy@example.org", "Cy", store.StatusConfirmed); err != nil {
+		t.Fatal(err)
+	}
+	token := e.nl.UnsubscribeToken("cy@example.org")
+	path := "/unsubscribe?token=" + url.QueryEscape(token)
+	resp, body := e.get(t, path)
+	if resp.StatusCode != 200 || !strings.Contains(body, "<button") || !strings.Contains(body, "cy@example.org") {
+		t.Fatalf("unsubscribe page: %d %s", resp.StatusCode, body)
+	}
+	if sub, _ := e.st.SubscriberByEmail(ctx, "cy@example.org"); sub.Status != store.StatusConfirmed {
+		t.Fatal("showing the page unsubscribed")
+	}
+	// RFC 8058 one-click: a POST to the header's URL, no cookies.
+	for range 2 {
+		resp, body = e.post(t, path, "application/x-www-form-urlencoded", "List-Unsubscribe=One-Click")
+		if resp.StatusCode != 200 || !strings.Contains(body, "Unsubscribed") {
+			t.Fatalf("one-click: %d %s", resp.StatusCode, body)
+		}
+	}
+	if sub, _ := e.st.SubscriberByEmail(ctx, "cy@example.org"); sub.Status != store.StatusUnsubscribed {
+		t.Fatalf("status %s after one-click", sub.Status)
+	}
+	// The page's button posts the token as a form field.
+	resp, _ = e.post(t, "/unsubscribe", "application/x-www-form-urlencoded", "token="+url.QueryEscape(token))
+	if resp.StatusCode != 200 {
+		t.Fatalf("button: %d", resp.StatusCode)
+	}
+	// A confirm token cannot unsubscribe, nor can garbage.
+	resp, _ = e.post(t, "/unsubscribe?token=abc.def", "application/x-www-form-urlencoded", "")
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("bad token: %d", resp.StatusCode)
+	}
+}
