@@ -69,6 +69,7 @@ type Scheduler struct {
 	holder string
 
 	inflight sync.WaitGroup
+	active   sync.Map // name of each job running here → struct{}
 	runs     *metrics.CounterVec
 	skips    *metrics.CounterVec
 	duration *metrics.HistogramVec
@@ -407,10 +408,12 @@ func (s *Scheduler) execute(j *job, c *call) {
 		log.Error("cannot record the job's start", "error", err)
 	}
 	s.running.Set(1, j.Name)
+	s.active.Store(j.Name, struct{}{})
 	start := time.Now()
 	defer func() {
 		elapsed := time.Since(start)
 		s.running.Set(0, j.Name)
+		s.active.Delete(j.Name)
 		if r := recover(); r != nil {
 			c.err = fmt.Errorf("job %s panicked: %v", j.Name, r)
 			s.finish(bg, j, c, elapsed, log)
@@ -419,6 +422,23 @@ func (s *Scheduler) execute(j *job, c *call) {
 		s.finish(bg, j, c, elapsed, log)
 	}()
 	c.detail, c.err = j.Run(runCtx)
+}
+
+// ErrInterrupted is recorded for runs cut short by Interrupt.
+var ErrInterrupted = errors.New("interrupted: bulletin was told to exit at once")
+
+// Interrupt records every job running in this process as interrupted and
+// releases its lease, for a process about to exit without waiting for them.
+// What a job wrote itself (the delivery ledger, say) stays as it was.
+func (s *Scheduler) Interrupt(ctx context.Context) {
+	s.active.Range(func(name, _ any) bool {
+		job := name.(string)
+		if err := s.st.RecordJobEnd(ctx, job, ErrInterrupted, ""); err != nil {
+			s.log.Error("cannot record the interrupted run", "job", job, "error", err)
+		}
+		s.st.Unlock(ctx, job, s.holder)
+		return true
+	})
 }
 
 // finish records and logs the end of a run: one log line per run, with the
