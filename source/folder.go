@@ -158,5 +158,5 @@ func readLimited(path string, limit int64) ([]byte, error) {
 // title, the rest the text.
 func parseText(src []byte) Article {
 	title, rest := firstLine(normalizeText(string(src)))
-	return Article{Title: title, Text: strings.TrimLeft(rest, "\n")}
+	return Article{Title: title, Text: unwrap(strings.TrimLeft(rest, "\n"))}
 }

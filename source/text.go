@@ -66,6 +66,44 @@ func foldSpaces(line string) string {
 	return b.String()
 }
 
+// unwrap joins the lines of hard-wrapped text (as editors and mail programs
+// wrap it at 72 to 100 columns) back into paragraphs, so that a sentence
+// broken over two lines is one sentence again. Text written a paragraph per
+// line is left alone, and so are list items, which start a line of their own.
+// s is normalized: paragraphs are separated by one blank line.
+func unwrap(s string) string {
+	lines := strings.Split(s, "\n")
+	wrapped, long := 0, 0
+	for i, l := range lines {
+		n := utf8.RuneCountInString(l)
+		if n > 120 {
+			long++
+		}
+		// A wrapped line is followed by more of its paragraph.
+		if n >= 40 && i+1 < len(lines) && lines[i+1] != "" {
+			wrapped++
+		}
+	}
+	if wrapped < 2 || long*10 > len(lines) {
+		return s
+	}
+	var b strings.Builder
+	for i, l := range lines {
+		if i > 0 {
+			if l != "" && lines[i-1] != "" && !listItem.MatchString(l) {
+				b.WriteByte(' ')
+			} else {
+				b.WriteByte('\n')
+			}
+		}
+		b.WriteString(l)
+	}
+	return b.String()
+}
+
+// listItem matches the start of a bulleted or numbered list item.
+var listItem = regexp.MustCompile(`^(?:[•·*\-–—▪►○●]\s|\d{1,3}[.)]\s)`)
+
 // firstLine splits s into its first non-empty line and the rest.
 func firstLine(s string) (first, rest string) {
 	for s != "" {

@@ -74,3 +74,23 @@ func FuzzHTMLToText(f *testing.F) {
 		}
 	})
 }
+
+func TestUnwrap(t *testing.T) {
+	wrappedPara := "The new tram line linking the main station with the university campus opened on\n" +
+		"Wednesday, two months ahead of schedule and within its budget of 92 million euros,\n" +
+		"the transport authority said."
+	cases := []struct{ name, in, want string }{
+		{"hard-wrapped paragraphs are joined", wrappedPara + "\n\n" + wrappedPara,
+			strings.ReplaceAll(wrappedPara, "\n", " ") + "\n\n" + strings.ReplaceAll(wrappedPara, "\n", " ")},
+		{"list items keep their lines", wrappedPara + "\n\n• first highlight of the story, long enough to matter here\n• second highlight of the story, also long enough to count",
+			strings.ReplaceAll(wrappedPara, "\n", " ") + "\n\n• first highlight of the story, long enough to matter here\n• second highlight of the story, also long enough to count"},
+		{"a paragraph per line is left alone", strings.Repeat("A long paragraph that runs on for well over one hundred and twenty characters, as scraped news text does, with no wrapping. ", 2) + "\n\nNext.",
+			strings.Repeat("A long paragraph that runs on for well over one hundred and twenty characters, as scraped news text does, with no wrapping. ", 2) + "\n\nNext."},
+		{"short lines are not prose", "Line one\nLine two\nLine three", "Line one\nLine two\nLine three"},
+	}
+	for _, c := range cases {
+		if got := unwrap(c.in); got != c.want {
+			t.Errorf("%s:\n got %q\nwant %q", c.name, got, c.want)
+		}
+	}
+}
