@@ -1,0 +1,212 @@
+package bulletin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"path/filepath"
+	"time"
+
+	"github.com/bulletin-app/bulletin/digest"
+	"github.com/bulletin-app/bulletin/feed"
+	"github.com/bulletin-app/bulletin/newsletter"
+	"github.com/bulletin-app/bulletin/source"
+	"github.com/bulletin-app/bulletin/store"
+	"github.com/bulletin-app/bulletin/templates"
+)
+
+// Version is bulletin's version, set at build time with -ldflags.
+var Version = "dev"
+
+// The scheduled jobs, by the names config.yaml gives them.
+const (
+	JobCollect = "collect" // read every source
+	JobPublish = "publish" // summarize, build the issue, publish, send
+)
+
+// ProgressFunc reports long work: stage names what is being done, done of
+// total items so far.
+type ProgressFunc func(stage string, done, total int)
+
+// App is an opened bulletin: the config, the store, and the parts built from
+// them. Its methods are the jobs the CLI and the scheduler run.
+type App struct {
+	Config    *Config
+	Store     *store.Store
+	Log       *slog.Logger
+	Templates fs.FS
+	// Progress, if set, is told about long work.
+	Progress ProgressFunc
+
+	// SendProgress, if set, is told how a send goes.
+	SendProgress func(newsletter.Progress)
+
+	summarizer digest.Summarizer
+	client     *http.Client
+	feeds      *feed.Handler          // set while serving
+	news       *newsletter.Newsletter // built on first use
+}
+
+// Open opens the store and builds the parts cfg describes.
+func Open(ctx context.Context, cfg *Config, log *slog.Logger) (*App, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st, err := store.Open(ctx, filepath.Join(cfg.Resolve(cfg.DataDir), "bulletin.db"))
+	if err != nil {
+		return nil, err
+	}
+	a := &App{
+		Config:    cfg,
+		Store:     st,
+		Log:       log,
+		Templates: templates.Overlay(cfg.Resolve(cfg.Templates.Dir)),
+		client:    &http.Client{Timeout: cfg.Fetch.Timeout},
+	}
+	a.summarizer, err = a.newSummarizer()
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// Close releases the store.
+func (a *App) Close() error { return a.Store.Close() }
+
+func (a *App) progress(stage string, done, total int) {
+	if a.Progress != nil {
+		a.Progress(stage, done, total)
+	}
+}
+
+func (a *App) newSummarizer() (digest.Summarizer, error) {
+	d := a.Config.Digest
+	extractive := digest.NewExtractive(digest.ExtractiveOptions{Words: d.Words, MaxSentences: d.MaxSentences})
+	if d.Summarizer != "llm" {
+		return extractive, nil
+	}
+	return newLLMSummarizer(a, extractive)
+}
+
+func (a *App) userAgent() string {
+	if ua := a.Config.Fetch.UserAgent; ua != "" {
+		return ua
+	}
+	return "bulletin/" + Version + " (+" + a.Config.Site.URL + ")"
+}
+
+// CollectReport counts what one collection did.
+type CollectReport struct {
+	Found, New, Updated, Problems int
+	// Failed names the sources that could not be read at all.
+	Failed []string
+}
+
+// Collect reads every source and stores what is new or changed. A source that
+// fails is reported and the others go on; the error says which failed.
+func (a *App) Collect(ctx context.Context) (CollectReport, error) {
+	var rep CollectReport
+	var errs []error
+	for i, sc := range a.Config.Sources {
+		a.progress("collect", i, len(a.Config.Sources))
+		if err := a.collectSource(ctx, sc, &rep); err != nil {
+			if ctx.Err() != nil {
+				return rep, ctx.Err()
+			}
+			rep.Failed = append(rep.Failed, sc.Name)
+			errs = append(errs, err)
+		}
+	}
+	a.progress("collect", len(a.Config.Sources), len(a.Config.Sources))
+	a.Log.Info("collected", "found", rep.Found, "new", rep.New, "updated", rep.Updated,
+		"problems", rep.Problems, "failed_sources", len(rep.Failed))
+	return rep, errors.Join(errs...)
+}
+
+func (a *App) collectSource(ctx context.Context, sc SourceConfig, rep *CollectReport) error {
+	log := a.Log.With("source", sc.Name)
+	var res source.Result
+	seeded := false
+	if sc.Folder != "" {
+		var err error
+		res, err = source.Folder{Name: sc.Name, Dir: a.Config.Resolve(sc.Folder), MaxBytes: a.Config.Fetch.MaxBytes}.Collect(ctx)
+		if err != nil {
+			log.Error("source failed", "err", err)
+			return err
+		}
+	} else {
+		var err error
+		res, seeded, err = a.fetchFeed(ctx, sc, log)
+		if err != nil {
+			return err
+		}
+	}
+	for _, p := range res.Problems {
+		log.Warn("skipped", "origin", p.Origin, "err", p.Err)
+	}
+	rep.Problems += len(res.Problems)
+	var added, updated int
+	for _, art := range res.Articles {
+		out, err := a.Store.SaveArticle(ctx, art, seeded)
+		if err != nil {
+			return fmt.Errorf("source %s: store %s: %w", sc.Name, art.Origin, err)
+		}
+		switch out {
+		case store.Inserted:
+			added++
+		case store.Updated:
+			updated++
+		}
+	}
+	rep.Found += len(res.Articles)
+	rep.New += added
+	rep.Updated += updated
+	log.Info("source read", "found", len(res.Articles), "new", added, "updated", updated,
+		"problems", len(res.Problems), "seeded", seeded && added > 0)
+	return nil
+}
+
+// DigestReport counts what one digest run did.
+type DigestReport struct {
+	Summarized int
+	Problems   []digest.Problem
+	// Issue is the issue built, zero-numbered when there was nothing new.
+	Issue store.Issue
+}
+
+// Digest summarizes new and changed articles and puts the new entries into
+// the next issue. An issue with no entries is built only when config says so.
+func (a *App) Digest(ctx context.Context) (DigestReport, error) {
+	var rep DigestReport
+	var err error
+	rep.Summarized, rep.Problems, err = digest.SummarizeNew(ctx, a.Store, a.summarizer, func(done, total int) {
+		a.progress("summarize", done, total)
+	})
+	for _, p := range rep.Problems {
+		a.Log.Warn("not summarized", "article", p.Title, "err", p.Err)
+	}
+	if err != nil {
+		return rep, err
+	}
+	rep.Issue, err = digest.BuildIssue(ctx, a.Store, digest.IssueOptions{
+		Title:      a.issueTitle,
+		BuildEmpty: a.Config.Digest.BuildEmptyIssues,
+	})
+	if errors.Is(err, digest.ErrNothingNew) {
+		a.Log.Info("no new entries: no issue built", "summarized", rep.Summarized)
+		return rep, nil
+	}
+	if err != nil {
+		return rep, err
+	}
+	a.Log.Info("issue built", "issue", rep.Issue.Number, "entries", len(rep.Issue.Entries), "summarized", rep.Summarized)
+	return rep, nil
+}
+
+func (a *App) issueTitle(n int) string {
+	return fmt.Sprintf("%s #%d, %s", a.Config.Site.Title, n, time.Now().UTC().Format("2 January 2006"))
+}

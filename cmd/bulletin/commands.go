@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"strconv"
+
+	"github.com/bulletin-app/bulletin"
+)
+
+// withApp opens the app for a command and closes it after.
+func withApp(f func(ctx context.Context, e *env, app *bulletin.App, args []string) error) func(context.Context, *env, []string) error {
+	return func(ctx context.Context, e *env, args []string) error {
+		app, err := openApp(ctx, e)
+		if err != nil {
+			return err
+		}
+		defer app.Close()
+		return f(ctx, e, app, args)
+	}
+}
+
+func noArgs(args []string) error {
+	if len(args) > 0 {
+		return usagef("unexpected arguments: %q", args)
+	}
+	return nil
+}
+
+func init() {
+	register(command{
+		name:    "run",
+		summary: "Collect, summarize, build the next issue, publish it and email it, once.\nWith nothing new, no issue is built and nothing is sent.",
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			return withApp(func(ctx context.Context, e *env, app *bulletin.App, args []string) error {
+				if err := noArgs(args); err != nil {
+					return err
+				}
+				rep, err := app.Run(ctx)
+				fmt.Fprintln(e.stdout, rep)
+				return err
+			})
+		},
+	})
+	register(command{
+		name:    "collect",
+		summary: "Read every source and store new and changed articles.",
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			return withApp(func(ctx context.Context, e *env, app *bulletin.App, args []string) error {
+				if err := noArgs(args); err != nil {
+					return err
+				}
+				rep, err := app.Collect(ctx)
+				fmt.Fprintf(e.stdout, "collected: %d found, %d new, %d updated, %d skipped\n", rep.Found, rep.New, rep.Updated, rep.Problems)
+				return err
+			})
+		},
+	})
+	register(command{
+		name:    "publish",
+		summary: "Write the feeds and archive pages of every issue as static files.",
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			out := fs.String("out", "", "folder to write to (default: public_dir from the config)")
+			return withApp(func(ctx context.Context, e *env, app *bulletin.App, args []string) error {
+				if err := noArgs(args); err != nil {
+					return err
+				}
+				dir, err := app.Publish(ctx, *out)
+				if err == nil {
+					fmt.Fprintf(e.stdout, "published to %s\n", dir)
+				}
+				return err
+			})
+		},
+	})
+	register(command{
+		name: "preview",
+		args: "",
+		summary: "Write an issue's email as an HTML file (and its text part beside it) to look at\n" +
+			"before sending.",
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			issue := fs.Int("issue", 0, "issue number (default: the latest)")
+			out := fs.String("out", "preview.html", "HTML file to write; the text part goes to the same name with .txt")
+			return withApp(func(ctx context.Context, e *env, app *bulletin.App, args []string) error {
+				if err := noArgs(args); err != nil {
+					return err
+				}
+				files, err := app.Preview(ctx, *issue, *out)
+				for _, f := range files {
+					fmt.Fprintf(e.stdout, "wrote %s\n", f)
+				}
+				return err
+			})
+		},
+	})
+	register(command{
+		name:    "version",
+		summary: "Print bulletin's version.",
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			return func(ctx context.Context, e *env, args []string) error {
+				fmt.Fprintf(e.stdout, "bulletin %s\n", bulletin.Version)
+				return nil
+			}
+		},
+	})
+}
+
+func atoiArg(name, s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil {
+		return 0, usagef("%s: %q is not a number", name, s)
+	}
+	return n, nil
+}
+

@@ -1,0 +1,142 @@
+// Command bulletin turns a stream of articles into a newsletter: it collects
+// them, summarizes them, publishes feeds and an archive, and emails the
+// issue to confirmed subscribers. Run "bulletin help" for the commands.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"log/slog"
+	"sort"
+	"strings"
+
+	"github.com/bulletin-app/bulletin/schedule"
+)
+
+// command is one subcommand: its flags are defined by setup, and run does
+// the work once they are parsed.
+type command struct {
+	name    string
+	args    string // the arguments after the flags, for the usage line
+	summary string
+	setup   func(fs *flag.FlagSet) func(ctx context.Context, env *env, args []string) error
+}
+
+var commands []command
+
+func register(c command) { commands = append(commands, c) }
+
+// env is what every command gets: where to write and how to load the app.
+type env struct {
+	stdout, stderr io.Writer
+	configPath     string
+	logLevel       string
+}
+
+func main() {
+	// The first SIGINT or SIGTERM stops taking work and lets what runs
+	// finish; a second exits at once (the ledger is written as it goes).
+	ctx, stop := schedule.SignalContext(context.Background(), slog.Default())
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run executes one command line and returns the exit code: 0 on success, 1
+// when the work failed, 2 for a usage error.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	e := &env{stdout: stdout, stderr: stderr}
+	global := flag.NewFlagSet("bulletin", flag.ContinueOnError)
+	global.SetOutput(stderr)
+	global.StringVar(&e.configPath, "config", "", "config file (default ./config.yaml, else the built-in defaults)")
+	global.Usage = func() { usage(stderr) }
+	if err := global.Parse(args); err != nil {
+		return 2
+	}
+	args = global.Args()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" {
+		if len(args) > 1 {
+			if c := find(args[1]); c != nil {
+				fs := c.flagSet(e)
+				fs.SetOutput(stdout)
+				fs.Usage()
+				return 0
+			}
+		}
+		usage(stdout)
+		return 0
+	}
+	c := find(args[0])
+	if c == nil {
+		fmt.Fprintf(stderr, "bulletin: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+	fs := c.flagSet(e)
+	do := c.setup(fs)
+	if err := fs.Parse(args[1:]); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	if err := do(ctx, e, fs.Args()); err != nil {
+		var ue usageError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "bulletin %s: %v\n", c.name, err)
+			fs.Usage()
+			return 2
+		}
+		fmt.Fprintf(stderr, "bulletin %s: %v\n", c.name, err)
+		return 1
+	}
+	return 0
+}
+
+func (c *command) flagSet(e *env) *flag.FlagSet {
+	fs := flag.NewFlagSet("bulletin "+c.name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	// --config is accepted after the command too, where people often put it.
+	fs.StringVar(&e.configPath, "config", e.configPath, "config file")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "usage: bulletin %s [flags] %s\n\n%s\n\nflags:\n", c.name, c.args, c.summary)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+func find(name string) *command {
+	for i := range commands {
+		if commands[i].name == name {
+			return &commands[i]
+		}
+	}
+	return nil
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "usage: bulletin [--config FILE] COMMAND [flags] [args]")
+	fmt.Fprintln(w, "\ncommands:")
+	sorted := append([]command(nil), commands...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
+	for _, c := range sorted {
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, firstLine(c.summary))
+	}
+	fmt.Fprintln(w, "\nRun \"bulletin help COMMAND\" for a command's flags.")
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+// usageError marks an error in how a command was called.
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Sprintf(format, args...)} }

@@ -1,0 +1,53 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"os"
+
+	"github.com/bulletin-app/bulletin"
+	"github.com/bulletin-app/bulletin/newsletter"
+)
+
+func init() {
+	register(command{
+		name: "send",
+		summary: "Email an issue to every confirmed subscriber who has not had it, once each.\n" +
+			"Safe to run again after a crash or while the scheduler sends: the ledger and\n" +
+			"a lock in the store keep anyone from getting it twice.",
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			issue := fs.Int("issue", 0, "issue number (default: the latest)")
+			dry := fs.Bool("dry-run", false, "render and count the messages without sending or recording anything")
+			to := fs.String("to", "", "send one [TEST] copy to this address instead; the ledger does not record it")
+			failed := fs.Bool("resend-failed", false, "retry only the deliveries that failed before")
+			return withApp(func(ctx context.Context, e *env, app *bulletin.App, args []string) error {
+				if err := noArgs(args); err != nil {
+					return err
+				}
+				if *to != "" && (*dry || *failed) {
+					return usagef("--to goes alone: it sends one test copy")
+				}
+				if f, ok := e.stderr.(*os.File); ok {
+					app.SendProgress = newsletter.TerminalProgress(f, app.Log)
+				}
+				sum, err := app.Send(ctx, newsletter.SendRequest{Issue: *issue, DryRun: *dry, To: *to, ResendFailed: *failed})
+				fmt.Fprintln(e.stdout, sum)
+				return err
+			})
+		},
+	})
+	register(command{
+		name:    "serve",
+		summary: "Serve the feeds, the archive and the subscription pages over HTTP, and run the\njobs of the schedule, until stopped (SIGINT or SIGTERM).",
+		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
+			addr := fs.String("addr", "", "HOST:PORT to listen on (default: server.addr from the config)")
+			return withApp(func(ctx context.Context, e *env, app *bulletin.App, args []string) error {
+				if err := noArgs(args); err != nil {
+					return err
+				}
+				return app.Serve(ctx, *addr)
+			})
+		},
+	})
+}

@@ -1,0 +1,125 @@
+package bulletin
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestDefaultConfigIsValid(t *testing.T) {
+	t.Chdir(t.TempDir()) // no config.yaml here: the embedded defaults apply
+	cfg, err := LoadConfig("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Path != "" || len(cfg.Sources) != 1 || cfg.Sources[0].Folder != "examples/articles" {
+		t.Errorf("defaults: path %q, sources %+v", cfg.Path, cfg.Sources)
+	}
+	if cfg.Fetch.Timeout.Seconds() != 20 || cfg.Schedule.Jobs[JobPublish] == "" {
+		t.Errorf("defaults not decoded: timeout %v, jobs %v", cfg.Fetch.Timeout, cfg.Schedule.Jobs)
+	}
+}
+
+func TestConfigFileOverridesDefaults(t *testing.T) {
+	dir := t.TempDir()
+	path := writeConfig(t, dir, `
+site:
+  title: Weekly
+sources:
+  - name: news
+    feed: https://example.org/feed.xml
+newsletter:
+  smtp:
+    host: mail.example.org
+`)
+	t.Setenv("BULLETIN_SMTP_PASSWORD", "s3cret")
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Site.Title != "Weekly" || cfg.Site.Language != "en" {
+		t.Errorf("site = %+v; want the title set and the language kept", cfg.Site)
+	}
+	if len(cfg.Sources) != 1 || cfg.Sources[0].Name != "news" {
+		t.Errorf("sources = %+v; a list in the file replaces the default", cfg.Sources)
+	}
+	if cfg.Newsletter.SMTP.Password != "s3cret" || cfg.Newsletter.SMTP.Port != 587 {
+		t.Errorf("smtp = %+v", cfg.Newsletter.SMTP)
+	}
+	if got, want := cfg.Resolve("data"), filepath.Join(dir, "data"); got != want {
+		t.Errorf("Resolve(data) = %q, want %q", got, want)
+	}
+}
+
+func TestConfigErrorsNameKeyAndLine(t *testing.T) {
+	cases := []struct {
+		name, yaml string
+		want       []string // substrings of the message
+	}{
+		{"unknown key", "site:\n  title: X\n  colour: red\n", []string{":3:", "site.colour", `unknown key "colour"`}},
+		{"wrong type", "newsletter:\n  smtp:\n    port: many\n", []string{":3:", "newsletter.smtp.port", "many"}},
+		{"bad duration", "fetch:\n  timeout: soon\n", []string{":2:", "fetch.timeout"}},
+		{"bad cron", "schedule:\n  jobs:\n    publish: \"61 * * * *\"\n", []string{":3:", "schedule.jobs.publish"}},
+		{"cron zone without fields", "schedule:\n  jobs:\n    collect: \"CRON_TZ=UTC\"\n", []string{":3:", "schedule.jobs.collect"}},
+		{"unknown job", "schedule:\n  jobs:\n    coffee: \"* * * * *\"\n", []string{":3:", "schedule.jobs.coffee", "unknown job"}},
+		{"bad address", "newsletter:\n  from: not an address\n", []string{":2:", "newsletter.from"}},
+		{"bad subscriber", "subscribers:\n  - ok@example.com\n  - nobody\n", []string{":3:", "subscribers[1]"}},
+		{"bad url", "site:\n  url: localhost:8080\n", []string{":2:", "site.url"}},
+		{"bad time zone", "schedule:\n  timezone: Mars/Olympus\n", []string{":2:", "schedule.timezone", "Mars/Olympus"}},
+		{"source without kind", "sources:\n  - name: x\n", []string{":2:", "sources[0]", "folder or a feed"}},
+		{"syntax", "site:\n  title: [unclosed\n", []string{"config.yaml"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := writeConfig(t, t.TempDir(), c.yaml)
+			_, err := LoadConfig(path)
+			if err == nil {
+				t.Fatal("LoadConfig succeeded; want an error")
+			}
+			for _, w := range c.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			var ces ConfigErrors
+			if !errors.As(err, &ces) {
+				t.Errorf("error is %T, want ConfigErrors", err)
+			}
+		})
+	}
+}
+
+func TestConfigReportsEveryProblem(t *testing.T) {
+	path := writeConfig(t, t.TempDir(), "feeds:\n  items: 0\nlog:\n  level: loud\n")
+	_, err := LoadConfig(path)
+	var ces ConfigErrors
+	if !errors.As(err, &ces) || len(ces) != 2 {
+		t.Fatalf("err = %v; want two problems", err)
+	}
+	if ces[0].Key != "feeds.items" || ces[0].Line != 2 || ces[1].Key != "log.level" || ces[1].Line != 4 {
+		t.Errorf("problems = %v, %v", ces[0], ces[1])
+	}
+}
+
+func TestShippedConfigMatchesEmbedded(t *testing.T) {
+	// config.yaml at the root is both the file users edit and the embedded
+	// defaults; a file that differs from the embedded copy is a stale build.
+	b, err := os.ReadFile("config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != string(DefaultConfig) {
+		t.Error("config.yaml differs from DefaultConfig")
+	}
+}
+
+func writeConfig(t *testing.T, dir, body string) string {
+	t.Helper()
+	p := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
