@@ -113,4 +113,3 @@ func atoiArg(name, s string) (int, error) {
 	}
 	return n, nil
 }
-

@@ -9,8 +9,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"os"
 	"log/slog"
+	"os"
 	"sort"
 	"strings"
 
