@@ -1,0 +1,168 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/bulletin-app/bulletin/store"
+)
+
+// Report is what `bulletin status` shows: the jobs, the sources and the
+// latest issue, all read from the store, so it tells the truth whether or
+// not `bulletin serve` is running.
+type Report struct {
+	Now      time.Time
+	Location *time.Location // times are shown in it
+	Jobs     []JobStatus
+	Sources  []store.NamedSourceState
+	Issue    *IssueStatus // nil before the first issue
+}
+
+// JobStatus is one job's latest run and its next fire time.
+type JobStatus struct {
+	Name string
+	Spec string        // empty for a job that ran but is no longer scheduled
+	Last *store.JobRun // nil if it never ran
+	Next time.Time     // zero if not scheduled
+}
+
+// IssueStatus is the latest issue and its deliveries by status.
+type IssueStatus struct {
+	Number     int
+	Title      string
+	Created    time.Time
+	Entries    int
+	Deliveries map[store.DeliveryStatus]int
+}
+
+// Status reads the report at now. Specs are read as Scheduler reads them,
+// in loc when they carry no CRON_TZ= prefix.
+func Status(ctx context.Context, st *store.Store, jobs []JobSpec, loc *time.Location, now time.Time) (Report, error) {
+	if loc == nil {
+		loc = time.Local
+	}
+	r := Report{Now: now, Location: loc}
+	runs, err := st.JobRuns(ctx)
+	if err != nil {
+		return Report{}, err
+	}
+	byName := map[string]*store.JobRun{}
+	for i := range runs {
+		byName[runs[i].Job] = &runs[i]
+	}
+	for _, j := range jobs {
+		sched, err := Parse(j.Spec, loc)
+		if err != nil {
+			return Report{}, fmt.Errorf("%s: %w", j.Key, err)
+		}
+		r.Jobs = append(r.Jobs, JobStatus{Name: j.Name, Spec: j.Spec, Last: byName[j.Name], Next: sched.Next(now)})
+		delete(byName, j.Name)
+	}
+	for name, run := range byName {
+		r.Jobs = append(r.Jobs, JobStatus{Name: name, Last: run})
+	}
+	sort.Slice(r.Jobs, func(a, b int) bool { return r.Jobs[a].Name < r.Jobs[b].Name })
+
+	if r.Sources, err = st.ListSourceStates(ctx); err != nil {
+		return Report{}, err
+	}
+
+	issue, err := st.LatestIssue(ctx)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return r, nil
+	case err != nil:
+		return Report{}, err
+	}
+	counts, err := st.DeliveryCounts(ctx, issue.Number)
+	if err != nil {
+		return Report{}, err
+	}
+	r.Issue = &IssueStatus{Number: issue.Number, Title: issue.Title, Created: issue.CreatedAt,
+		Entries: len(issue.Entries), Deliveries: counts}
+	return r, nil
+}
+
+// Outcome sums up a run in a few words: ok, failed: why, running, or
+// interrupted when its process died or was stopped at once during it.
+func Outcome(run *store.JobRun) string {
+	switch {
+	case run == nil:
+		return "never ran"
+	case run.Running && run.Finished.IsZero():
+		return "running"
+	case run.Interrupted():
+		return "interrupted"
+	case run.OK:
+		return "ok"
+	}
+	return "failed: " + run.Error
+}
+
+// WriteText writes the report as aligned columns for a terminal.
+func (r Report) WriteText(w io.Writer) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	at := func(t time.Time) string {
+		if t.IsZero() {
+			return "-"
+		}
+		return t.In(r.Location).Format("2006-01-02 15:04 MST")
+	}
+	clean := strings.NewReplacer("\t", " ", "\n", " ", "\r", " ")
+
+	fmt.Fprintln(tw, "JOB\tLAST RUN\tOUTCOME\tTOOK\tDETAIL\tNEXT RUN")
+	for _, j := range r.Jobs {
+		last, took, detail := "never", "-", ""
+		if j.Last != nil {
+			last = at(j.Last.Started) + " (" + j.Last.Cause + ")"
+			if !j.Last.Finished.IsZero() {
+				took = j.Last.Duration.Round(time.Millisecond).String()
+			}
+			detail = j.Last.Detail
+		}
+		next := at(j.Next)
+		if j.Spec == "" {
+			next = "not scheduled"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.Name, last, clean.Replace(Outcome(j.Last)), took, clean.Replace(detail), next)
+	}
+
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "SOURCE\tLAST FETCH\tLAST SUCCESS\tSTATE")
+	if len(r.Sources) == 0 {
+		fmt.Fprintln(tw, "(none fetched yet)")
+	}
+	for _, s := range r.Sources {
+		state := "ok"
+		switch {
+		case !s.FailingSince.IsZero():
+			state = fmt.Sprintf("FAILING since %s (%d failures): %s", at(s.FailingSince), s.Failures, s.LastError)
+		case s.Failures > 0:
+			state = fmt.Sprintf("%d failures: %s", s.Failures, s.LastError)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", clean.Replace(s.Name), at(s.LastFetch), at(s.LastSuccess), clean.Replace(state))
+	}
+
+	fmt.Fprintln(tw)
+	if r.Issue == nil {
+		fmt.Fprintln(tw, "LATEST ISSUE\tnone yet")
+		return tw.Flush()
+	}
+	d := r.Issue.Deliveries
+	fmt.Fprintf(tw, "LATEST ISSUE\t#%d %s\t%d entries\tbuilt %s\n", r.Issue.Number, clean.Replace(r.Issue.Title), r.Issue.Entries, at(r.Issue.Created))
+	sending := ""
+	if n := d[store.DeliverySending]; n > 0 {
+		// Being handed to the mail server now, or cut short while it was:
+		// these may or may not have been delivered.
+		sending = fmt.Sprintf(", %d in flight or cut short", n)
+	}
+	fmt.Fprintf(tw, "DELIVERIES\t%d sent, %d pending, %d failed%s\n",
+		d[store.DeliverySent], d[store.DeliveryPending], d[store.DeliveryFailed], sending)
+	return tw.Flush()
+}

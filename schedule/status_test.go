@@ -1,0 +1,111 @@
+package schedule
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/bulletin-app/bulletin/source"
+	"github.com/bulletin-app/bulletin/store"
+)
+
+func TestStatusReport(t *testing.T) {
+	ctx := context.Background()
+	ny := mustLoad(t, "America/New_York")
+	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
+	clk := &fakeClock{now: now}
+	st := openStore(t, filepath.Join(t.TempDir(), "bulletin.db"), clk)
+
+	jobs := []JobSpec{
+		{Name: "collect", Key: "schedule.jobs.collect", Spec: "*/30 * * * *",
+			Run: func(context.Context) (string, error) { return "12 articles, 2 new", nil }},
+		{Name: "publish", Key: "schedule.jobs.publish", Spec: "0 7 * * 1",
+			Run: func(context.Context) (string, error) { return "", errors.New("smtp: connection refused") }},
+		{Name: "digest", Key: "schedule.jobs.digest", Spec: "@daily", Run: func(context.Context) (string, error) { return "", nil }},
+	}
+	s, err := New(st, jobs, Options{Location: ny})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.RunNow(ctx, "collect")
+	s.RunNow(ctx, "publish")
+	// A job removed from the config, whose run was cut short by a crash.
+	if err := st.RecordJobStart(ctx, "old", now.Add(-time.Hour), CauseSchedule); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.SaveSourceState(ctx, "upstream", source.State{LastFetch: now, LastSuccess: now.Add(-48 * time.Hour),
+		Failures: 5, FirstFailure: now.Add(-24 * time.Hour), FailingSince: now.Add(-12 * time.Hour), LastError: "HTTP 503"}); err != nil {
+		t.Fatal(err)
+	}
+
+	r, err := Status(ctx, st, jobs, ny, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Issue != nil {
+		t.Errorf("Issue = %+v before any issue", r.Issue)
+	}
+	want := []struct {
+		name, outcome string
+		next          time.Time
+	}{
+		{"collect", "ok", time.Date(2026, 3, 2, 12, 30, 0, 0, time.UTC)},
+		{"digest", "never ran", time.Date(2026, 3, 3, 0, 0, 0, 0, ny)},
+		{"old", "interrupted", time.Time{}},
+		{"publish", "failed: smtp: connection refused", time.Date(2026, 3, 9, 7, 0, 0, 0, ny)},
+	}
+	if len(r.Jobs) != len(want) {
+		t.Fatalf("Jobs = %+v", r.Jobs)
+	}
+	for i, w := range want {
+		j := r.Jobs[i]
+		if j.Name != w.name || Outcome(j.Last) != w.outcome || !j.Next.Equal(w.next) {
+			t.Errorf("job %d = %s, %q, next %v; want %s, %q, next %v", i, j.Name, Outcome(j.Last), j.Next, w.name, w.outcome, w.next)
+		}
+	}
+
+	// An issue with three deliveries: one sent, one failed, one pending.
+	issue, err := st.CreateIssue(ctx, func(int) string { return "Week\t10" }, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []int64
+	for _, addr := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+		sub, _, err := st.AddSubscriber(ctx, addr, "", store.StatusConfirmed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, sub.ID)
+	}
+	st.PlanDeliveries(ctx, issue.Number, "example.com")
+	st.MarkDeliverySent(ctx, issue.Number, ids[0])
+	st.FailDelivery(ctx, issue.Number, ids[1], "550", false)
+
+	if r, err = Status(ctx, st, jobs, ny, now); err != nil {
+		t.Fatal(err)
+	}
+	if r.Issue == nil || r.Issue.Number != 1 || r.Issue.Deliveries[store.DeliverySent] != 1 ||
+		r.Issue.Deliveries[store.DeliveryFailed] != 1 || r.Issue.Deliveries[store.DeliveryPending] != 1 {
+		t.Fatalf("Issue = %+v", r.Issue)
+	}
+	var b strings.Builder
+	if err := r.WriteText(&b); err != nil {
+		t.Fatal(err)
+	}
+	text := b.String()
+	for _, want := range []string{
+		"12 articles, 2 new",
+		"2026-03-02 07:30 EST", // collect's next run, in the configured zone
+		"not scheduled",
+		"FAILING since 2026-03-01 19:00 EST (5 failures): HTTP 503",
+		"#1 Week 10", // the tab in the title does not break the columns
+		"1 sent, 1 pending, 1 failed",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("status text lacks %q:\n%s", want, text)
+		}
+	}
+}
