@@ -1,0 +1,313 @@
+package digest
+
+import (
+	"regexp"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// A sentence is one candidate for the summary, with where it came from.
+type sentence struct {
+	text string
+	para int // paragraph index among kept paragraphs
+	pos  int // index among kept sentences
+}
+
+// cleaned is an article ready for scoring.
+type cleaned struct {
+	sentences []sentence
+	// highlights are the publisher's bullet points, when the article has them.
+	highlights []string
+}
+
+// boilerplate matches page furniture: share and comment prompts, video and
+// newsletter calls to action, photo credits. A short sentence that matches is
+// not part of the story.
+var boilerplate = regexp.MustCompile(`(?i)(scroll (down|up)( for| to)|click here|tap here|` +
+	`comments? (below|section|are|have)|have not been moderated|house rules|top commenter|` +
+	`(post|posting|leave|add) (a |your )?comments?|views expressed|` +
+	`share (this|on|via|with|your)|copy (this )?link|` +
+	`sign up|subscribe|newsletter|follow us|follow (him|her|them|@)|` +
+	`read more|related (articles|stories|content|links)|more on this|` +
+	`advertisement|sponsored|all rights reserved|copyright|©|` +
+	`(getty|ap|reuters|afp|pa|epa|rex|shutterstock) (images|photo|features)|` +
+	`image (copyright|caption|source)|photo(graph)? (by|credit|:)|` +
+	`watch (the )?video|video (player|loading)|download the app|` +
+	`(email|facebook|twitter|whatsapp|pinterest|linkedin|messenger)\W*(email|facebook|twitter|whatsapp|pinterest|linkedin|messenger))`)
+
+// inlinePrompt matches calls to action glued into running text, which are cut
+// out of the sentence rather than dropping it.
+var inlinePrompt = regexp.MustCompile(`(?i)(scroll down for (the )?(video|videos|more)|` +
+	`share this with\S*(\s*copy this link)?|click here to [a-z ]{3,40}?(?:\.|$))\s*`)
+
+// captionLabel matches a photo caption's lead-in: a short label and a colon
+// followed directly by a capitalised sentence, not by a quotation.
+var captionLabel = regexp.MustCompile(`^[‘'"“]?\p{Lu}[^:.!?]{0,60}?[’'"”!?]?: +\p{Lu}`)
+
+// gluedBoundary finds where a caption without a full stop runs into the next
+// sentence: a function word that is capitalised mid-sentence ("...of the club
+// He has", "...tonight When questioned", "...a colleague The cost of"), or a
+// new caption label. gluedAt checks the word before it, since titles ("on
+// The Apprentice", "Gone With The Wind") capitalise their words too.
+var gluedBoundary = regexp.MustCompile(`\S (?:(?:He|She|They|We|It|His|Her|Their|Its|But|However|Meanwhile|When|While|After|Although|Despite|This|These|Those|There)\s|(?:The|An) \p{Ll}|\p{Lu}[\p{L}’'-]*(?: [\p{L}’'-]+){0,4}: \p{Lu})`)
+
+// gluedAt reports whether the word ending at i (exclusive) can end a
+// caption: written in lower case or all capitals, or a number or a quote.
+func gluedAt(s string, i int) bool {
+	w := wordBefore(s, 0, i)
+	if w == "" {
+		return false
+	}
+	lower, upper := 0, 0
+	for _, r := range w {
+		switch {
+		case unicode.IsLower(r):
+			lower++
+		case unicode.IsUpper(r):
+			upper++
+		}
+	}
+	last := lastRune(w)
+	switch {
+	case upper == 0:
+		return lower > 0 || unicode.IsDigit(last) || last == '’' || last == '”'
+	case lower == 0:
+		return upper >= 2
+	}
+	return false
+}
+
+// dateline matches a wire-style opening: an optional place and the agency in
+// brackets ("(CNN)", "LONDON (Reuters) -").
+var dateline = regexp.MustCompile(`^(?:[\p{Lu}][\p{L}.' -]{0,40}(?:, [\p{L}.' -]{1,30})? )?\([\p{Lu}][\p{L}.& ]{0,40}\)\s*(?:[-–—]+\s*)?`)
+
+// boilerCues are the words every boilerplate match contains; a sentence
+// without any of them skips the (slow) full pattern.
+var boilerCues = []string{"scroll", "click", "tap here", "comment", "moderat", "house rules",
+	"views expressed", "share", "copy", "sign up", "subscri", "newsletter", "follow", "read more",
+	"related", "more on this", "advert", "sponsor", "rights reserved", "copyright", "©", "images",
+	"photo", "image", "video", "download", "facebook", "twitter", "whatsapp", "pinterest",
+	"linkedin", "messenger", "email", "features"}
+
+// isBoilerplate reports whether s matches the furniture pattern.
+func isBoilerplate(s string) bool {
+	low := strings.ToLower(s)
+	for _, c := range boilerCues {
+		if strings.Contains(low, c) {
+			return boilerplate.MatchString(s)
+		}
+	}
+	return false
+}
+
+// gluedCues are the literal parts of gluedBoundary, for the same purpose.
+var gluedCues = []string{": ", " He", " She", " They", " We", " It", " His", " Her", " Their",
+	" But", " However", " Meanwhile", " When", " While", " After", " Although", " Despite",
+	" This", " These", " Those", " There", " The ", " An "}
+
+var bulletMarks = "•·▪►◦‣∙*-–—"
+
+func isBullet(line string) (string, bool) {
+	r, s := utf8.DecodeRuneInString(line)
+	if !strings.ContainsRune(bulletMarks, r) || s == len(line) {
+		return "", false
+	}
+	rest := line[s:]
+	if r2, _ := utf8.DecodeRuneInString(rest); !unicode.IsSpace(r2) {
+		return "", false
+	}
+	return strings.TrimSpace(rest), true
+}
+
+var spaceFix = strings.NewReplacer("\u00a0", " ", "\u200b", "", "\u200c", "", "\u200d", "",
+	"\ufeff", "", "\t", " ", "\r\n", "\n", "\r", "\n")
+
+func wordCount(s string) int { return len(strings.Fields(s)) }
+
+// endsSentence reports whether s ends the way a written sentence does.
+func endsSentence(s string) bool {
+	s = strings.TrimRightFunc(s, func(r rune) bool { return unicode.IsSpace(r) || isCloseQuote(r) && r != ')' })
+	r := lastRune(s)
+	return r == '.' || r == '!' || r == '?' || r == '\u2026' || lastRune(strings.TrimSpace(s)) == ')' && strings.Contains(s, ".")
+}
+
+// clean turns an article's raw text into candidate sentences, dropping
+// captions, credits, bylines, prompts and repeats, and collects the
+// publisher's bullet highlights.
+func clean(title, text string) cleaned {
+	var c cleaned
+	text = spaceFix.Replace(text)
+	lines := strings.Split(text, "\n")
+	var paras []string
+	multi := 0
+	for _, l := range lines {
+		if strings.TrimSpace(l) != "" {
+			multi++
+		}
+	}
+	bodySeen := false
+	for _, l := range lines {
+		l = strings.TrimSpace(l)
+		if l == "" {
+			continue
+		}
+		if b, ok := isBullet(l); ok {
+			// Highlights come before the story; bullets inside it are lists.
+			if !bodySeen && b != "" {
+				c.highlights = append(c.highlights, b)
+			}
+			continue
+		}
+		if title != "" && len(paras) == 0 && sameText(l, title) {
+			continue
+		}
+		if multi > 1 && isCaptionPara(l) {
+			continue
+		}
+		if wordCount(l) >= 12 {
+			bodySeen = true
+		}
+		paras = append(paras, l)
+	}
+	if len(c.highlights) < 2 {
+		c.highlights = nil
+	}
+	for i, h := range c.highlights {
+		c.highlights[i] = strings.TrimSpace(h)
+	}
+
+	// Split everything first: the footer is found among raw sentences, before
+	// the furniture that marks it is filtered out.
+	type raw struct {
+		text string
+		para int
+	}
+	var all []raw
+	for pi, p := range paras {
+		if pi == 0 {
+			p = dateline.ReplaceAllString(p, "")
+		}
+		if low := strings.ToLower(p); strings.Contains(low, "scroll down") || strings.Contains(low, "share this") || strings.Contains(low, "click here") {
+			p = inlinePrompt.ReplaceAllString(p, "")
+		}
+		for _, s := range SplitSentences(p) {
+			for _, f := range splitGlued(s) {
+				all = append(all, raw{f, pi})
+			}
+		}
+	}
+	all = all[:footerStart(len(all), func(i int) string { return all[i].text })]
+	seen := map[string]bool{}
+	for _, r := range all {
+		if !keepSentence(r.text) {
+			continue
+		}
+		key := strings.ToLower(strings.Join(strings.Fields(r.text), " "))
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		c.sentences = append(c.sentences, sentence{text: r.text, para: r.para, pos: len(c.sentences)})
+	}
+	return c
+}
+
+// splitGlued cuts a sentence where a caption without a full stop runs into
+// real text; the caption part then fails keepSentence on its own.
+func splitGlued(s string) []string {
+	cued := false
+	for _, c := range gluedCues {
+		if strings.Contains(s, c) {
+			cued = true
+			break
+		}
+	}
+	if !cued {
+		return []string{s}
+	}
+	var out []string
+	from := 0
+	for from < len(s) {
+		loc := gluedBoundary.FindStringIndex(s[from:])
+		if loc == nil {
+			break
+		}
+		_, size := utf8.DecodeRuneInString(s[from+loc[0]:])
+		cut := from + loc[0] + size // after the last character of the word
+		if !gluedAt(s, cut) {
+			from = cut + 1
+			continue
+		}
+		out = append(out, strings.TrimSpace(s[:cut]))
+		s = s[cut+1:]
+		from = 0
+	}
+	return append(out, s)
+}
+
+// minWords is the shortest sentence worth showing on its own.
+const minWords = 6
+
+// keepSentence rejects captions, fragments and furniture.
+func keepSentence(s string) bool {
+	n := wordCount(s)
+	if n < minWords || !endsSentence(s) {
+		return false
+	}
+	if r, _ := utf8.DecodeRuneInString(s); unicode.IsLower(r) {
+		// Cut off at the start (alt text, a caption's tail).
+		return false
+	}
+	if strings.Contains(s, ":") && captionLabel.MatchString(s) {
+		return false
+	}
+	if n <= 30 && isBoilerplate(s) {
+		return false
+	}
+	if byline(s) {
+		return false
+	}
+	return true
+}
+
+var bylineRe = regexp.MustCompile(`^(?i:by|from|updated|published|last updated|posted)\b[^.!?]{0,80}(\d{4}|\d{1,2}:\d{2}|(?i:reporter|correspondent|editor|for mailonline|staff))`)
+
+func byline(s string) bool {
+	w, _, _ := strings.Cut(s, " ")
+	switch strings.ToLower(w) {
+	case "by", "from", "updated", "published", "last", "posted":
+		return bylineRe.MatchString(s)
+	}
+	return false
+}
+
+// isCaptionPara reports whether a paragraph of a multi-paragraph article is a
+// photo caption, alt text or heading rather than story text.
+func isCaptionPara(p string) bool {
+	n := wordCount(p)
+	if !endsSentence(p) && n <= 100 {
+		return true
+	}
+	if strings.Contains(p, ":") && captionLabel.MatchString(p) {
+		return true
+	}
+	return false
+}
+
+// footerStart returns where the page furniture at the end of an article
+// (comment sections, share bars) begins: at the first furniture sentence in
+// the last quarter, or n when there is none.
+func footerStart(n int, text func(int) string) int {
+	for i := n * 3 / 4; i < n; i++ {
+		if t := text(i); wordCount(t) <= 30 && isBoilerplate(t) {
+			return i
+		}
+	}
+	return n
+}
+
+func sameText(a, b string) bool {
+	norm := func(s string) string { return strings.ToLower(strings.Join(strings.Fields(s), " ")) }
+	return norm(a) == norm(b)
+}
