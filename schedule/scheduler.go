@@ -421,7 +421,15 @@ func (s *Scheduler) execute(j *job, c *call) {
 		}
 		s.finish(bg, j, c, elapsed, log)
 	}()
+	startedAt := s.clock.Now()
 	c.detail, c.err = j.Run(runCtx)
+	if c.err == nil && c.cause == CauseManual {
+		// The run did the work of any fire time before it, which a
+		// later start-up must not make up again.
+		if _, err := s.st.ClaimJobFire(bg, j.Name, startedAt); err != nil {
+			log.Warn("cannot mark earlier fire times done", "error", err)
+		}
+	}
 }
 
 // ErrInterrupted is recorded for runs cut short by Interrupt.

@@ -144,7 +144,10 @@ func TestDSTDaysRunOnce(t *testing.T) {
 // again after: one run makes up for it, within the window only.
 func TestCatchUpAfterRestart(t *testing.T) {
 	day := func(d, h, m int) time.Time { return time.Date(2026, 3, d, h, m, 0, 0, time.UTC) }
-	type life struct{ from, to time.Time }
+	type life struct {
+		from, to time.Time
+		manual   bool // `bulletin run` at from, not serve
+	}
 	for _, tc := range []struct {
 		name  string
 		spec  string
@@ -155,47 +158,63 @@ func TestCatchUpAfterRestart(t *testing.T) {
 		{
 			name:  "down over the fire time",
 			spec:  "0 7 * * *",
-			lives: []life{{day(2, 5, 0), day(2, 6, 59)}, {day(2, 7, 20), day(2, 9, 0)}},
+			lives: []life{{from: day(2, 5, 0), to: day(2, 6, 59)}, {from: day(2, 7, 20), to: day(2, 9, 0)}},
 			want:  []time.Time{day(2, 7, 20)},
 			cause: CauseCatchUp,
 		},
 		{
 			name:  "restarted again after the catch-up",
 			spec:  "0 7 * * *",
-			lives: []life{{day(2, 5, 0), day(2, 6, 59)}, {day(2, 7, 20), day(2, 7, 21)}, {day(2, 7, 40), day(2, 9, 0)}},
+			lives: []life{{from: day(2, 5, 0), to: day(2, 6, 59)}, {from: day(2, 7, 20), to: day(2, 7, 21)}, {from: day(2, 7, 40), to: day(2, 9, 0)}},
 			want:  []time.Time{day(2, 7, 20)},
 			cause: CauseCatchUp,
 		},
 		{
 			name:  "restarted after a run on time",
 			spec:  "0 7 * * *",
-			lives: []life{{day(2, 5, 0), day(2, 7, 5)}, {day(2, 7, 20), day(2, 9, 0)}},
+			lives: []life{{from: day(2, 5, 0), to: day(2, 7, 5)}, {from: day(2, 7, 20), to: day(2, 9, 0)}},
 			want:  []time.Time{day(2, 7, 0)},
 			cause: CauseSchedule,
 		},
 		{
 			name:  "down for several fires of a frequent job",
 			spec:  "*/30 * * * *",
-			lives: []life{{day(2, 5, 0), day(2, 5, 10)}, {day(2, 8, 10), day(2, 8, 20)}},
+			lives: []life{{from: day(2, 5, 0), to: day(2, 5, 10)}, {from: day(2, 8, 10), to: day(2, 8, 20)}},
 			want:  []time.Time{day(2, 8, 10)},
 			cause: CauseCatchUp,
 		},
 		{
 			name:  "the latest missed fire is in the window",
 			spec:  "0 7 * * *",
-			lives: []life{{day(2, 5, 0), day(2, 6, 59)}, {day(3, 18, 0), day(3, 18, 30)}},
+			lives: []life{{from: day(2, 5, 0), to: day(2, 6, 59)}, {from: day(3, 18, 0), to: day(3, 18, 30)}},
 			want:  []time.Time{day(3, 18, 0)},
 			cause: CauseCatchUp,
 		},
 		{
 			name:  "every missed fire is older than the window",
 			spec:  "0 7 * * *",
-			lives: []life{{day(2, 5, 0), day(2, 6, 59)}, {day(3, 20, 0), day(3, 21, 0)}},
+			lives: []life{{from: day(2, 5, 0), to: day(2, 6, 59)}, {from: day(3, 20, 0), to: day(3, 21, 0)}},
+		},
+		{
+			name: "a manual run after the missed fire",
+			spec: "0 7 * * *",
+			lives: []life{{from: day(2, 5, 0), to: day(2, 6, 59)}, {from: day(2, 7, 10), manual: true},
+				{from: day(2, 7, 20), to: day(2, 9, 0)}},
+			want:  []time.Time{day(2, 7, 10)},
+			cause: CauseManual,
+		},
+		{
+			name: "a manual run before the missed fire",
+			spec: "0 7 * * *",
+			lives: []life{{from: day(2, 5, 0), to: day(2, 6, 30)}, {from: day(2, 6, 50), manual: true},
+				{from: day(2, 7, 20), to: day(2, 9, 0)}},
+			want:  []time.Time{day(2, 6, 50), day(2, 7, 20)},
+			cause: CauseCatchUp,
 		},
 		{
 			name:  "first start after a fire time",
 			spec:  "0 7 * * *",
-			lives: []life{{day(2, 7, 20), day(2, 9, 0)}},
+			lives: []life{{from: day(2, 7, 20), to: day(2, 9, 0)}},
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -206,7 +225,19 @@ func TestCatchUpAfterRestart(t *testing.T) {
 				clk = &fakeClock{now: l.from, end: l.to}
 				st := openStore(t, path, clk) // a new process: nothing kept in memory
 				jobs := []JobSpec{{Name: "publish", Key: "schedule.jobs.publish", Spec: tc.spec, Run: log.job("publish", clk)}}
-				simulate(t, st, clk, jobs, Options{Location: time.UTC, CatchUpWindow: 12 * time.Hour})
+				opts := Options{Location: time.UTC, CatchUpWindow: 12 * time.Hour}
+				if l.manual {
+					s, err := New(st, jobs, opts)
+					if err != nil {
+						t.Fatal(err)
+					}
+					s.clock = clk
+					if _, err := s.RunNow(context.Background(), "publish"); err != nil {
+						t.Fatal(err)
+					}
+				} else {
+					simulate(t, st, clk, jobs, opts)
+				}
 				st.Close()
 			}
 			got := log.get("publish")
@@ -221,7 +252,7 @@ func TestCatchUpAfterRestart(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.Cause != tc.cause || !r.OK || r.Detail != "run 1" {
+			if r.Cause != tc.cause || !r.OK || r.Detail != fmt.Sprint("run ", len(tc.want)) {
 				t.Errorf("recorded run %+v; want an ok %s run", r, tc.cause)
 			}
 		})
@@ -412,6 +443,33 @@ func TestNewNamesTheKey(t *testing.T) {
 		_, err := New(st, tc.jobs, Options{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("New(%+v) = %v; want an error with %q", tc.jobs, err, tc.want)
+		}
+	}
+}
+
+func TestMissed(t *testing.T) {
+	hourly, err := Parse("0 * * * *", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := func(n int) time.Time { return time.Date(2026, 3, 2, n, 0, 0, 0, time.UTC) }
+	for _, tc := range []struct {
+		done, now     time.Time
+		window        time.Duration
+		due           time.Time
+		missed, stale int
+	}{
+		{h(1), h(1).Add(59 * time.Minute), time.Hour, time.Time{}, 0, 0},
+		{h(1), h(2), time.Hour, h(2), 1, 0},
+		{h(1), h(5).Add(time.Minute), 2 * time.Hour, h(5), 2, 2}, // 02, 03 too old; 04, 05 in
+		{h(1), h(5), 2 * time.Hour, h(5), 3, 1},                  // a fire exactly window ago is in
+		{h(1), h(5), 0, time.Time{}, 0, 4},                       // no window: nothing made up
+		{h(5), h(1), time.Hour, time.Time{}, 0, 0},               // the clock went back
+	} {
+		due, missed, stale := Missed(hourly, tc.done, tc.now, tc.window)
+		if !due.Equal(tc.due) || missed != tc.missed || stale != tc.stale {
+			t.Errorf("Missed(done %v, now %v, window %v) = %v, %d, %d; want %v, %d, %d",
+				tc.done.Format("15:04"), tc.now.Format("15:04"), tc.window, due, missed, stale, tc.due, tc.missed, tc.stale)
 		}
 	}
 }
