@@ -21,7 +21,7 @@ import (
 type JobSpec struct {
 	Name string // also the name of its lease in the store
 	Key  string // config key of Spec, named in errors (schedule.jobs.publish)
-	Spec string // cron spec, see Parse
+	Spec string // cron spec, see Parse; empty: never fires, runs only by RunNow
 	// Run does the work. detail sums up what it did for the log and the
 	// status ("12 articles, 2 new"). ctx is cancelled only when a stop's
 	// grace period ends, so a send in flight can finish.
@@ -144,9 +144,12 @@ func New(st *store.Store, jobs []JobSpec, opts Options) (*Scheduler, error) {
 			return nil, fmt.Errorf("%s: job %q has nothing to run", key, spec.Name)
 		}
 		seen[spec.Name] = true
-		sched, err := Parse(spec.Spec, opts.Location)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", key, err)
+		var sched cron.Schedule = manualOnly{}
+		if spec.Spec != "" {
+			var err error
+			if sched, err = Parse(spec.Spec, opts.Location); err != nil {
+				return nil, fmt.Errorf("%s: %w", key, err)
+			}
 		}
 		j := &job{JobSpec: spec, sched: sched}
 		j.wrapped = chain.Then(cron.FuncJob(func() { s.take(j) }))
@@ -154,6 +157,12 @@ func New(st *store.Store, jobs []JobSpec, opts Options) (*Scheduler, error) {
 	}
 	return s, nil
 }
+
+// manualOnly is the schedule of a job with no spec: it never fires, and
+// runs only when asked with RunNow.
+type manualOnly struct{}
+
+func (manualOnly) Next(time.Time) time.Time { return time.Time{} }
 
 // holderName tells this process apart from others on the same database,
 // also after a restart with the same pid.
@@ -177,19 +186,23 @@ func (s *Scheduler) Next(name string, t time.Time) time.Time {
 // Run makes up missed runs, then runs each job at its fire times until ctx
 // is cancelled. It then starts nothing new, waits for running jobs up to the
 // grace period, cancels them, and returns once they have recorded their end
-// (or another grace period passed: an error then names how many did not).
+// (or, with an error, when another grace period passed). With a ctx from
+// SignalContext, a second signal records the running jobs as interrupted
+// before the process exits.
 func (s *Scheduler) Run(ctx context.Context) error {
 	// Jobs outlive ctx: a stop must not cut a send short unless the grace
 	// period ends.
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
 	defer cancelJobs()
+	defer onHardExit(ctx, s.Interrupt)()
 
 	now := s.clock.Now()
 	next := make([]time.Time, len(s.jobs))
 	for i, j := range s.jobs {
 		s.catchUp(ctx, jobCtx, j, now)
-		next[i] = j.sched.Next(now)
-		s.log.Info("job scheduled", "job", j.Name, "spec", j.Spec, "next", next[i])
+		if next[i] = j.sched.Next(now); !next[i].IsZero() {
+			s.log.Info("job scheduled", "job", j.Name, "spec", j.Spec, "next", next[i])
+		}
 	}
 	for {
 		var wake time.Time

@@ -473,3 +473,18 @@ func TestMissed(t *testing.T) {
 		}
 	}
 }
+
+func TestJobWithoutSpecRunsOnlyWhenAsked(t *testing.T) {
+	st := openStore(t, filepath.Join(t.TempDir(), "b.db"), nil)
+	ran := 0
+	s, err := New(st, []JobSpec{{Name: "manual", Run: func(context.Context) (string, error) { ran++; return "done", nil }}}, Options{CatchUpWindow: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next := s.Next("manual", time.Now()); !next.IsZero() {
+		t.Errorf("Next = %v, want never", next)
+	}
+	if detail, err := s.RunNow(context.Background(), "manual"); err != nil || detail != "done" || ran != 1 {
+		t.Errorf("RunNow = %q, %v; ran %d times", detail, err, ran)
+	}
+}
