@@ -8,6 +8,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/url"
 	"os"
@@ -22,6 +23,7 @@ import (
 
 	"github.com/bulletin-app/bulletin/newsletter"
 	"github.com/bulletin-app/bulletin/schedule"
+	"github.com/bulletin-app/bulletin/source"
 )
 
 // DefaultConfig is config.yaml as shipped: every key with its default.
@@ -63,9 +65,9 @@ type Site struct {
 
 type SourceConfig struct {
 	Name     string `yaml:"name"`
-	Folder   string `yaml:"folder"`
-	Feed     string `yaml:"feed"`
-	FullText string `yaml:"full_text"`
+	Folder   string `yaml:"folder,omitempty"`
+	Feed     string `yaml:"feed,omitempty"`
+	FullText string `yaml:"full_text,omitempty"`
 }
 
 type Fetch struct {
@@ -200,9 +202,6 @@ func LoadConfig(path string) (*Config, error) {
 			return nil, fmt.Errorf("read config: %w", err)
 		}
 		name, data = path, b
-		// A list in the file replaces the default list rather than
-		// merging into it: "sources: [feed]" means only that feed.
-		cfg.Sources, cfg.Subscribers, cfg.Schedule.Jobs = nil, nil, nil
 		if err := decodeConfig(data, name, cfg); err != nil {
 			return nil, err
 		}
@@ -531,4 +530,39 @@ func checkURL(raw string, allowRelative bool) error {
 		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
 	}
 	return nil
+}
+
+// WriteSourcesYAML writes subs as entries of config.yaml's sources list, to
+// paste into the file. Feeds the config has already are left out, and names
+// it uses already get a suffix, since sources are told apart by name.
+func WriteSourcesYAML(w io.Writer, cfg *Config, subs []source.Subscription) error {
+	names, feeds := map[string]bool{}, map[string]bool{}
+	for _, s := range cfg.Sources {
+		names[s.Name] = true
+		if u, err := source.CanonicalURL(s.Feed); err == nil {
+			feeds[u] = true
+		}
+	}
+	var out []SourceConfig
+	for _, s := range subs {
+		if u, err := source.CanonicalURL(s.URL); err == nil && feeds[u] {
+			continue
+		}
+		name := s.Name
+		for i := 2; names[name]; i++ {
+			name = fmt.Sprintf("%s (%d)", s.Name, i)
+		}
+		names[name] = true
+		out = append(out, SourceConfig{Name: name, Feed: s.URL, FullText: s.FullText})
+	}
+	if len(out) == 0 {
+		_, err := fmt.Fprintln(w, "# every feed of the file is among the sources already")
+		return err
+	}
+	enc := yaml.NewEncoder(w)
+	enc.SetIndent(2) // as config.yaml is written
+	if err := enc.Encode(map[string][]SourceConfig{"sources": out}); err != nil {
+		return err
+	}
+	return enc.Close()
 }

@@ -235,20 +235,6 @@ func (r RunReport) String() string {
 	return b.String()
 }
 
-// Run collects, then publishes and sends: the whole pipeline once.
-func (a *App) Run(ctx context.Context) (RunReport, error) {
-	var rep RunReport
-	var collectErr error
-	rep.Collect, collectErr = a.Collect(ctx)
-	if ctx.Err() != nil {
-		return rep, ctx.Err()
-	}
-	// A failed source does not hold back the others' news.
-	pub, err := a.PublishAndSend(ctx)
-	pub.Collect = rep.Collect
-	return pub, errors.Join(collectErr, err)
-}
-
 // PublishAndSend summarizes what is new, builds the next issue, publishes the
 // feeds and pages, and emails the issue. A send cut short earlier is
 // finished; an issue already sent is not sent again.

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/bulletin-app/bulletin/feed"
+	"github.com/bulletin-app/bulletin/internal/metrics"
 	"github.com/bulletin-app/bulletin/schedule"
 	"github.com/bulletin-app/bulletin/server"
 )
@@ -17,15 +18,25 @@ import (
 // shutdownGrace is how long a stop waits for requests and jobs in flight.
 const shutdownGrace = 30 * time.Second
 
-// Jobs returns the scheduled jobs of the config, ready for the scheduler.
-func (a *App) Jobs() []schedule.JobSpec {
+// Jobs returns the jobs the config schedules, ready for the scheduler.
+func (a *App) Jobs() []schedule.JobSpec { return a.jobs(&RunReport{}, false) }
+
+// jobs returns the collect and publish jobs; what they did goes into rep.
+// Jobs config leaves unscheduled are left out unless all is set, for a run
+// by hand.
+func (a *App) jobs(rep *RunReport, all bool) []schedule.JobSpec {
 	run := map[string]func(ctx context.Context) (string, error){
 		JobCollect: func(ctx context.Context) (string, error) {
-			rep, err := a.Collect(ctx)
-			return fmt.Sprintf("%d found, %d new, %d updated, %d skipped", rep.Found, rep.New, rep.Updated, rep.Problems), err
+			var err error
+			rep.Collect, err = a.Collect(ctx)
+			c := rep.Collect
+			return fmt.Sprintf("%d found, %d new, %d updated, %d skipped", c.Found, c.New, c.Updated, c.Problems), err
 		},
 		JobPublish: func(ctx context.Context) (string, error) {
-			rep, err := a.PublishAndSend(ctx)
+			collect := rep.Collect
+			var err error
+			*rep, err = a.PublishAndSend(ctx)
+			rep.Collect = collect
 			detail := fmt.Sprintf("%d summarized, no issue", rep.Summarized)
 			if rep.Issue.Number > 0 {
 				detail = fmt.Sprintf("%d summarized, issue #%d with %d entries", rep.Summarized, rep.Issue.Number, len(rep.Issue.Entries))
@@ -38,11 +49,44 @@ func (a *App) Jobs() []schedule.JobSpec {
 	}
 	var jobs []schedule.JobSpec
 	for _, name := range []string{JobCollect, JobPublish} {
-		if spec, ok := a.Config.Schedule.Jobs[name]; ok && spec != "" {
+		spec := a.Config.Schedule.Jobs[name]
+		if spec != "" || all {
 			jobs = append(jobs, schedule.JobSpec{Name: name, Key: "schedule.jobs." + name, Spec: spec, Run: run[name]})
 		}
 	}
 	return jobs
+}
+
+func (a *App) scheduler(jobs []schedule.JobSpec, reg *metrics.Registry) (*schedule.Scheduler, error) {
+	loc, err := time.LoadLocation(a.Config.Schedule.Timezone)
+	if err != nil {
+		return nil, err
+	}
+	return schedule.New(a.Store, jobs, schedule.Options{
+		Location:      loc,
+		CatchUpWindow: a.Config.Schedule.CatchUp,
+		Grace:         shutdownGrace,
+		Logger:        a.Log,
+		Metrics:       reg,
+	})
+}
+
+// Run collects, then publishes and sends: the whole pipeline once. It runs
+// the scheduler's jobs, so a run by hand is recorded as theirs and never
+// overlaps a scheduled run, in this process or another.
+func (a *App) Run(ctx context.Context) (RunReport, error) {
+	var rep RunReport
+	sched, err := a.scheduler(a.jobs(&rep, true), nil)
+	if err != nil {
+		return rep, err
+	}
+	_, collectErr := sched.RunNow(ctx, JobCollect)
+	if ctx.Err() != nil {
+		return rep, ctx.Err()
+	}
+	// A failed source does not hold back the others' news.
+	_, publishErr := sched.RunNow(ctx, JobPublish)
+	return rep, errors.Join(collectErr, publishErr)
 }
 
 // Serve answers HTTP on addr (the configured one when empty) and runs the
@@ -72,14 +116,10 @@ func (a *App) Serve(ctx context.Context, addr string) error {
 	}
 	subs.Routes(mux)
 	defer subs.Wait() // confirmation emails still on their way
+	reg := &metrics.Registry{}
+	server.MountOps(mux, a.Store, reg, a.Log)
 
-	loc, _ := time.LoadLocation(a.Config.Schedule.Timezone)
-	sched, err := schedule.New(a.Store, a.Jobs(), schedule.Options{
-		Location:      loc,
-		CatchUpWindow: a.Config.Schedule.CatchUp,
-		Grace:         shutdownGrace,
-		Logger:        a.Log,
-	})
+	sched, err := a.scheduler(a.Jobs(), reg)
 	if err != nil {
 		return err
 	}
@@ -107,4 +147,11 @@ func (a *App) Serve(ctx context.Context, addr string) error {
 		schedErr = nil
 	}
 	return errors.Join(serveErr, schedErr)
+}
+
+// Status reports each job's last and next run, each upstream source's last
+// fetch, and the latest issue's deliveries.
+func (a *App) Status(ctx context.Context) (schedule.Report, error) {
+	loc, _ := time.LoadLocation(a.Config.Schedule.Timezone)
+	return schedule.Status(ctx, a.Store, a.Jobs(), loc, time.Now())
 }
