@@ -15,16 +15,22 @@ var exit = os.Exit
 
 // SignalContext returns a context that the first SIGINT or SIGTERM
 // cancels: the signal to stop taking work and let running jobs finish (see
-// Scheduler.Run). A second signal runs atExit, for at most two seconds, and
-// exits with status 1 at once; pass Scheduler.Interrupt there so that the
-// store records the runs cut short. cancel stops listening.
+// Scheduler.Run). A second signal runs the exit hooks, for at most two
+// seconds, and exits with status 1 at once. The hooks are atExit and those
+// registered through the context: a Scheduler run with it (or a context
+// derived from it) registers its Interrupt, so that the store records the
+// runs cut short. cancel stops listening.
 //
 // The caller exits with status 0 once Run returned after the first signal.
 func SignalContext(parent context.Context, log *slog.Logger, atExit ...func(context.Context)) (ctx context.Context, cancel context.CancelFunc) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	ctx, cancelCtx := context.WithCancel(parent)
+	hooks := &exitHooks{fns: map[int]func(context.Context){}}
+	for _, fn := range atExit {
+		hooks.add(fn)
+	}
+	ctx, cancelCtx := context.WithCancel(context.WithValue(parent, exitHooksKey{}, hooks))
 	sigs := make(chan os.Signal, 2)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	stopped := make(chan struct{})
@@ -40,9 +46,7 @@ func SignalContext(parent context.Context, log *slog.Logger, atExit ...func(cont
 		case sig := <-sigs:
 			log.Warn("exiting at once", "signal", sig.String())
 			hctx, hcancel := context.WithTimeout(context.Background(), 2*time.Second)
-			for _, fn := range atExit {
-				fn(hctx)
-			}
+			hooks.run(hctx)
 			hcancel()
 			exit(1)
 		case <-stopped:
@@ -56,4 +60,47 @@ func SignalContext(parent context.Context, log *slog.Logger, atExit ...func(cont
 			cancelCtx()
 		})
 	}
+}
+
+type exitHooksKey struct{}
+
+// exitHooks are what runs before a second signal ends the process.
+type exitHooks struct {
+	mu   sync.Mutex
+	next int
+	fns  map[int]func(context.Context)
+}
+
+func (h *exitHooks) add(fn func(context.Context)) (remove func()) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	id := h.next
+	h.next++
+	h.fns[id] = fn
+	return func() {
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		delete(h.fns, id)
+	}
+}
+
+func (h *exitHooks) run(ctx context.Context) {
+	h.mu.Lock()
+	fns := make([]func(context.Context), 0, len(h.fns))
+	for _, fn := range h.fns {
+		fns = append(fns, fn)
+	}
+	h.mu.Unlock()
+	for _, fn := range fns {
+		fn(ctx)
+	}
+}
+
+// onHardExit registers fn to run if ctx comes from SignalContext and a
+// second signal arrives; remove unregisters it.
+func onHardExit(ctx context.Context, fn func(context.Context)) (remove func()) {
+	if h, ok := ctx.Value(exitHooksKey{}).(*exitHooks); ok {
+		return h.add(fn)
+	}
+	return func() {}
 }

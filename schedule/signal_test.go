@@ -44,7 +44,9 @@ func TestSignalHelper(t *testing.T) {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
 	}
-	ctx, stop := SignalContext(context.Background(), log, s.Interrupt)
+	// As cmd/bulletin does it: the scheduler, made later, registers its
+	// Interrupt through the context.
+	ctx, stop := SignalContext(context.Background(), log)
 	defer stop()
 	if err := s.Run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)

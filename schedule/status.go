@@ -57,11 +57,15 @@ func Status(ctx context.Context, st *store.Store, jobs []JobSpec, loc *time.Loca
 		byName[runs[i].Job] = &runs[i]
 	}
 	for _, j := range jobs {
-		sched, err := Parse(j.Spec, loc)
-		if err != nil {
-			return Report{}, fmt.Errorf("%s: %w", j.Key, err)
+		js := JobStatus{Name: j.Name, Spec: j.Spec, Last: byName[j.Name]}
+		if j.Spec != "" {
+			sched, err := Parse(j.Spec, loc)
+			if err != nil {
+				return Report{}, fmt.Errorf("%s: %w", j.Key, err)
+			}
+			js.Next = sched.Next(now)
 		}
-		r.Jobs = append(r.Jobs, JobStatus{Name: j.Name, Spec: j.Spec, Last: byName[j.Name], Next: sched.Next(now)})
+		r.Jobs = append(r.Jobs, js)
 		delete(byName, j.Name)
 	}
 	for name, run := range byName {

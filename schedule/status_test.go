@@ -25,6 +25,7 @@ func TestStatusReport(t *testing.T) {
 		{Name: "publish", Key: "schedule.jobs.publish", Spec: "0 7 * * 1",
 			Run: func(context.Context) (string, error) { return "", errors.New("smtp: connection refused") }},
 		{Name: "digest", Key: "schedule.jobs.digest", Spec: "@daily", Run: func(context.Context) (string, error) { return "", nil }},
+		{Name: "import", Run: func(context.Context) (string, error) { return "", nil }}, // by hand only
 	}
 	s, err := New(st, jobs, Options{Location: ny})
 	if err != nil {
@@ -54,6 +55,7 @@ func TestStatusReport(t *testing.T) {
 	}{
 		{"collect", "ok", time.Date(2026, 3, 2, 12, 30, 0, 0, time.UTC)},
 		{"digest", "never ran", time.Date(2026, 3, 3, 0, 0, 0, 0, ny)},
+		{"import", "never ran", time.Time{}},
 		{"old", "interrupted", time.Time{}},
 		{"publish", "failed: smtp: connection refused", time.Date(2026, 3, 9, 7, 0, 0, 0, ny)},
 	}
