@@ -31,6 +31,7 @@ func noArgs(args []string) error {
 func init() {
 	register(command{
 		name:    "run",
+		short:   "collect, summarize, publish and email the next issue, once",
 		summary: "Collect, summarize, build the next issue, publish it and email it, once.\nWith nothing new, no issue is built and nothing is sent.",
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			return withApp(func(ctx context.Context, e *env, app *bulletin.App, args []string) error {
@@ -45,6 +46,7 @@ func init() {
 	})
 	register(command{
 		name:    "collect",
+		short:   "read every source and store new and changed articles",
 		summary: "Read every source and store new and changed articles.",
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			return withApp(func(ctx context.Context, e *env, app *bulletin.App, args []string) error {
@@ -59,6 +61,7 @@ func init() {
 	})
 	register(command{
 		name:    "publish",
+		short:   "write the feeds and archive pages as static files",
 		summary: "Write the feeds and archive pages of every issue as static files.",
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			out := fs.String("out", "", "folder to write to (default: public_dir from the config)")
@@ -75,8 +78,9 @@ func init() {
 		},
 	})
 	register(command{
-		name: "preview",
-		args: "",
+		name:  "preview",
+		short: "write an issue's email to files, to look at before sending",
+		args:  "",
 		summary: "Write an issue's email as an HTML file (and its text part beside it) to look at\n" +
 			"before sending.",
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
@@ -96,6 +100,7 @@ func init() {
 	})
 	register(command{
 		name:    "version",
+		short:   "print bulletin's version",
 		summary: "Print bulletin's version.",
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			return func(ctx context.Context, e *env, args []string) error {

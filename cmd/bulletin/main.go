@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"os"
 	"sort"
-	"strings"
 
 	"github.com/bulletin-app/bulletin/schedule"
 )
@@ -22,7 +21,8 @@ import (
 type command struct {
 	name    string
 	args    string // the arguments after the flags, for the usage line
-	summary string
+	short   string // one line for the command list
+	summary string // the whole description, for its help
 	setup   func(fs *flag.FlagSet) func(ctx context.Context, env *env, args []string) error
 }
 
@@ -62,6 +62,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if len(args) > 1 {
 			if c := find(args[1]); c != nil {
 				fs := c.flagSet(e)
+				c.setup(fs)
 				fs.SetOutput(stdout)
 				fs.Usage()
 				return 0
@@ -124,14 +125,9 @@ func usage(w io.Writer) {
 	sorted := append([]command(nil), commands...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].name < sorted[j].name })
 	for _, c := range sorted {
-		fmt.Fprintf(w, "  %-12s %s\n", c.name, firstLine(c.summary))
+		fmt.Fprintf(w, "  %-12s %s\n", c.name, c.short)
 	}
 	fmt.Fprintln(w, "\nRun \"bulletin help COMMAND\" for a command's flags.")
-}
-
-func firstLine(s string) string {
-	line, _, _ := strings.Cut(s, "\n")
-	return line
 }
 
 // usageError marks an error in how a command was called.

@@ -12,7 +12,8 @@ import (
 
 func init() {
 	register(command{
-		name: "send",
+		name:  "send",
+		short: "email an issue to the confirmed subscribers who have not had it",
 		summary: "Email an issue to every confirmed subscriber who has not had it, once each.\n" +
 			"Safe to run again after a crash or while the scheduler sends: the ledger and\n" +
 			"a lock in the store keep anyone from getting it twice.",
@@ -39,6 +40,7 @@ func init() {
 	})
 	register(command{
 		name:    "serve",
+		short:   "serve feeds, archive and subscription pages; run the schedule",
 		summary: "Serve the feeds, the archive and the subscription pages over HTTP, and run the\njobs of the schedule, until stopped (SIGINT or SIGTERM).",
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			addr := fs.String("addr", "", "HOST:PORT to listen on (default: server.addr from the config)")

@@ -12,6 +12,7 @@ import (
 func init() {
 	register(command{
 		name:    "status",
+		short:   "show jobs, sources and the latest issue's deliveries",
 		summary: "Show each job's last and next run, each source's last fetch and error, and the\nlatest issue's deliveries (sent, pending, failed).",
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			return withApp(func(ctx context.Context, e *env, app *bulletin.App, args []string) error {
@@ -27,8 +28,9 @@ func init() {
 		},
 	})
 	register(command{
-		name: "sources",
-		args: "export [FILE.opml] | import FILE.opml",
+		name:  "sources",
+		short: "export or import feed sources as OPML",
+		args:  "export [FILE.opml] | import FILE.opml",
 		summary: "Exchange feed sources with feed readers as OPML:\n" +
 			"  sources export [FILE.opml]   the feed sources of the config\n" +
 			"  sources import FILE.opml     print them as config.yaml sources, to paste in",

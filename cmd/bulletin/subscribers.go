@@ -14,8 +14,9 @@ import (
 
 func init() {
 	register(command{
-		name: "subscribers",
-		args: "add|list|remove|import|export ...",
+		name:  "subscribers",
+		short: "add, list, remove, import or export subscribers",
+		args:  "add|list|remove|import|export ...",
 		summary: "Manage subscribers:\n" +
 			"  subscribers add [--confirmed] [--name NAME] ADDRESS\n" +
 			"  subscribers list [--status STATUS]\n" +
