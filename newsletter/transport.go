@@ -144,8 +144,16 @@ func (s *smtpConn) deliver(ctx context.Context, msg *gomail.Msg, rcpt string, co
 	if err := s.c.Mail(from); err != nil {
 		return s.fail("MAIL FROM", err)
 	}
-	if err := s.c.Rcpt(rcpt); err != nil {
-		return s.fail("RCPT TO", err)
+	// The envelope takes addresses in angle brackets, quoted as needed;
+	// go-mail formats them from the To header, which holds rcpt.
+	rcpts, err := msg.GetRecipients()
+	if err != nil {
+		return &sendError{err: err}
+	}
+	for _, to := range rcpts {
+		if err := s.c.Rcpt(to); err != nil {
+			return s.fail("RCPT TO", err)
+		}
 	}
 	w, err := s.c.Data()
 	if err != nil {

@@ -160,3 +160,13 @@ func (s *Store) FailDelivery(ctx context.Context, issue int, subscriberID int64,
 	}
 	return nil
 }
+
+// ForgetDeliveries deletes issue's whole ledger, so that the next send goes
+// to everyone again. Only for tests and benchmarks of a send, and for an
+// operator who means it.
+func (s *Store) ForgetDeliveries(ctx context.Context, issue int) error {
+	if _, err := s.db.ExecContext(ctx, `DELETE FROM deliveries WHERE issue_number = ?`, issue); err != nil {
+		return fmt.Errorf("forget deliveries of issue %d: %w", issue, err)
+	}
+	return nil
+}

@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"log"
 	"net"
 	"strings"
 	"sync"
@@ -83,6 +84,8 @@ func Listen(addr string) (*Server, error) {
 		return &session{s: s, c: c}, nil
 	}))
 	s.srv.Domain = "localhost"
+	// Dropped connections are part of the tests; do not log them.
+	s.srv.ErrorLog = log.New(io.Discard, "", 0)
 	s.srv.AllowInsecureAuth = true
 	s.srv.MaxMessageBytes = 10 << 20
 	s.srv.MaxRecipients = 100

@@ -1,0 +1,142 @@
+package newsletter
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/bulletin-app/bulletin/internal/smtptest"
+	"github.com/bulletin-app/bulletin/store"
+)
+
+func TestSendRetriesTemporaryFailures(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	emails := addSubscribers(t, st, 6)
+	srv := smtptest.Start(t)
+	srv.AddFault(smtptest.Fault{Rcpts: []string{emails[0]}, Times: 2, Code: 451, Enhanced: [3]int{4, 3, 0}})
+	srv.AddFault(smtptest.Fault{Rcpts: []string{emails[1]}, Times: 1, Stage: "data", Code: 421, Enhanced: [3]int{4, 4, 2}})
+	srv.AddFault(smtptest.Fault{Rcpts: []string{emails[2]}, Times: 1, Stage: "data", Drop: true})
+	n := newTestNewsletter(t, st, smtpOptions(t, srv))
+	sum, err := n.Send(ctx, SendRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Sent != 6 || sum.Failed != 0 {
+		t.Fatalf("summary %+v, want all 6 sent after retries", sum)
+	}
+	for _, e := range emails {
+		if c := srv.Count(e); c != 1 {
+			t.Errorf("%s got %d copies", e, c)
+		}
+	}
+	if a := srv.Attempts(emails[0]); a != 3 {
+		t.Errorf("%s: %d attempts, want 3 (two 451s, then 250)", emails[0], a)
+	}
+	rows, _ := st.Deliveries(ctx, 1, store.DeliverySent, false, 0, 0)
+	for _, d := range rows {
+		if d.Email == emails[0] && d.Attempts != 1 {
+			// RCPT failures happen before the row is claimed.
+			t.Errorf("attempts recorded %d", d.Attempts)
+		}
+		if d.Email == emails[1] && d.Attempts != 2 {
+			t.Errorf("%s: %d attempts recorded, want 2", d.Email, d.Attempts)
+		}
+	}
+}
+
+func TestSendBouncesAndFailures(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	emails := addSubscribers(t, st, 4)
+	srv := smtptest.Start(t)
+	srv.AddFault(smtptest.Fault{Rcpts: []string{emails[0]}, Code: 550, Enhanced: [3]int{5, 1, 1}})
+	srv.AddFault(smtptest.Fault{Rcpts: []string{emails[1]}, Code: 552, Enhanced: [3]int{5, 3, 4}, Stage: "data"})
+	n := newTestNewsletter(t, st, smtpOptions(t, srv))
+	sum, err := n.Send(ctx, SendRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Sent != 2 || sum.Failed != 2 || sum.Bounced != 1 {
+		t.Fatalf("summary %+v", sum)
+	}
+	if s, _ := st.SubscriberByEmail(ctx, emails[0]); s.Status != store.StatusBounced {
+		t.Errorf("5.1.1 left subscriber %s", s.Status)
+	}
+	if s, _ := st.SubscriberByEmail(ctx, emails[1]); s.Status != store.StatusConfirmed {
+		t.Errorf("5.3.4 changed subscriber to %s", s.Status)
+	}
+	if a := srv.Attempts(emails[0]); a != 1 {
+		t.Errorf("5xx retried: %d attempts", a)
+	}
+
+	// --resend-failed retries the failed row of a still confirmed
+	// subscriber and nothing else.
+	srv.ClearFaults()
+	again, err := n.Send(ctx, SendRequest{ResendFailed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again.Sent != 1 || again.Skipped != 1 || srv.Count(emails[1]) != 1 || srv.Count(emails[0]) != 0 || srv.Total() != 3 {
+		t.Fatalf("resend failed: %+v, server total %d", again, srv.Total())
+	}
+}
+
+func TestSendPausesAfterConsecutiveFailures(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	addSubscribers(t, st, 50)
+	srv := smtptest.Start(t)
+	srv.AddFault(smtptest.Fault{Code: 554, Enhanced: [3]int{5, 7, 1}})
+	o := smtpOptions(t, srv)
+	o.PauseAfter = 5
+	o.Concurrency = 1
+	n := newTestNewsletter(t, st, o)
+	sum, err := n.Send(ctx, SendRequest{})
+	if !errors.Is(err, ErrPaused) {
+		t.Fatalf("err %v, want ErrPaused", err)
+	}
+	if sum.Failed != 5 || sum.Remaining != 45 || !strings.Contains(sum.PauseReason, "554") {
+		t.Fatalf("summary %+v", sum)
+	}
+	srv.ClearFaults()
+	sum, err = n.Send(ctx, SendRequest{})
+	if err != nil || sum.Sent != 45 {
+		t.Fatalf("after the pause: %+v %v", sum, err)
+	}
+}
+
+func TestDryRunAndTestCopy(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	addSubscribers(t, st, 5)
+	o := testOptions(t)
+	n := newTestNewsletter(t, st, o)
+	sum, err := n.Send(ctx, SendRequest{DryRun: true})
+	if err != nil || sum.Total != 5 {
+		t.Fatalf("dry run: %+v %v", sum, err)
+	}
+	if files, _ := filepath.Glob(filepath.Join(o.OutboxDir, "*")); len(files) != 0 {
+		t.Fatalf("dry run wrote %v", files)
+	}
+	if c, _ := st.DeliveryCounts(ctx, 1); len(c) != 0 {
+		t.Fatalf("dry run wrote the ledger: %v", c)
+	}
+	if _, err := n.Send(ctx, SendRequest{To: "Editor <editor@example.org>"}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := filepath.Glob(filepath.Join(o.OutboxDir, "test-issue-0001-*.eml"))
+	if len(files) != 1 {
+		t.Fatalf("test copy files %v", files)
+	}
+	pm := parseMessage(t, readFile(t, files[0]))
+	subj, _ := mimeDecoder.DecodeHeader(pm.header.Get("Subject"))
+	if !strings.HasPrefix(subj, "[TEST] ") {
+		t.Errorf("test copy subject %q", subj)
+	}
+	if c, _ := st.DeliveryCounts(ctx, 1); len(c) != 0 {
+		t.Fatalf("test copy wrote the ledger: %v", c)
+	}
+}
