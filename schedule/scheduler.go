@@ -327,12 +327,16 @@ func (s *Scheduler) fire(ctx context.Context, j *job, scheduled time.Time, cause
 // RunNow runs the named job at once, as `bulletin run` does, and returns
 // what it reported. It coordinates with scheduled runs here and in other
 // processes: if the job is running already, it returns ErrRunning or an
-// error wrapping store.ErrLocked.
+// error wrapping store.ErrLocked. The job gets ctx as it is: to let a send
+// finish after a first signal, as Run does, pass a context that ends later.
+// With a ctx from SignalContext, a second signal records the run as
+// interrupted before the process exits.
 func (s *Scheduler) RunNow(ctx context.Context, name string) (string, error) {
 	for _, j := range s.jobs {
 		if j.Name != name {
 			continue
 		}
+		defer onHardExit(ctx, s.Interrupt)()
 		c := &call{ctx: ctx, cause: CauseManual}
 		if !s.invoke(j, c) {
 			return "", fmt.Errorf("job %s: %w", name, ErrRunning)
