@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/robfig/cron/v3"
@@ -69,7 +70,8 @@ type Scheduler struct {
 	holder string
 
 	inflight sync.WaitGroup
-	active   sync.Map // name of each job running here → struct{}
+	pending  atomic.Int32 // runs started by fire and not yet over
+	active   sync.Map     // name of each job running here → struct{}
 	runs     *metrics.CounterVec
 	skips    *metrics.CounterVec
 	duration *metrics.HistogramVec
@@ -231,13 +233,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 func (s *Scheduler) stop(cancelJobs context.CancelFunc) error {
 	done := make(chan struct{})
 	go func() { s.inflight.Wait(); close(done) }()
-	select {
-	case <-done:
-		s.log.Info("scheduler stopped")
-		return nil
-	default:
+	if n := s.pending.Load(); n > 0 {
+		s.log.Info("stopping: waiting for running jobs", "jobs", n, "grace", s.opts.Grace.String())
 	}
-	s.log.Info("stopping: waiting for running jobs", "grace", s.opts.Grace)
 	select {
 	case <-done:
 		s.log.Info("scheduler stopped")
@@ -314,8 +312,10 @@ func countFires(sched cron.Schedule, after, upto time.Time) int {
 // fire runs j for the fire time scheduled without waiting for it.
 func (s *Scheduler) fire(ctx context.Context, j *job, scheduled time.Time, cause string) {
 	s.inflight.Add(1)
+	s.pending.Add(1)
 	go func() {
 		defer s.inflight.Done()
+		defer s.pending.Add(-1)
 		c := &call{ctx: ctx, scheduled: scheduled, cause: cause}
 		if !s.invoke(j, c) {
 			s.skips.Inc(j.Name, "running")

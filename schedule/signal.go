@@ -21,10 +21,16 @@ var exit = os.Exit
 // derived from it) registers its Interrupt, so that the store records the
 // runs cut short. cancel stops listening.
 //
-// The caller exits with status 0 once Run returned after the first signal.
+// A nil log means slog.Default() as it is when the signal comes. The caller
+// exits with status 0 once Run returned after the first signal.
 func SignalContext(parent context.Context, log *slog.Logger, atExit ...func(context.Context)) (ctx context.Context, cancel context.CancelFunc) {
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
+	logger := func() *slog.Logger {
+		if log != nil {
+			return log
+		}
+		// Looked up when a signal comes: by then the program may have
+		// set the default to the logger its config asks for.
+		return slog.Default()
 	}
 	hooks := &exitHooks{fns: map[int]func(context.Context){}}
 	for _, fn := range atExit {
@@ -37,14 +43,14 @@ func SignalContext(parent context.Context, log *slog.Logger, atExit ...func(cont
 	go func() {
 		select {
 		case sig := <-sigs:
-			log.Info("stopping: finishing running jobs; signal again to exit at once", "signal", sig.String())
+			logger().Info("stopping: finishing running jobs; signal again to exit at once", "signal", sig.String())
 			cancelCtx()
 		case <-stopped:
 			return
 		}
 		select {
 		case sig := <-sigs:
-			log.Warn("exiting at once", "signal", sig.String())
+			logger().Warn("exiting at once", "signal", sig.String())
 			hctx, hcancel := context.WithTimeout(context.Background(), 2*time.Second)
 			hooks.run(hctx)
 			hcancel()
