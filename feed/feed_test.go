@@ -187,7 +187,7 @@ func TestSanitized(t *testing.T) {
 			}
 		}
 		for _, good := range []string{"🎉👩‍👩‍👧", "مرحبا بالعالم", "that keeps going that keeps going"} {
-			if !strings.Contains(b, good) && p != IssuesAtom && p != IssuesRSS && p != IssuesJSON && p != "/" {
+			if !strings.Contains(b, good) && p != "/" { // the index lists issues, not entries
 				t.Errorf("%s lost %q", p, good)
 			}
 		}
