@@ -74,19 +74,35 @@ func (a *App) scheduler(jobs []schedule.JobSpec, reg *metrics.Registry) (*schedu
 // Run collects, then publishes and sends: the whole pipeline once. It runs
 // the scheduler's jobs, so a run by hand is recorded as theirs and never
 // overlaps a scheduled run, in this process or another.
+//
+// When ctx ends, no further job starts and the one running gets
+// shutdownGrace to finish, as in serve.
 func (a *App) Run(ctx context.Context) (RunReport, error) {
 	var rep RunReport
 	sched, err := a.scheduler(a.jobs(&rep, true), nil)
 	if err != nil {
 		return rep, err
 	}
-	_, collectErr := sched.RunNow(ctx, JobCollect)
+	jobCtx, cancel := Graceful(ctx, shutdownGrace)
+	defer cancel()
+	_, collectErr := sched.RunNow(jobCtx, JobCollect)
 	if ctx.Err() != nil {
-		return rep, ctx.Err()
+		return rep, errors.Join(collectErr, ctx.Err())
 	}
 	// A failed source does not hold back the others' news.
-	_, publishErr := sched.RunNow(ctx, JobPublish)
+	_, publishErr := sched.RunNow(jobCtx, JobPublish)
 	return rep, errors.Join(collectErr, publishErr)
+}
+
+// Graceful returns a context that ends grace after ctx does: work in flight
+// when a stop is asked for gets that long to finish.
+func Graceful(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
+	out, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, func() {
+		t := time.AfterFunc(grace, cancel)
+		context.AfterFunc(out, func() { t.Stop() })
+	})
+	return out, func() { stop(); cancel() }
 }
 
 // Serve answers HTTP on addr (the configured one when empty) and runs the

@@ -9,7 +9,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"sort"
 
@@ -40,7 +39,7 @@ type env struct {
 func main() {
 	// The first SIGINT or SIGTERM stops taking work and lets what runs
 	// finish; a second exits at once (the ledger is written as it goes).
-	ctx, stop := schedule.SignalContext(context.Background(), slog.Default())
+	ctx, stop := schedule.SignalContext(context.Background(), nil)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

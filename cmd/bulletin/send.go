@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"time"
 
 	"github.com/bulletin-app/bulletin"
 	"github.com/bulletin-app/bulletin/newsletter"
@@ -32,6 +33,9 @@ func init() {
 				if f, ok := e.stderr.(*os.File); ok {
 					app.SendProgress = newsletter.TerminalProgress(f, app.Log)
 				}
+				// A first signal lets the send finish what is in flight.
+				ctx, cancel := bulletin.Graceful(ctx, 30*time.Second)
+				defer cancel()
 				sum, err := app.Send(ctx, newsletter.SendRequest{Issue: *issue, DryRun: *dry, To: *to, ResendFailed: *failed})
 				fmt.Fprintln(e.stdout, sum)
 				return err
