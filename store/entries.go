@@ -49,7 +49,9 @@ func (s *Store) SaveEntry(ctx context.Context, e Entry) error {
 		VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (article_id) DO UPDATE SET content_hash = excluded.content_hash,
 			summary = excluded.summary, teaser = excluded.teaser, method = excluded.method,
-			updated_at = excluded.updated_at`,
+			-- Feeds show updated_at: it moves only when what readers see does.
+			updated_at = CASE WHEN entries.summary != excluded.summary OR entries.teaser != excluded.teaser
+				THEN excluded.updated_at ELSE entries.updated_at END`,
 		e.ArticleID, e.ContentHash, strings.Join(e.Summary, "\n"), e.Teaser, e.Method, now, now)
 	if err != nil {
 		return fmt.Errorf("save entry for article %d: %w", e.ArticleID, err)

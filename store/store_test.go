@@ -160,3 +160,35 @@ func TestLockLease(t *testing.T) {
 		t.Fatalf("unlock by a non-holder must not free the lock: %v", err)
 	}
 }
+
+func TestSaveEntryMovesUpdatedOnlyWhenTheSummaryChanges(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	now := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	st.SetClock(func() time.Time { return now })
+	if _, err := st.SaveArticle(ctx, source.Article{Key: "k", Title: "T", Text: "x"}, false); err != nil {
+		t.Fatal(err)
+	}
+	todo, _ := st.ArticlesToSummarize(ctx)
+	e := Entry{ArticleID: todo[0].ID, ContentHash: "h1", Summary: []string{"Same."}, Teaser: "T", Method: "extractive"}
+	updated := func() time.Time {
+		un, err := st.UnissuedEntries(ctx)
+		if err != nil || len(un) != 1 {
+			t.Fatalf("UnissuedEntries = %v, %v", un, err)
+		}
+		return un[0].UpdatedAt
+	}
+	st.SaveEntry(ctx, e)
+	first := updated()
+	now = now.Add(time.Hour)
+	e.ContentHash = "h2" // the article changed, but not its summary
+	st.SaveEntry(ctx, e)
+	if got := updated(); !got.Equal(first) {
+		t.Errorf("same summary: updated moved from %v to %v", first, got)
+	}
+	e.Summary = []string{"Different."}
+	st.SaveEntry(ctx, e)
+	if got := updated(); !got.Equal(now) {
+		t.Errorf("new summary: updated = %v, want %v", got, now)
+	}
+}
