@@ -86,16 +86,21 @@ func addSubscribers(t testing.TB, st *store.Store, n int) []string {
 	emails := make([]string, n)
 	for i := range rows {
 		emails[i] = fmt.Sprintf("user%05d@example.org", i+1)
-		name := ""
-		if i%2 == 0 {
-			name = fmt.Sprintf("Reader %d", i+1)
-		}
-		rows[i] = store.NewSubscriber{Email: emails[i], Name: name, Status: store.StatusConfirmed}
+		rows[i] = store.NewSubscriber{Email: emails[i], Name: subscriberName(i), Status: store.StatusConfirmed}
 	}
 	if _, _, err := st.ImportSubscribers(context.Background(), rows); err != nil {
 		t.Fatal(err)
 	}
 	return emails
+}
+
+// subscriberName is the name addSubscribers gives its i-th subscriber: every
+// other one has none, so that both variants of a message are sent.
+func subscriberName(i int) string {
+	if i%2 == 0 {
+		return fmt.Sprintf("Reader %d", i+1)
+	}
+	return ""
 }
 
 func testOptions(t testing.TB) Options {
