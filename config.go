@@ -497,6 +497,9 @@ func (c *Config) validate(name string, data []byte) ConfigErrors {
 			bad(key, "unknown job %q; the jobs are %s and %s", job, JobCollect, JobPublish)
 			continue
 		}
+		if c.Schedule.Jobs[job] == "" {
+			continue // not scheduled: runs only with bulletin run
+		}
 		if _, err := schedule.Parse(c.Schedule.Jobs[job], loc); err != nil {
 			bad(key, "%v", err)
 		}

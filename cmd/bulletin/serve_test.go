@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -40,16 +41,16 @@ func freeAddr(t *testing.T) string {
 }
 
 // startServe starts "bulletin serve" in dir and waits until it answers.
-func startServe(t *testing.T, bin, dir, addr string) (*exec.Cmd, *strings.Builder) {
+func startServe(t *testing.T, bin, dir, addr string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
 	cmd := exec.Command(bin, "serve", "--addr", addr)
 	cmd.Dir = dir
-	logs := &strings.Builder{}
+	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	t.Cleanup(func() { cmd.Process.Kill() })
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		resp, err := http.Get("http://" + addr + "/feed.atom")
@@ -61,6 +62,40 @@ func startServe(t *testing.T, bin, dir, addr string) (*exec.Cmd, *strings.Builde
 			t.Fatalf("serve did not answer: %v\n%s", err, logs)
 		}
 		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// syncBuffer collects a process's output while the test reads it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+// stop sends SIGTERM and waits for a clean exit.
+func stop(t *testing.T, cmd *exec.Cmd, logs *syncBuffer) {
+	t.Helper()
+	cmd.Process.Signal(syscall.SIGTERM)
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("serve after SIGTERM: %v\n%s", err, logs)
+		}
+	case <-time.After(40 * time.Second):
+		t.Fatalf("serve did not stop after SIGTERM\n%s", logs)
 	}
 }
 
@@ -100,17 +135,7 @@ func TestServeAnswersReadersAndStopsCleanly(t *testing.T) {
 	checkNewsboat(t, base)
 
 	// The first SIGTERM stops it cleanly, with status 0.
-	cmd.Process.Signal(syscall.SIGTERM)
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	select {
-	case err := <-done:
-		if err != nil {
-			t.Errorf("serve after SIGTERM: %v\n%s", err, logs)
-		}
-	case <-time.After(40 * time.Second):
-		t.Fatalf("serve did not stop after SIGTERM\n%s", logs)
-	}
+	stop(t, cmd, logs)
 }
 
 // checkFeedparserOverHTTP fetches the Atom and RSS feeds with Python's
