@@ -43,6 +43,8 @@ type App struct {
 
 	// SendProgress, if set, is told how a send goes.
 	SendProgress func(newsletter.Progress)
+	// Now is the clock of source fetches and status; nil is time.Now.
+	Now func() time.Time
 
 	summarizer digest.Summarizer
 	client     *http.Client
@@ -208,5 +210,12 @@ func (a *App) Digest(ctx context.Context) (DigestReport, error) {
 }
 
 func (a *App) issueTitle(n int) string {
-	return fmt.Sprintf("%s #%d, %s", a.Config.Site.Title, n, time.Now().UTC().Format("2 January 2006"))
+	return fmt.Sprintf("%s #%d, %s", a.Config.Site.Title, n, a.now().UTC().Format("2 January 2006"))
+}
+
+func (a *App) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
 }

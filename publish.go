@@ -23,6 +23,7 @@ func (a *App) fetchFeed(ctx context.Context, sc SourceConfig, log *slog.Logger) 
 		Name: sc.Name, URL: sc.Feed, FullText: sc.FullText,
 		UserAgent: a.userAgent(), MaxBytes: f.MaxBytes, Timeout: f.Timeout, ReportAfter: f.ReportAfter,
 		Logger: log,
+		Now:    a.now,
 		Known: func(key string) bool {
 			known, err := a.Store.KnownArticle(ctx, key)
 			return err == nil && known

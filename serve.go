@@ -169,5 +169,5 @@ func (a *App) Serve(ctx context.Context, addr string) error {
 // fetch, and the latest issue's deliveries.
 func (a *App) Status(ctx context.Context) (schedule.Report, error) {
 	loc, _ := time.LoadLocation(a.Config.Schedule.Timezone)
-	return schedule.Status(ctx, a.Store, a.Jobs(), loc, time.Now())
+	return schedule.Status(ctx, a.Store, a.Jobs(), loc, a.now())
 }

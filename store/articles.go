@@ -78,11 +78,13 @@ func scanArticle(row interface{ Scan(...any) error }) (Article, error) {
 }
 
 // ArticlesToSummarize returns the articles that have no entry yet, or whose
-// content changed since their entry was written, oldest first.
+// content changed since their entry was written, oldest first. Seeded
+// articles are left out: they never go into an issue, so a summary of them
+// would never be read (and may cost an LLM call).
 func (s *Store) ArticlesToSummarize(ctx context.Context) ([]Article, error) {
 	rows, err := s.db.QueryContext(ctx, `SELECT `+articleColumns+` FROM articles a
 		LEFT JOIN entries e ON e.article_id = a.id
-		WHERE e.id IS NULL OR e.content_hash != a.content_hash
+		WHERE a.seeded = 0 AND (e.id IS NULL OR e.content_hash != a.content_hash)
 		ORDER BY a.collected_at, a.id`)
 	if err != nil {
 		return nil, err
