@@ -48,34 +48,24 @@ var captionLabel = regexp.MustCompile(`^[‘'"“]?\p{Lu}[^:.!?]{0,60}?[’'"”
 // gluedBoundary finds where a caption without a full stop runs into the next
 // sentence: a function word that is capitalised mid-sentence ("...of the club
 // He has", "...tonight When questioned", "...a colleague The cost of"), or a
-// new caption label. gluedAt checks the word before it, since titles ("on
-// The Apprentice", "Gone With The Wind") capitalise their words too.
+// new caption label. "The" must be followed by a lower-case word, since titles
+// ("on The Apprentice") capitalise their words; gluedAt checks the word
+// before.
 var gluedBoundary = regexp.MustCompile(`\S (?:(?:He|She|They|We|It|His|Her|Their|Its|But|However|Meanwhile|When|While|After|Although|Despite|This|These|Those|There)\s|(?:The|An) \p{Ll}|\p{Lu}[\p{L}’'-]*(?: [\p{L}’'-]+){0,4}: \p{Lu})`)
 
 // gluedAt reports whether the word ending at i (exclusive) can end a
-// caption: written in lower case or all capitals, or a number or a quote.
+// caption. A capitalised little word before it ("Gone With The Wind",
+// "Harry And The Hendersons") means a title instead.
 func gluedAt(s string, i int) bool {
 	w := wordBefore(s, 0, i)
 	if w == "" {
 		return false
 	}
-	lower, upper := 0, 0
-	for _, r := range w {
-		switch {
-		case unicode.IsLower(r):
-			lower++
-		case unicode.IsUpper(r):
-			upper++
-		}
+	switch w {
+	case "Of", "The", "And", "With", "In", "On", "For", "To", "A", "An", "At", "By", "From", "But", "Or":
+		return false
 	}
-	last := lastRune(w)
-	switch {
-	case upper == 0:
-		return lower > 0 || unicode.IsDigit(last) || last == '’' || last == '”'
-	case lower == 0:
-		return upper >= 2
-	}
-	return false
+	return true
 }
 
 // dateline matches a wire-style opening: an optional place and the agency in

@@ -11,7 +11,9 @@ import (
 
 // ExtractiveOptions configure the extractive summarizer. The zero value works.
 type ExtractiveOptions struct {
-	// Words is the summary's word budget; 0 means 60.
+	// Words is the summary's word budget; 0 means 60. It is a target:
+	// sentences are added while the summary is under it, and the last may
+	// run past it by at most half.
 	Words int
 	// MaxSentences caps the summary; 0 means 3.
 	MaxSentences int
@@ -70,12 +72,17 @@ func (e *Extractive) Summarize(ctx context.Context, doc Document) (Summary, erro
 	if len(a.highlights) > 0 {
 		// The publisher's own bullet points are a summary already.
 		out.Sentences = budgetPrefix(a.highlights, e.opts.Words, e.opts.MaxSentences)
+		for i, h := range out.Sentences {
+			if !endsSentence(h) {
+				out.Sentences[i] = h + "."
+			}
+		}
 	} else {
 		for _, i := range a.choose(score, e.opts) {
 			out.Sentences = append(out.Sentences, a.sents[i].text)
 		}
 	}
-	if t := a.teaser(score); t >= 0 {
+	if t := a.teaser(); t >= 0 {
 		out.Teaser = a.sents[t].text
 	} else if len(out.Sentences) > 0 {
 		out.Teaser = out.Sentences[0]
@@ -89,7 +96,7 @@ func budgetPrefix(items []string, words, max int) []string {
 	total := 0
 	for _, s := range items {
 		n := wordCount(s)
-		if len(out) > 0 && (total+n > words || len(out) >= max) {
+		if len(out) > 0 && (!fits(total, n, words, len(out) < 2) || len(out) >= max) {
 			break
 		}
 		out = append(out, s)
@@ -106,7 +113,14 @@ type analysis struct {
 	bags       []bag
 	weight     []float64 // inverse sentence frequency per term
 	feats      [][]float64
+	hasTitle   bool
 }
+
+// Indexes into the feature vector used outside the model.
+const (
+	featCentroid = 6
+	featTitle    = 7
+)
 
 // FeatureNames name the inputs of the extractive model, in order.
 var FeatureNames = []string{
@@ -154,7 +168,8 @@ func analyze(doc Document) *analysis {
 		a.words[i] = wordCount(s.text)
 	}
 	titleBag := a.bags[0]
-	if strings.TrimSpace(doc.Title) != "" {
+	a.hasTitle = strings.TrimSpace(doc.Title) != ""
+	if a.hasTitle {
 		titleBag = newBag(contentTerms(doc.Title, ti, nil))
 	}
 	df := make([]int, ti.size())
@@ -204,7 +219,7 @@ func analyze(doc Document) *analysis {
 			paraStart = 1
 		}
 		title := cosine(a.bags[i], titleBag, a.weight)
-		if doc.Title == "" && i == 0 {
+		if !a.hasTitle && i == 0 {
 			title = 1
 		}
 		w := float64(a.words[i])
@@ -262,7 +277,7 @@ func (a *analysis) choose(score []float64, o ExtractiveOptions) []int {
 			if slices.Contains(picked, i) {
 				continue
 			}
-			if len(picked) > 0 && !fits(used, a.words[i], o.Words) {
+			if len(picked) > 0 && !fits(used, a.words[i], o.Words, len(picked) < 2) {
 				continue
 			}
 			red := 0.0
@@ -288,20 +303,29 @@ func (a *analysis) choose(score []float64, o ExtractiveOptions) []int {
 // that stops well short of it loses more than one that passes it a little.
 var overshoot = 0.5
 
-// fits reports whether a sentence of n words may follow used words.
-func fits(used, n, budget int) bool {
-	return used < budget && float64(used+n) <= float64(budget)*(1+overshoot)
+// fits reports whether a sentence of n words may follow used words. A
+// summary of one long sentence may still take a short second one, since an
+// entry reads better with two.
+func fits(used, n, budget int, wantMore bool) bool {
+	return (used < budget || wantMore) && float64(used+n) <= float64(budget)*(1+overshoot)
 }
 
-// teaser returns the best-scored sentence short enough for a one-line teaser.
-func (a *analysis) teaser(score []float64) int {
-	best := -1
+// teaser returns the sentence short enough for a one-line teaser that is
+// most like the whole article and, when there is one, the title. Centrality
+// beats the lead-biased summary model here: on one-sentence references it
+// scores higher (see docs/benchmarks.md).
+func (a *analysis) teaser() int {
+	best, bestVal := -1, 0.0
 	for i := range a.sents {
 		if a.words[i] > teaserWords {
 			continue
 		}
-		if best < 0 || score[i] > score[best] {
-			best = i
+		v := a.feats[i][featCentroid]
+		if a.hasTitle {
+			v += a.feats[i][featTitle]
+		}
+		if best < 0 || v > bestVal {
+			best, bestVal = i, v
 		}
 	}
 	if best < 0 && len(a.sents) > 0 {

@@ -10,7 +10,8 @@
 //
 //	go run ./cmd/sumeval -data cnndm-dev.jsonl -out /tmp/sum
 //	go run ./cmd/sumeval -data xsum-dev.jsonl -out /tmp/teaser -teaser
-//	go run ./cmd/sumeval -data cnndm-dev.jsonl -split tune -train > digest/weights.go
+//	go run ./cmd/sumeval -data cnndm-dev.jsonl -train > digest/weights.go
+//	go run ./cmd/sumeval -data cnndm-dev.jsonl -crossval
 package main
 
 import (
@@ -47,10 +48,11 @@ func main() {
 	split := flag.String("split", "all", "which articles: all, tune (the half the model is fitted on) or held (the other half)")
 	words := flag.Int("words", 0, "word budget of the default summarizer (0: its default)")
 	train := flag.Bool("train", false, "learn the extractive model's weights on the chosen articles and print them as Go source")
+	crossVal := flag.Bool("crossval", false, "fit the model on each half of the articles and score it on the other (two-fold cross-validation)")
 	lambda := flag.Float64("lambda", 1, "L2 penalty of the model fitted by -train")
 	pyScorer := flag.String("rouge-py", "", "path to rouge.py; when set, each system's predictions are also scored by it")
 	flag.Parse()
-	if *data == "" || (*out == "" && !*train) {
+	if *data == "" || (*out == "" && !*train && !*crossVal) {
 		fmt.Fprintln(os.Stderr, "usage: sumeval -data FILE.jsonl -out DIR [-teaser] [-split all|tune|held] [-rouge-py rouge.py]")
 		os.Exit(2)
 	}
@@ -62,6 +64,13 @@ func main() {
 	if *train {
 		if err := learn(os.Stdout, exs, *lambda); err != nil {
 			slog.Error("train", "err", err)
+			os.Exit(1)
+		}
+		return
+	}
+	if *crossVal {
+		if err := crossValidate(os.Stdout, exs, *words, *lambda); err != nil {
+			slog.Error("crossval", "err", err)
 			os.Exit(1)
 		}
 		return

@@ -1,0 +1,39 @@
+package digest
+
+import (
+	"reflect"
+	"testing"
+)
+
+func TestSplitSentences(t *testing.T) {
+	cases := []struct {
+		name, in string
+		want     []string
+	}{
+		{"plain", "The vote passed. Work starts soon.", []string{"The vote passed.", "Work starts soon."}},
+		{"titles", "Mr. Smith met Dr. Jones. They talked.", []string{"Mr. Smith met Dr. Jones.", "They talked."}},
+		{"acronym mid-sentence", "He moved to the U.S. Army base in 2001.", []string{"He moved to the U.S. Army base in 2001."}},
+		{"acronym ends sentence", "He moved to the U.S. The move was hard.", []string{"He moved to the U.S.", "The move was hard."}},
+		{"month and number", "It opened on Jan. 5 and is No. 2 in the charts. Sales rose.", []string{"It opened on Jan. 5 and is No. 2 in the charts.", "Sales rose."}},
+		{"decimals", "Prices rose 3.5 per cent. Wages rose 2.1 per cent.", []string{"Prices rose 3.5 per cent.", "Wages rose 2.1 per cent."}},
+		{"initials", "John F. Kennedy was elected. J. K. Rowling wrote it.", []string{"John F. Kennedy was elected.", "J. K. Rowling wrote it."}},
+		{"quote ends sentence", "'We won,' he said. 'It was hard.' Then he left.", []string{"'We won,' he said.", "'It was hard.'", "Then he left."}},
+		{"curly quotes", "She said: “It is over.” Nobody replied.", []string{"She said: “It is over.”", "Nobody replied."}},
+		{"question inside quote", "'Why now?' he asked. Nobody knew.", []string{"'Why now?' he asked.", "Nobody knew."}},
+		{"missing space", "The firm was vilified.Dr Venter was not modest.", []string{"The firm was vilified.", "Dr Venter was not modest."}},
+		{"missing space after quote", "It was over.'The end came fast.", []string{"It was over.'", "The end came fast."}},
+		{"domain is not a boundary", "Read it on example.com today. Or not.", []string{"Read it on example.com today.", "Or not."}},
+		{"ellipsis", "He paused... Then he spoke.", []string{"He paused...", "Then he spoke."}},
+		{"e.g.", "Some fruit, e.g. apples, are cheap. Others are not.", []string{"Some fruit, e.g. apples, are cheap.", "Others are not."}},
+		{"lower case after stop", "It cost $5. and more later.", []string{"It cost $5. and more later."}},
+		{"non-ASCII", "Ça a coûté 5 €. Über alles!", []string{"Ça a coûté 5 €.", "Über alles!"}},
+		{"empty", "   ", nil},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := SplitSentences(tc.in); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("SplitSentences(%q)\n got %q\nwant %q", tc.in, got, tc.want)
+			}
+		})
+	}
+}
