@@ -180,19 +180,25 @@ func (n *Newsletter) deliverIssue(ctx context.Context, cancel context.CancelCaus
 		// A burst of one: the cap holds over any interval, not on average.
 		limiter = rate.NewLimiter(rate.Limit(n.opts.Rate), 1)
 	}
-	p := &pool{n: n, issue: issue, r: r, from: from, limiter: limiter, cancel: cancel, sum: sum, progress: req.Progress}
+	ledger, err := n.st.Ledger(ctx, issue)
+	if err != nil {
+		return err
+	}
+	lw := newLedgerWriter(ledger, n.opts.Concurrency, cancel)
+	p := &pool{n: n, issue: issue, r: r, from: from, limiter: limiter, cancel: cancel, sum: sum, progress: req.Progress, lw: lw}
 
 	jobs := make(chan job, 2*n.opts.Concurrency)
 	var wg sync.WaitGroup
 	for range n.opts.Concurrency {
 		c := n.newConn(client, func(string) string { return "" })
+		wk := &worker{c: c, reply: make(chan error, 1)}
 		wg.Go(func() {
 			defer c.close()
 			for j := range jobs {
 				if ctx.Err() != nil {
 					continue // drain
 				}
-				if err := p.deliver(ctx, c, j.d); err != nil {
+				if err := p.deliver(ctx, wk, j.d); err != nil {
 					cancel(err)
 				}
 			}
@@ -223,6 +229,10 @@ feed:
 	}
 	close(jobs)
 	wg.Wait()
+	// Every "sent" mark is committed before the send returns.
+	if err := lw.close(); err != nil && ferr == nil {
+		ferr = err
+	}
 	if ferr != nil && ctx.Err() == nil {
 		return ferr
 	}
@@ -282,6 +292,7 @@ type pool struct {
 	limiter  *rate.Limiter
 	cancel   context.CancelCauseFunc
 	progress func(Progress)
+	lw       *ledgerWriter
 
 	mu       sync.Mutex
 	sum      *Summary
@@ -324,9 +335,18 @@ func (p *pool) record(o outcome, reason string) {
 	}
 }
 
+// worker is one worker's connection and what it reuses message after
+// message.
+type worker struct {
+	c     conn
+	claim store.Claim
+	reply chan error
+}
+
 // deliver sends one ledger row's message, retrying temporary failures. It
 // returns an error only for what must stop the whole send (the store).
-func (p *pool) deliver(ctx context.Context, c conn, d store.Delivery) error {
+func (p *pool) deliver(ctx context.Context, wk *worker, d store.Delivery) error {
+	c := wk.c
 	n := p.n
 	if d.SubscriberStatus != store.StatusConfirmed {
 		p.record(outSkipped, "")
@@ -352,7 +372,8 @@ func (p *pool) deliver(ctx context.Context, c conn, d store.Delivery) error {
 		}
 		claimed := false
 		err := c.deliver(ctx, msg, d.Email, func() error {
-			ok, err := n.st.ClaimDelivery(ctx, p.issue, d.SubscriberID, from)
+			wk.claim = store.Claim{SubscriberID: d.SubscriberID, From: from}
+			ok, err := p.lw.claim(ctx, &wk.claim, wk.reply)
 			if err != nil {
 				return err
 			}
@@ -364,10 +385,9 @@ func (p *pool) deliver(ctx context.Context, c conn, d store.Delivery) error {
 		})
 		if err == nil {
 			// The server said 250: record it, even if the send is being
-			// cancelled meanwhile.
-			if err := n.st.MarkDeliverySent(context.WithoutCancel(ctx), p.issue, d.SubscriberID); err != nil {
-				return err
-			}
+			// cancelled meanwhile. The mark is committed with the next
+			// group, before this worker's next claim.
+			p.lw.markSent(d.SubscriberID)
 			p.record(outSent, "")
 			return nil
 		}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -169,4 +170,85 @@ func (s *Store) ForgetDeliveries(ctx context.Context, issue int) error {
 		return fmt.Errorf("forget deliveries of issue %d: %w", issue, err)
 	}
 	return nil
+}
+
+// Ledger writes one issue's ledger rows while it is being sent. Its
+// statements are parsed once, and Commit applies any number of claims and
+// "sent" marks in one transaction, so that a send pays for one commit per
+// group of messages rather than two per message. Close it when the send
+// ends.
+type Ledger struct {
+	s     *Store
+	issue int
+	claim *sql.Stmt
+	sent  *sql.Stmt
+}
+
+// Claim is a row for Ledger.Commit to move from status From to sending
+// (counting the attempt); Commit sets Claimed to whether it did, which it
+// does not if the row was no longer in status From.
+type Claim struct {
+	SubscriberID int64
+	From         DeliveryStatus
+	Claimed      bool
+}
+
+// Ledger prepares the statements of a send of issue.
+func (s *Store) Ledger(ctx context.Context, issue int) (*Ledger, error) {
+	l := &Ledger{s: s, issue: issue}
+	var err error
+	if l.claim, err = s.db.PrepareContext(ctx, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
+		WHERE issue_number = ? AND subscriber_id = ? AND status = ?`); err != nil {
+		return nil, fmt.Errorf("ledger of issue %d: %w", issue, err)
+	}
+	if l.sent, err = s.db.PrepareContext(ctx, `UPDATE deliveries SET status = 'sent', last_error = '', updated_at = ?, sent_at = ?
+		WHERE issue_number = ? AND subscriber_id = ?`); err != nil {
+		l.claim.Close()
+		return nil, fmt.Errorf("ledger of issue %d: %w", issue, err)
+	}
+	return l, nil
+}
+
+// Commit records, in one committed transaction, that the mail server
+// accepted the messages of the sent rows, and claims the claims' rows. If
+// it fails, none of it is recorded.
+func (l *Ledger) Commit(ctx context.Context, claims []Claim, sent []int64) error {
+	if len(claims) == 0 && len(sent) == 0 {
+		return nil
+	}
+	now := formatTime(l.s.now())
+	err := l.s.tx(ctx, func(tx *sql.Tx) error {
+		mark := tx.StmtContext(ctx, l.sent)
+		for _, id := range sent {
+			if _, err := mark.ExecContext(ctx, now, now, l.issue, id); err != nil {
+				return err
+			}
+		}
+		claim := tx.StmtContext(ctx, l.claim)
+		for i := range claims {
+			c := &claims[i]
+			res, err := claim.ExecContext(ctx, now, l.issue, c.SubscriberID, string(c.From))
+			if err != nil {
+				return err
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			c.Claimed = n == 1
+		}
+		return nil
+	})
+	if err != nil {
+		for i := range claims {
+			claims[i].Claimed = false
+		}
+		return fmt.Errorf("ledger of issue %d: commit %d claims and %d sent: %w", l.issue, len(claims), len(sent), err)
+	}
+	return nil
+}
+
+// Close releases the prepared statements.
+func (l *Ledger) Close() error {
+	return errors.Join(l.claim.Close(), l.sent.Close())
 }
