@@ -2,6 +2,7 @@ package newsletter
 
 import (
 	"fmt"
+	"io"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -49,6 +50,10 @@ type message struct {
 	subject   string
 	html      string
 	text      string
+	// writeHTML and writeText, when set, write the parts in place of html
+	// and text: a newsletter's parts are written straight from the
+	// rendered issue's pieces.
+	writeHTML, writeText func(io.Writer) (int64, error)
 	// unsubscribe is the subscriber's token for List-Unsubscribe; empty
 	// for mail that is not part of the list (confirmations).
 	unsubscribe string
@@ -92,8 +97,16 @@ func (n *Newsletter) buildMsg(m message) (*gomail.Msg, error) {
 			msg.SetListUnsubscribe(uris...)
 		}
 	}
-	msg.SetBodyString(gomail.TypeTextPlain, m.text)
-	msg.AddAlternativeString(gomail.TypeTextHTML, m.html)
+	if m.writeText != nil {
+		msg.SetBodyWriter(gomail.TypeTextPlain, m.writeText)
+	} else {
+		msg.SetBodyString(gomail.TypeTextPlain, m.text)
+	}
+	if m.writeHTML != nil {
+		msg.AddAlternativeWriter(gomail.TypeTextHTML, m.writeHTML)
+	} else {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.html)
+	}
 	return msg, nil
 }
 

@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"html"
 	htmltemplate "html/template"
+	"io"
 	"io/fs"
+	"slices"
 	"strings"
 	texttemplate "text/template"
 	"time"
@@ -158,7 +160,103 @@ type rendered struct {
 	withName, noName parts
 }
 
-type parts struct{ html, text string }
+type parts struct{ html, text pieces }
+
+// pieces is a rendered body cut at its per-subscriber placeholders. A
+// subscriber's copy is written straight from them into the message, with
+// no per-subscriber search or intermediate string.
+type pieces struct {
+	lits   []string // one more than fields: lits[0] fields[0] lits[1] …
+	fields []field
+	size   int // length of the literal text
+}
+
+// field is a per-subscriber value; its number indexes a values array.
+type field uint8
+
+const (
+	fieldEmail field = iota
+	fieldName
+	fieldUnsub
+	numFields
+)
+
+var placeholders = [numFields]string{fieldEmail: placeholderEmail, fieldName: placeholderName, fieldUnsub: placeholderUnsub}
+
+// cut splits body at every placeholder.
+func cut(body string) pieces {
+	var p pieces
+	for {
+		at, which := -1, field(0)
+		for f, ph := range placeholders {
+			if i := strings.Index(body, ph); i >= 0 && (at < 0 || i < at) {
+				at, which = i, field(f)
+			}
+		}
+		if at < 0 {
+			break
+		}
+		p.lits = append(p.lits, body[:at])
+		p.fields = append(p.fields, which)
+		p.size += at
+		body = body[at+len(placeholders[which]):]
+	}
+	p.lits = append(p.lits, body)
+	p.size += len(body)
+	return p
+}
+
+func (p *pieces) has(f field) bool { return slices.Contains(p.fields, f) }
+
+// writeTo writes the body with the values filled in.
+func (p *pieces) writeTo(w io.Writer, values *[numFields]string) (int64, error) {
+	var n int64
+	for i, lit := range p.lits {
+		if i > 0 {
+			k, err := io.WriteString(w, values[p.fields[i-1]])
+			n += int64(k)
+			if err != nil {
+				return n, err
+			}
+		}
+		k, err := io.WriteString(w, lit)
+		n += int64(k)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+func (p *pieces) string(values *[numFields]string) string {
+	var b strings.Builder
+	b.Grow(p.size + len(p.fields)*64)
+	p.writeTo(&b, values)
+	return b.String()
+}
+
+// personal is one subscriber's copy of a rendered issue, written out on
+// demand.
+type personal struct {
+	p          *parts
+	html, text [numFields]string
+}
+
+// personal picks the variant for a subscriber and escapes their values for
+// the HTML part once.
+func (r *rendered) personal(email, name, unsubscribeURL string) *personal {
+	pc := &personal{p: &r.noName, text: [numFields]string{email, name, unsubscribeURL}}
+	if name != "" {
+		pc.p = &r.withName
+	}
+	for f, v := range pc.text {
+		pc.html[f] = html.EscapeString(v)
+	}
+	return pc
+}
+
+func (pc *personal) writeHTML(w io.Writer) (int64, error) { return pc.p.html.writeTo(w, &pc.html) }
+func (pc *personal) writeText(w io.Writer) (int64, error) { return pc.p.text.writeTo(w, &pc.text) }
 
 // renderIssue renders the issue once per variant, with placeholders for the
 // per-subscriber values.
@@ -197,13 +295,14 @@ func (n *Newsletter) renderParts(data MessageData) (parts, error) {
 	if err != nil {
 		return parts{}, err
 	}
+	p := parts{html: cut(inlined), text: cut(tb.String())}
 	// A message without a working unsubscribe link must not go out.
-	for name, body := range map[string]string{issueHTMLTemplate: inlined, issueTextTemplate: tb.String()} {
-		if !strings.Contains(body, placeholderUnsub) {
+	for name, body := range map[string]*pieces{issueHTMLTemplate: &p.html, issueTextTemplate: &p.text} {
+		if !body.has(fieldUnsub) {
 			return parts{}, fmt.Errorf("template %s does not show .UnsubscribeURL", name)
 		}
 	}
-	return parts{html: inlined, text: tb.String()}, nil
+	return p, nil
 }
 
 func inlineCSS(doc string) (string, error) {
@@ -220,14 +319,8 @@ func inlineCSS(doc string) (string, error) {
 
 // personalize fills the per-subscriber values into the rendered issue.
 func (r *rendered) personalize(email, name, unsubscribeURL string) (htmlBody, textBody string) {
-	p := r.noName
-	if name != "" {
-		p = r.withName
-	}
-	hr := strings.NewReplacer(placeholderEmail, html.EscapeString(email), placeholderName, html.EscapeString(name),
-		placeholderUnsub, html.EscapeString(unsubscribeURL))
-	tr := strings.NewReplacer(placeholderEmail, email, placeholderName, name, placeholderUnsub, unsubscribeURL)
-	return hr.Replace(p.html), tr.Replace(p.text)
+	pc := r.personal(email, name, unsubscribeURL)
+	return pc.p.html.string(&pc.html), pc.p.text.string(&pc.text)
 }
 
 func (n *Newsletter) issueData(is store.Issue, test bool) MessageData {

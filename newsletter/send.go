@@ -469,9 +469,9 @@ func (n *Newsletter) personalMsg(r *rendered, email, name, messageID string) (*g
 	}
 	name = cleanName(name)
 	token := n.UnsubscribeToken(addr.Address)
-	htmlBody, textBody := r.personalize(addr.Address, name, n.pageURL("/unsubscribe", token))
+	pc := r.personal(addr.Address, name, n.pageURL("/unsubscribe", token))
 	addr.Name = name
-	return n.buildMsg(message{to: addr, messageID: messageID, subject: r.subject, html: htmlBody, text: textBody, unsubscribe: token})
+	return n.buildMsg(message{to: addr, messageID: messageID, subject: r.subject, writeHTML: pc.writeHTML, writeText: pc.writeText, unsubscribe: token})
 }
 
 // dryRun renders every message that a send would and counts them.
