@@ -318,3 +318,26 @@ func TestBuildErrors(t *testing.T) {
 }
 
 func sprintf(f string, a ...any) string { return fmt.Sprintf(f, a...) }
+
+func TestOtherReportsShowBesideTheEntry(t *testing.T) {
+	issues := loadIssues(t)
+	e := &issues[0].Entries[0]
+	e.Also = []store.Link{
+		{Title: "Same story", URL: "https://other.example.net/story", Source: "Other News"},
+		{Title: "Bad", URL: "javascript:alert(42)", Source: "Unsafe Other Report"},
+	}
+	set := build(t, testSite("https://news.example.org/"), issues)
+	for _, path := range []string{issuePath(issues[0].Number), EntriesAtom} {
+		doc, ok := set.Document(path)
+		if !ok {
+			t.Fatalf("no document %s", path)
+		}
+		body := string(doc.Body)
+		if !strings.Contains(body, "https://other.example.net/story") || !strings.Contains(body, "Other News") {
+			t.Errorf("%s does not show the other report", path)
+		}
+		if strings.Contains(body, "alert(42)") || strings.Contains(body, "Unsafe Other Report") {
+			t.Errorf("%s shows an unsafe link", path)
+		}
+	}
+}

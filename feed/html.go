@@ -78,7 +78,10 @@ type entryView struct {
 	Teaser  string
 	Summary []string
 	Date    time.Time
+	Also    []alsoView // other reports of the same story
 }
+
+type alsoView struct{ Title, URL, Source string }
 
 type issueView struct {
 	Number  int
@@ -104,6 +107,11 @@ func (b *builder) entryView(e store.Entry, issue int, absolute bool) entryView {
 	for _, s := range e.Summary {
 		if s = plainText(s); s != "" {
 			v.Summary = append(v.Summary, s)
+		}
+	}
+	for _, l := range e.Also {
+		if u := webURL(l.URL); u != "" {
+			v.Also = append(v.Also, alsoView{Title: plainText(l.Title), URL: u, Source: plainText(l.Source)})
 		}
 	}
 	if v.Title == "" && len(v.Summary) > 0 {

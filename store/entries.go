@@ -30,6 +30,13 @@ type Entry struct {
 	IssueNumber int // 0 until the entry goes into an issue
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	// Also are the other reports of the same story, merged into this entry.
+	Also []Link
+}
+
+// Link is another place a story was told.
+type Link struct {
+	Title, URL, Source string
 }
 
 // Issue is one numbered edition of the newsletter.
@@ -98,7 +105,17 @@ func scanEntries(rows *sql.Rows) ([]Entry, error) {
 // UnissuedEntries returns the entries not yet in an issue, newest first,
 // leaving out articles seeded from a new source.
 func (s *Store) UnissuedEntries(ctx context.Context) ([]Entry, error) {
-	return queryEntries(ctx, s.db, `WHERE e.issue_number IS NULL AND a.seeded = 0`)
+	return queryEntries(ctx, s.db, `WHERE e.issue_number IS NULL AND e.duplicate_of IS NULL AND a.seeded = 0`)
+}
+
+// MarkDuplicate records that entry id tells the story of entry of; it then
+// goes into no issue itself, and shows as another report beside of.
+func (s *Store) MarkDuplicate(ctx context.Context, id, of int64) error {
+	if id == of {
+		return fmt.Errorf("entry %d cannot duplicate itself", id)
+	}
+	_, err := s.db.ExecContext(ctx, `UPDATE entries SET duplicate_of = ? WHERE id = ? AND issue_number IS NULL`, of, id)
+	return err
 }
 
 // CreateIssue numbers a new issue and puts the given entries in it. Entries
@@ -150,7 +167,40 @@ func (s *Store) Issue(ctx context.Context, n int) (Issue, error) {
 	if err != nil {
 		return Issue{}, fmt.Errorf("issue %d: %w", n, err)
 	}
+	if err := s.attachDuplicates(ctx, is.Entries); err != nil {
+		return Issue{}, fmt.Errorf("issue %d: %w", n, err)
+	}
 	return is, nil
+}
+
+// attachDuplicates fills in the other reports of each entry's story.
+func (s *Store) attachDuplicates(ctx context.Context, entries []Entry) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	byID := make(map[int64]*Entry, len(entries))
+	for i := range entries {
+		byID[entries[i].ID] = &entries[i]
+	}
+	rows, err := s.db.QueryContext(ctx, `SELECT e.duplicate_of, a.title, a.url, a.source
+		FROM entries e JOIN articles a ON a.id = e.article_id
+		WHERE e.duplicate_of IN (SELECT id FROM entries WHERE issue_number = ?)
+		ORDER BY a.collected_at, e.id`, entries[0].IssueNumber)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var of int64
+		var l Link
+		if err := rows.Scan(&of, &l.Title, &l.URL, &l.Source); err != nil {
+			return err
+		}
+		if e := byID[of]; e != nil {
+			e.Also = append(e.Also, l)
+		}
+	}
+	return rows.Err()
 }
 
 // LatestIssue returns the issue with the highest number.
