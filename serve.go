@@ -115,6 +115,12 @@ func (a *App) Serve(ctx context.Context, addr string) error {
 	if err := a.AddConfiguredSubscribers(ctx); err != nil {
 		return err
 	}
+	// The version is read first: a publish elsewhere while the feeds are
+	// built is then caught by followPublishes, not missed.
+	version, err := a.Store.PublishedVersion(ctx)
+	if err != nil {
+		return err
+	}
 	set, err := a.BuildFeeds(ctx)
 	if err != nil {
 		return err
@@ -147,7 +153,11 @@ func (a *App) Serve(ctx context.Context, addr string) error {
 	var serveErr, schedErr error
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wg.Add(2)
+	wg.Add(3)
+	go func() {
+		defer wg.Done()
+		a.followPublishes(ctx, version, refreshEvery)
+	}()
 	go func() {
 		defer wg.Done()
 		serveErr = server.Serve(ctx, ln, mux, a.Log, shutdownGrace)
@@ -163,6 +173,37 @@ func (a *App) Serve(ctx context.Context, addr string) error {
 		schedErr = nil
 	}
 	return errors.Join(serveErr, schedErr)
+}
+
+// refreshEvery is how often serve looks for a publish by another process.
+const refreshEvery = 10 * time.Second
+
+// followPublishes keeps the served feeds and pages in step with the store
+// when another process (bulletin run or publish by hand) builds an issue:
+// every interval it compares the store's published version with the one it
+// serves, and rebuilds when they differ.
+func (a *App) followPublishes(ctx context.Context, served string, interval time.Duration) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		v, err := a.Store.PublishedVersion(ctx)
+		if err != nil || v == served {
+			continue
+		}
+		set, err := a.BuildFeeds(ctx)
+		if err != nil {
+			a.Log.Error("cannot rebuild the feeds", "err", err)
+			continue
+		}
+		a.feeds.Update(set)
+		served = v
+		a.Log.Info("feeds rebuilt after a publish elsewhere", "version", v)
+	}
 }
 
 // Status reports each job's last and next run, each upstream source's last

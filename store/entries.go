@@ -261,3 +261,20 @@ func (s *Store) IssuedEntries(ctx context.Context, limit int) ([]Entry, error) {
 	}
 	return scanEntries(rows)
 }
+
+// PublishedVersion changes whenever what the feeds and archive show could
+// have: an issue built, an issued entry re-summarized or given another
+// report. A server compares it to notice a publish by another process.
+func (s *Store) PublishedVersion(ctx context.Context) (string, error) {
+	var issues, entries, dups int
+	var updated sql.NullString
+	err := s.db.QueryRowContext(ctx, `SELECT
+		(SELECT coalesce(max(number), 0) FROM issues),
+		(SELECT count(*) FROM entries WHERE issue_number IS NOT NULL),
+		(SELECT count(*) FROM entries WHERE duplicate_of IS NOT NULL),
+		(SELECT max(updated_at) FROM entries WHERE issue_number IS NOT NULL)`).Scan(&issues, &entries, &dups, &updated)
+	if err != nil {
+		return "", fmt.Errorf("published version: %w", err)
+	}
+	return fmt.Sprintf("%d/%d/%d/%s", issues, entries, dups, updated.String), nil
+}

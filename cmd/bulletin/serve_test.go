@@ -134,6 +134,30 @@ func TestServeAnswersReadersAndStopsCleanly(t *testing.T) {
 	checkFeedparserOverHTTP(t, base)
 	checkNewsboat(t, base)
 
+	// A run by hand in another process: serve picks up the new issue.
+	writeFile(t, filepath.Join(dir, "articles", "three.txt"), "Third story\n\nThe bakery won the national bread award on Thursday. "+
+		"Its rye sourdough beat 600 other loaves. The owners will train two apprentices with the prize money.\n")
+	run = exec.Command(bin, "run")
+	run.Dir = dir
+	if out, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("bulletin run while serving: %v\n%s", err, out)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(base + "/issues/2/")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("serve still answers %d for the issue another process built\n%s", resp.StatusCode, logs)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+
 	// The first SIGTERM stops it cleanly, with status 0.
 	stop(t, cmd, logs)
 }
