@@ -166,7 +166,10 @@ type parts struct{ html, text pieces }
 // subscriber's copy is written straight from them into the message, with
 // no per-subscriber search or intermediate string.
 type pieces struct {
-	lits   []string // one more than fields: lits[0] fields[0] lits[1] …
+	// lits holds one more piece than fields: lits[0] fields[0] lits[1] …
+	// They are bytes because the encoders a body is written to take
+	// nothing else: a string would be copied on every write.
+	lits   [][]byte
 	fields []field
 	size   int // length of the literal text
 }
@@ -196,12 +199,12 @@ func cut(body string) pieces {
 		if at < 0 {
 			break
 		}
-		p.lits = append(p.lits, body[:at])
+		p.lits = append(p.lits, []byte(body[:at]))
 		p.fields = append(p.fields, which)
 		p.size += at
 		body = body[at+len(placeholders[which]):]
 	}
-	p.lits = append(p.lits, body)
+	p.lits = append(p.lits, []byte(body))
 	p.size += len(body)
 	return p
 }
@@ -219,7 +222,7 @@ func (p *pieces) writeTo(w io.Writer, values *[numFields]string) (int64, error) 
 				return n, err
 			}
 		}
-		k, err := io.WriteString(w, lit)
+		k, err := w.Write(lit)
 		n += int64(k)
 		if err != nil {
 			return n, err
