@@ -140,3 +140,39 @@ func TestDryRunAndTestCopy(t *testing.T) {
 		t.Fatalf("test copy wrote the ledger: %v", c)
 	}
 }
+
+// TestPipelinedRejectionsKeepTheConnection sends over one connection to a
+// server that offers PIPELINING, with recipients refused in between: the
+// replies to the pipelined MAIL, RCPT and DATA must stay in step, so the
+// same connection goes on delivering the others.
+func TestPipelinedRejectionsKeepTheConnection(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	emails := addSubscribers(t, st, 6)
+	srv := smtptest.Start(t)
+	srv.AddFault(smtptest.Fault{Rcpts: []string{emails[1]}, Code: 550, Enhanced: [3]int{5, 1, 1}})
+	srv.AddFault(smtptest.Fault{Rcpts: []string{emails[3]}, Code: 554, Enhanced: [3]int{5, 7, 1}})
+	srv.AddFault(smtptest.Fault{Rcpts: []string{emails[4]}, Times: 1, Code: 451, Enhanced: [3]int{4, 3, 0}})
+	o := smtpOptions(t, srv)
+	o.Concurrency = 1
+	n := newTestNewsletter(t, st, o)
+	sum, err := n.Send(ctx, SendRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Sent != 4 || sum.Failed != 2 || sum.Bounced != 1 {
+		t.Fatalf("summary %+v, want 4 sent, 2 failed of which 1 bounced", sum)
+	}
+	for i, e := range emails {
+		want := 1
+		if i == 1 || i == 3 {
+			want = 0
+		}
+		if c := srv.Count(e); c != want {
+			t.Errorf("%s got %d copies, want %d", e, c, want)
+		}
+	}
+	if c := srv.Conns(); c != 1 {
+		t.Errorf("%d connections, want 1: a refused recipient must not cost the connection", c)
+	}
+}

@@ -83,6 +83,10 @@ type smtpConn struct {
 	client  *gomail.Client
 	timeout func() error
 	c       *smtp.Client
+	// pipelining says whether the server takes commands in groups
+	// (RFC 2920); mailParams is what MAIL FROM says after the address.
+	pipelining bool
+	mailParams string
 }
 
 func (n *Newsletter) newSMTPClient() (*gomail.Client, error) {
@@ -132,6 +136,15 @@ func (s *smtpConn) deliver(ctx context.Context, msg *gomail.Msg, rcpt string, co
 			return classify("connect", err)
 		}
 		s.c = c
+		s.pipelining, _ = c.Extension("PIPELINING")
+		// The parameters that go-mail's own MAIL FROM adds.
+		s.mailParams = ""
+		if ok, _ := c.Extension("8BITMIME"); ok {
+			s.mailParams += " BODY=8BITMIME"
+		}
+		if ok, _ := c.Extension("SMTPUTF8"); ok {
+			s.mailParams += " SMTPUTF8"
+		}
 	}
 	if err := s.timeout(); err != nil {
 		s.close()
@@ -141,23 +154,29 @@ func (s *smtpConn) deliver(ctx context.Context, msg *gomail.Msg, rcpt string, co
 	if err != nil {
 		return &sendError{err: err}
 	}
-	if err := s.c.Mail(from); err != nil {
-		return s.fail("MAIL FROM", err)
-	}
 	// The envelope takes addresses in angle brackets, quoted as needed;
 	// go-mail formats them from the To header, which holds rcpt.
 	rcpts, err := msg.GetRecipients()
 	if err != nil {
 		return &sendError{err: err}
 	}
-	for _, to := range rcpts {
-		if err := s.c.Rcpt(to); err != nil {
-			return s.fail("RCPT TO", err)
+	var w io.WriteCloser
+	if s.pipelining {
+		if w, err = s.pipelinedEnvelope(from, rcpts); err != nil {
+			return err
 		}
-	}
-	w, err := s.c.Data()
-	if err != nil {
-		return s.fail("DATA", err)
+	} else {
+		if err := s.c.Mail(from); err != nil {
+			return s.fail("MAIL FROM", err)
+		}
+		for _, to := range rcpts {
+			if err := s.c.Rcpt(to); err != nil {
+				return s.fail("RCPT TO", err)
+			}
+		}
+		if w, err = s.c.Data(); err != nil {
+			return s.fail("DATA", err)
+		}
 	}
 	if _, err := msg.WriteTo(w); err != nil {
 		// The transaction cannot be ended without sending the message:
@@ -185,6 +204,78 @@ func (s *smtpConn) deliver(ctx context.Context, msg *gomail.Msg, rcpt string, co
 		return classify("end of DATA", err)
 	}
 	return nil
+}
+
+// pipelinedEnvelope sends MAIL FROM, RCPT TO and DATA in one write and
+// reads their replies after (RFC 2920): one round trip and one write per
+// message instead of three. It returns the writer of the message body.
+func (s *smtpConn) pipelinedEnvelope(from string, rcpts []string) (io.WriteCloser, error) {
+	cmds := make([]string, 0, len(rcpts)+2)
+	cmds = append(cmds, "MAIL FROM:"+from+s.mailParams)
+	for _, to := range rcpts {
+		cmds = append(cmds, "RCPT TO:"+to)
+	}
+	cmds = append(cmds, "DATA")
+	for _, c := range cmds {
+		if strings.ContainsAny(c, "\r\n") {
+			return nil, &sendError{err: fmt.Errorf("line break in SMTP command %q", c)}
+		}
+	}
+	t := s.c.Text
+	for _, c := range cmds {
+		t.W.WriteString(c)
+		t.W.WriteString("\r\n")
+	}
+	if err := t.W.Flush(); err != nil {
+		s.drop()
+		return nil, classify("MAIL FROM", err)
+	}
+	// Every reply is read, failed or not, so that none is later taken for
+	// the reply to another command.
+	var first *sendError
+	note := func(stage string, err error) {
+		if err != nil && first == nil {
+			first = classify(stage, err)
+		}
+	}
+	_, _, err := t.ReadResponse(250)
+	note("MAIL FROM", err)
+	for range rcpts {
+		_, _, err = t.ReadResponse(25)
+		note("RCPT TO", err)
+	}
+	_, _, err = t.ReadResponse(354)
+	switch {
+	case first == nil && err == nil:
+		return &pipelinedData{t: t, w: t.DotWriter()}, nil
+	case err == nil:
+		// The server waits for a message although a command before DATA
+		// failed: only dropping the connection ends that without one.
+		s.drop()
+		return nil, first
+	}
+	note("DATA", err)
+	if first.code == 0 || s.c.Reset() != nil {
+		s.drop()
+	}
+	return nil, first
+}
+
+// pipelinedData is the body writer after a pipelined DATA; Close ends the
+// message and reads the server's reply, as go-mail's does.
+type pipelinedData struct {
+	t *textproto.Conn
+	w io.WriteCloser
+}
+
+func (d *pipelinedData) Write(p []byte) (int, error) { return d.w.Write(p) }
+
+func (d *pipelinedData) Close() error {
+	if err := d.w.Close(); err != nil {
+		return err
+	}
+	_, _, err := d.t.ReadResponse(250)
+	return err
 }
 
 // fail classifies an error before DATA and gets the connection ready for
