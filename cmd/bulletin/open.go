@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/schollz/progressbar/v3"
 	"golang.org/x/term"
@@ -26,16 +27,25 @@ func openApp(ctx context.Context, e *env) (*bulletin.App, error) {
 	if err != nil {
 		return nil, err
 	}
-	app.Progress = newProgress(e.stderr)
+	app.Progress = newProgress(e.stderr, log)
 	return app, nil
 }
 
-// newProgress draws a bar per stage when w is a terminal. Elsewhere the
-// app's own log lines tell how far it got.
-func newProgress(w io.Writer) bulletin.ProgressFunc {
+// progressLogEvery spaces the progress lines of long work in a log.
+const progressLogEvery = 10 * time.Second
+
+// newProgress draws a bar per stage when w is a terminal, and elsewhere
+// logs how far long work got, at most every progressLogEvery.
+func newProgress(w io.Writer, log *slog.Logger) bulletin.ProgressFunc {
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		return nil
+		var last time.Time
+		return func(stage string, done, total int) {
+			if now := time.Now(); now.Sub(last) >= progressLogEvery && done < total {
+				last = now
+				log.Info("progress", "stage", stage, "done", done, "total", total)
+			}
+		}
 	}
 	var bar *progressbar.ProgressBar
 	var stage string
