@@ -39,7 +39,7 @@ const progressLogEvery = 10 * time.Second
 func newProgress(w io.Writer, log *slog.Logger) bulletin.ProgressFunc {
 	f, ok := w.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
-		var last time.Time
+		last := time.Now() // work done within the interval needs no line
 		return func(stage string, done, total int) {
 			if now := time.Now(); now.Sub(last) >= progressLogEvery && done < total {
 				last = now
