@@ -3,6 +3,8 @@ package newsletter
 import (
 	"context"
 	"fmt"
+	"net"
+	"os/exec"
 	"runtime"
 	"runtime/metrics"
 	"sync"
@@ -13,6 +15,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/bulletin-app/bulletin/internal/smtptest"
+	"github.com/bulletin-app/bulletin/internal/testtool"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -60,22 +63,52 @@ func peakHeap() (stop func() float64) {
 }
 
 // benchEnv is a store of subs confirmed subscribers and an SMTP sink that
-// counts messages without keeping them.
+// takes messages without keeping them.
 type benchEnv struct {
 	st     *store.Store
-	srv    *smtptest.Server
 	n      *Newsletter
 	emails []string
 }
 
-func newBenchEnv(b *testing.B, subs int) *benchEnv {
+// newBenchEnv sends to the in-process go-smtp server of smtptest, or to
+// the sink at host:port when port is not 0.
+func newBenchEnv(b *testing.B, subs int, host string, port int) *benchEnv {
 	st := openStore(b)
 	emails := addSubscribers(b, st, subs)
-	srv := smtptest.Start(b)
-	srv.SetDiscard(true)
-	o := smtpOptions(b, srv)
+	if port == 0 {
+		srv := smtptest.Start(b)
+		srv.SetDiscard(true)
+		host, port = srv.Host, srv.Port
+	}
+	o := testOptions(b)
+	o.OutboxDir = ""
+	o.SMTP = SMTP{Host: host, Port: port, TLS: "none", Timeout: 5 * time.Second}
 	o.Concurrency = benchConns
-	return &benchEnv{st: st, srv: srv, n: newTestNewsletter(b, st, o), emails: emails}
+	return &benchEnv{st: st, n: newTestNewsletter(b, st, o), emails: emails}
+}
+
+// startSMTPSink runs Postfix's smtp-sink (Debian package postfix), a sink
+// in C in its own process, so that the server's work is not done by the
+// benchmark's own runtime.
+func startSMTPSink(b *testing.B) (host string, port int) {
+	bin := testtool.Need(b, "smtp-sink")[0]
+	port = freePort(b)
+	addr := fmt.Sprintf("127.0.0.1:%d", port)
+	// -u: the user to run as when started as root; 1024: listen backlog.
+	cmd := exec.Command(bin, "-u", "nobody", addr, "1024")
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if c, err := net.Dial("tcp", addr); err == nil {
+			c.Close()
+			return "127.0.0.1", port
+		}
+		if time.Now().After(deadline) {
+			b.Fatal("smtp-sink did not start listening")
+		}
+	}
 }
 
 // send runs one whole send of issue 1 to everyone and returns how long it
@@ -156,7 +189,7 @@ func (e *benchEnv) bareLoop(b *testing.B) (time.Duration, float64) {
 func BenchmarkSend(b *testing.B) {
 	for _, subs := range benchSizes {
 		b.Run(fmt.Sprintf("subscribers=%d", subs), func(b *testing.B) {
-			e := newBenchEnv(b, subs)
+			e := newBenchEnv(b, subs, "", 0)
 			var elapsed time.Duration
 			var peak float64
 			for b.Loop() {
@@ -174,7 +207,7 @@ func BenchmarkSend(b *testing.B) {
 func BenchmarkBareLoop(b *testing.B) {
 	for _, subs := range benchSizes {
 		b.Run(fmt.Sprintf("subscribers=%d", subs), func(b *testing.B) {
-			e := newBenchEnv(b, subs)
+			e := newBenchEnv(b, subs, "", 0)
 			var elapsed time.Duration
 			var peak float64
 			for b.Loop() {
@@ -193,9 +226,20 @@ func BenchmarkBareLoop(b *testing.B) {
 // taken seconds apart is worth more than one of two medians taken a minute
 // apart.
 func BenchmarkSendVsBareLoop(b *testing.B) {
+	benchSendVsBareLoop(b, func(*testing.B) (string, int) { return "", 0 })
+}
+
+// BenchmarkSendVsBareLoopSMTPSink is BenchmarkSendVsBareLoop with
+// Postfix's smtp-sink as the server.
+func BenchmarkSendVsBareLoopSMTPSink(b *testing.B) {
+	benchSendVsBareLoop(b, startSMTPSink)
+}
+
+func benchSendVsBareLoop(b *testing.B, sink func(*testing.B) (string, int)) {
 	for _, subs := range benchSizes {
 		b.Run(fmt.Sprintf("subscribers=%d", subs), func(b *testing.B) {
-			e := newBenchEnv(b, subs)
+			host, port := sink(b)
+			e := newBenchEnv(b, subs, host, port)
 			var sendTime, bareTime time.Duration
 			var sendPeak, barePeak float64
 			for b.Loop() {
