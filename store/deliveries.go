@@ -172,16 +172,20 @@ func (s *Store) ForgetDeliveries(ctx context.Context, issue int) error {
 	return nil
 }
 
-// Ledger writes one issue's ledger rows while it is being sent. Its
-// statements are parsed once, and Commit applies any number of claims and
-// "sent" marks in one transaction, so that a send pays for one commit per
-// group of messages rather than two per message. Close it when the send
-// ends.
+// Ledger writes one issue's ledger rows while it is being sent. It holds
+// one connection with its statements prepared on it (transaction control
+// included), and Commit applies any number of claims and "sent" marks in
+// one transaction, so that a send pays for one commit per group of
+// messages rather than two per message. It is not safe for concurrent use.
+// Close it when the send ends.
 type Ledger struct {
 	s     *Store
 	issue int
-	claim *sql.Stmt
-	sent  *sql.Stmt
+	conn  *sql.Conn
+	// begin, commit and rollback are prepared too: going through
+	// database/sql's Tx would parse them again for every group.
+	begin, commit, rollback *sql.Stmt
+	claim, sent             *sql.Stmt
 }
 
 // Claim is a row for Ledger.Commit to move from status From to sending
@@ -195,16 +199,30 @@ type Claim struct {
 
 // Ledger prepares the statements of a send of issue.
 func (s *Store) Ledger(ctx context.Context, issue int) (*Ledger, error) {
-	l := &Ledger{s: s, issue: issue}
-	var err error
-	if l.claim, err = s.db.PrepareContext(ctx, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
-		WHERE issue_number = ? AND subscriber_id = ? AND status = ?`); err != nil {
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("ledger of issue %d: %w", issue, err)
 	}
-	if l.sent, err = s.db.PrepareContext(ctx, `UPDATE deliveries SET status = 'sent', last_error = '', updated_at = ?, sent_at = ?
-		WHERE issue_number = ? AND subscriber_id = ?`); err != nil {
-		l.claim.Close()
-		return nil, fmt.Errorf("ledger of issue %d: %w", issue, err)
+	l := &Ledger{s: s, issue: issue, conn: conn}
+	for _, p := range []struct {
+		stmt **sql.Stmt
+		sql  string
+	}{
+		// IMMEDIATE, as the store's other transactions: the write lock is
+		// taken at once, and waited for (busy_timeout) if another process
+		// holds it.
+		{&l.begin, `BEGIN IMMEDIATE`},
+		{&l.commit, `COMMIT`},
+		{&l.rollback, `ROLLBACK`},
+		{&l.claim, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
+			WHERE issue_number = ? AND subscriber_id = ? AND status = ?`},
+		{&l.sent, `UPDATE deliveries SET status = 'sent', last_error = '', updated_at = ?, sent_at = ?
+			WHERE issue_number = ? AND subscriber_id = ?`},
+	} {
+		if *p.stmt, err = conn.PrepareContext(ctx, p.sql); err != nil {
+			l.Close()
+			return nil, fmt.Errorf("ledger of issue %d: %w", issue, err)
+		}
 	}
 	return l, nil
 }
@@ -216,18 +234,29 @@ func (l *Ledger) Commit(ctx context.Context, claims []Claim, sent []int64) error
 	if len(claims) == 0 && len(sent) == 0 {
 		return nil
 	}
+	if err := l.apply(ctx, claims, sent); err != nil {
+		for i := range claims {
+			claims[i].Claimed = false
+		}
+		return fmt.Errorf("ledger of issue %d: commit %d claims and %d sent: %w", l.issue, len(claims), len(sent), err)
+	}
+	return nil
+}
+
+func (l *Ledger) apply(ctx context.Context, claims []Claim, sent []int64) error {
+	if _, err := l.begin.ExecContext(ctx); err != nil {
+		return err
+	}
 	now := formatTime(l.s.now())
-	err := l.s.tx(ctx, func(tx *sql.Tx) error {
-		mark := tx.StmtContext(ctx, l.sent)
+	err := func() error {
 		for _, id := range sent {
-			if _, err := mark.ExecContext(ctx, now, now, l.issue, id); err != nil {
+			if _, err := l.sent.ExecContext(ctx, now, now, l.issue, id); err != nil {
 				return err
 			}
 		}
-		claim := tx.StmtContext(ctx, l.claim)
 		for i := range claims {
 			c := &claims[i]
-			res, err := claim.ExecContext(ctx, now, l.issue, c.SubscriberID, string(c.From))
+			res, err := l.claim.ExecContext(ctx, now, l.issue, c.SubscriberID, string(c.From))
 			if err != nil {
 				return err
 			}
@@ -237,18 +266,24 @@ func (l *Ledger) Commit(ctx context.Context, claims []Claim, sent []int64) error
 			}
 			c.Claimed = n == 1
 		}
-		return nil
-	})
+		_, err := l.commit.ExecContext(ctx)
+		return err
+	}()
 	if err != nil {
-		for i := range claims {
-			claims[i].Claimed = false
-		}
-		return fmt.Errorf("ledger of issue %d: commit %d claims and %d sent: %w", l.issue, len(claims), len(sent), err)
+		// A failed COMMIT may leave the transaction open; a ROLLBACK with
+		// none open fails harmlessly.
+		l.rollback.ExecContext(context.WithoutCancel(ctx))
 	}
-	return nil
+	return err
 }
 
-// Close releases the prepared statements.
+// Close releases the prepared statements and the connection.
 func (l *Ledger) Close() error {
-	return errors.Join(l.claim.Close(), l.sent.Close())
+	var errs []error
+	for _, st := range []*sql.Stmt{l.begin, l.commit, l.rollback, l.claim, l.sent} {
+		if st != nil {
+			errs = append(errs, st.Close())
+		}
+	}
+	return errors.Join(append(errs, l.conn.Close())...)
 }
