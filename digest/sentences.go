@@ -145,12 +145,17 @@ func boundary(text string, start, i int, term rune, j int) (end, next int, ok bo
 	if !startsUpper && !isOpenQuote(nr) && nr != '\u2022' {
 		return 0, 0, false
 	}
+	prev := wordBefore(text, start, i)
+	opener := sentenceOpeners[strings.ToLower(strings.Trim(nextWord, "'\"\u2018\u201c("))]
+	if term == '!' && j == i+1 && isInitial(prev) && !opener {
+		// A lone capital with "!" is a name ("E! News"), not an
+		// exclamation.
+		return 0, 0, false
+	}
 	if term != '.' || j > i+1 && isCloseQuote(lastRune(text[:j])) {
 		return j, k, true
 	}
-	prev := wordBefore(text, start, i)
 	lp := strings.ToLower(prev)
-	opener := sentenceOpeners[strings.ToLower(strings.Trim(nextWord, "'\"\u2018\u201c("))]
 	switch {
 	case titleAbbrev[lp]:
 		return 0, 0, false

@@ -27,6 +27,10 @@ func TestSplitSentences(t *testing.T) {
 		{"e.g.", "Some fruit, e.g. apples, are cheap. Others are not.", []string{"Some fruit, e.g. apples, are cheap.", "Others are not."}},
 		{"lower case after stop", "It cost $5. and more later.", []string{"It cost $5. and more later."}},
 		{"non-ASCII", "Ça a coûté 5 €. Über alles!", []string{"Ça a coûté 5 €.", "Über alles!"}},
+		{"letter-and-bang name", "E! News reported the visit. Fans cheered.", []string{"E! News reported the visit.", "Fans cheered."}},
+		{"name mid-sentence", "He told E! Online he was fine.", []string{"He told E! Online he was fine."}},
+		{"exclamation after a word", "I love this Apple! Luckily it works.", []string{"I love this Apple!", "Luckily it works."}},
+		{"letter and bang before an opener", "Take plan B! The rest failed.", []string{"Take plan B!", "The rest failed."}},
 		{"empty", "   ", nil},
 	}
 	for _, tc := range cases {
