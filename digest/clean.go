@@ -51,7 +51,7 @@ var captionLabel = regexp.MustCompile(`^[‘'"“]?\p{Lu}[^:.!?]{0,60}?[’'"”
 // new caption label. "The" must be followed by a lower-case word, since titles
 // ("on The Apprentice") capitalise their words; gluedAt checks the word
 // before.
-var gluedBoundary = regexp.MustCompile(`\S (?:(?:He|She|They|We|It|His|Her|Their|Its|But|However|Meanwhile|When|While|After|Although|Despite|This|These|Those|There)\s|(?:The|An) \p{Ll}|\p{Lu}[\p{L}’'-]*(?: [\p{L}’'-]+){0,4}: \p{Lu})`)
+var gluedBoundary = regexp.MustCompile(`\S (?:(?:He|She|They|We|It|His|Her|Their|Its|But|However|Meanwhile|When|While|After|Although|Despite|This|These|Those|There)\s|(?:The|An) [\p{Ll}\d]|\p{Lu}[\p{L}’'-]*(?: [\p{L}’'-]+){0,4}: \p{Lu})`)
 
 // gluedAt reports whether the word ending at i (exclusive) can end a
 // caption. A capitalised little word before it ("Gone With The Wind",
@@ -71,6 +71,12 @@ func gluedAt(s string, i int) bool {
 // dateline matches a wire-style opening: an optional place and the agency in
 // brackets ("(CNN)", "LONDON (Reuters) -").
 var dateline = regexp.MustCompile(`^(?:[\p{Lu}][\p{L}.' -]{0,40}(?:, [\p{L}.' -]{1,30})? )?\([\p{Lu}][\p{L}.& ]{0,40}\)\s*(?:[-–—]+\s*)?`)
+
+// mailHeader matches the byline and time stamps that open pages of some
+// publishers, with their stray full stops: "By . Jane Doe . PUBLISHED: .
+// 10:03 EST, 1 March 2013 . | . UPDATED: . 10:08 EST, 1 March 2013 ." or
+// "By . Jane Doe . Last updated at 5:13 PM on 12th July 2011 .".
+var mailHeader = regexp.MustCompile(`^(?:By \. [^.]{1,80}? \. )?(?:(?:(?:PUBLISHED|UPDATED): \. |Last updated at )[^|]{1,60}?\d{4} \. (?:\| \. )?)*`)
 
 // boilerCues are the words every boilerplate match contains; a sentence
 // without any of them skips the (slow) full pattern.
@@ -114,6 +120,19 @@ var spaceFix = strings.NewReplacer("\u00a0", " ", "\u200b", "", "\u200c", "", "\
 	"\ufeff", "", "\t", " ", "\r\n", "\n", "\r", "\n")
 
 func wordCount(s string) int { return len(strings.Fields(s)) }
+
+// letterWords counts the words of s that have a letter: a run of numbers and
+// punctuation ("10:03 EST, 1 March 2013 . | .") with a word or two is not a
+// sentence.
+func letterWords(s string) int {
+	n := 0
+	for _, w := range strings.Fields(s) {
+		if strings.IndexFunc(w, unicode.IsLetter) >= 0 {
+			n++
+		}
+	}
+	return n
+}
 
 // endsSentence reports whether s ends the way a written sentence does.
 func endsSentence(s string) bool {
@@ -176,6 +195,9 @@ func clean(title, text string) cleaned {
 	var all []raw
 	for pi, p := range paras {
 		if pi == 0 {
+			if strings.HasPrefix(p, "By . ") || strings.HasPrefix(p, "PUBLISHED: ") || strings.HasPrefix(p, "Last updated at ") {
+				p = mailHeader.ReplaceAllString(p, "")
+			}
 			p = dateline.ReplaceAllString(p, "")
 		}
 		if low := strings.ToLower(p); strings.Contains(low, "scroll down") || strings.Contains(low, "share this") || strings.Contains(low, "click here") {
@@ -242,7 +264,7 @@ const minWords = 6
 // keepSentence rejects captions, fragments and furniture.
 func keepSentence(s string) bool {
 	n := wordCount(s)
-	if n < minWords || !endsSentence(s) {
+	if n < minWords || !endsSentence(s) || 2*letterWords(s) < n {
 		return false
 	}
 	if r, _ := utf8.DecodeRuneInString(s); unicode.IsLower(r) {

@@ -93,3 +93,33 @@ func TestCleanInlineCaptions(t *testing.T) {
 		t.Errorf("sentences\n got %q\nwant %q", got, want)
 	}
 }
+
+func TestCleanPageHeaders(t *testing.T) {
+	cases := []struct{ name, text, want string }{
+		{"byline and time stamps",
+			"By . Daily Mail Reporter . PUBLISHED: . 10:03 EST, 1 March 2013 . | . UPDATED: . 10:08 EST, 1 March 2013 . " +
+				"A man was arrested on Monday after police found stolen goods in his home.",
+			"A man was arrested on Monday after police found stolen goods in his home."},
+		{"byline and last update",
+			"By . Jill Reilly . Last updated at 5:13 PM on 12th July 2011 . The council approved the new bridge on Monday after a long debate.",
+			"The council approved the new bridge on Monday after a long debate."},
+		{"place and agency",
+			"LONDON, England (CNN) -- The council approved the new bridge on Monday after a long debate.",
+			"The council approved the new bridge on Monday after a long debate."},
+		{"caption glued before a number",
+			"Sister Gertrud (not pictured) was found in her bedroom, with a towel on her face An 86-year-old nun was found dead in her bedroom.",
+			"An 86-year-old nun was found dead in her bedroom."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c := clean("", tc.text)
+			if len(c.sentences) != 1 || c.sentences[0].text != tc.want {
+				var got []string
+				for _, s := range c.sentences {
+					got = append(got, s.text)
+				}
+				t.Errorf("sentences = %q, want only %q", got, tc.want)
+			}
+		})
+	}
+}
