@@ -59,3 +59,17 @@ func firstSentence(article string) []string {
 	}
 	return nil
 }
+
+// cleanLead3 is Lead-3 on equal footing with the default summarizer: the
+// first three sentences left after the same cleaning (datelines, captions,
+// bylines and page furniture removed).
+func cleanLead3(e example) []string {
+	var out []string
+	for _, c := range digest.Candidates(digest.Document{Title: e.Title, Text: e.Article}) {
+		if len(out) == 3 {
+			break
+		}
+		out = append(out, c.Text)
+	}
+	return out
+}

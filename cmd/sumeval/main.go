@@ -4,14 +4,16 @@
 // summarizer (or, with -teaser, for one-sentence teasers). It writes each
 // system's predictions to DIR/<system>.jsonl so that an independent scorer can
 // check the figures. With -train it instead learns the extractive model's
-// weights and prints them as Go source.
+// weights and prints them as Go source; with -crossval it measures, by
+// repeated k-fold cross-validation, how far the summarizer beats Lead-3 on
+// articles its weights never saw.
 //
 // Usage:
 //
 //	go run ./cmd/sumeval -data cnndm-dev.jsonl -out /tmp/sum
 //	go run ./cmd/sumeval -data xsum-dev.jsonl -out /tmp/teaser -teaser
 //	go run ./cmd/sumeval -data cnndm-dev.jsonl -train > digest/weights.go
-//	go run ./cmd/sumeval -data cnndm-dev.jsonl -crossval
+//	go run ./cmd/sumeval -data cnndm-dev.jsonl -crossval -folds 5 -repeats 5
 package main
 
 import (
@@ -41,6 +43,9 @@ type example struct {
 	Reference string `json:"reference"`
 }
 
+// defaultLambda is the L2 penalty the shipped weights were fitted with.
+const defaultLambda = 3.0
+
 func main() {
 	data := flag.String("data", "", "evaluation file (JSONL: id, article, reference, optional title)")
 	out := flag.String("out", "", "folder for each system's predictions (DIR/<system>.jsonl)")
@@ -48,8 +53,14 @@ func main() {
 	split := flag.String("split", "all", "which articles: all, tune (the half the model is fitted on) or held (the other half)")
 	words := flag.Int("words", 0, "word budget of the default summarizer (0: its default)")
 	train := flag.Bool("train", false, "learn the extractive model's weights on the chosen articles and print them as Go source")
-	crossVal := flag.Bool("crossval", false, "fit the model on each half of the articles and score it on the other (two-fold cross-validation)")
-	lambda := flag.Float64("lambda", 1, "L2 penalty of the model fitted by -train")
+	crossVal := flag.Bool("crossval", false, "repeated k-fold cross-validation: fit the model on all folds but one, score it on that one")
+	folds := flag.Int("folds", 5, "folds of -crossval")
+	repeats := flag.Int("repeats", 5, "repeats of -crossval, each with its own random folds")
+	lambda := flag.Float64("lambda", defaultLambda, "L2 penalty of the fitted model")
+	features := flag.String("features", "", "comma-separated FeatureNames the fitted model uses (empty: all)")
+	labels := flag.String("labels", "oracle", "training labels: oracle (greedy ROUGE oracle picks) or rouge (each sentence's own ROUGE)")
+	sentences := flag.Int("sentences", 0, "most sentences in a summary of the default summarizer (0: its default)")
+	redundancy := flag.Float64("redundancy", 0, "MMR redundancy weight of the default summarizer (0: its default)")
 	pyScorer := flag.String("rouge-py", "", "path to rouge.py; when set, each system's predictions are also scored by it")
 	flag.Parse()
 	if *data == "" || (*out == "" && !*train && !*crossVal) {
@@ -61,25 +72,33 @@ func main() {
 		slog.Error("load", "err", err)
 		os.Exit(1)
 	}
+	fo := fitOptions{lambda: *lambda, labels: *labels}
+	if *features != "" {
+		fo.features = strings.Split(*features, ",")
+	}
+	opts := digest.ExtractiveOptions{Words: *words, MaxSentences: *sentences, Redundancy: *redundancy}
 	if *train {
-		if err := learn(os.Stdout, exs, *lambda); err != nil {
+		if err := learn(os.Stdout, exs, fo); err != nil {
 			slog.Error("train", "err", err)
 			os.Exit(1)
 		}
 		return
 	}
 	if *crossVal {
-		if err := crossValidate(os.Stdout, exs, *words, *lambda); err != nil {
+		o := cvOptions{folds: *folds, repeats: *repeats, fit: fo, summarizer: opts}
+		res, err := crossValidate(exs, o)
+		if err != nil {
 			slog.Error("crossval", "err", err)
 			os.Exit(1)
 		}
+		res.report(os.Stdout, o)
 		return
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		slog.Error("out", "err", err)
 		os.Exit(1)
 	}
-	ext := digest.NewExtractive(digest.ExtractiveOptions{Words: *words})
+	ext := digest.NewExtractive(opts)
 	var systems []system
 	if *teaser {
 		systems = []system{
@@ -90,6 +109,7 @@ func main() {
 	} else {
 		systems = []system{
 			{"lead3", func(e example) []string { return lead3(e.Article) }},
+			{"lead3clean", cleanLead3},
 			{"textrank", summaryOf(digest.TextRank{})},
 			{"default", summaryOf(ext)},
 		}
