@@ -27,9 +27,10 @@ type ExtractiveOptions struct {
 }
 
 // Extractive picks an article's own sentences: it scores each with a small
-// logistic model over lead position, centrality, overlap with the title and
-// the whole text, length and style, then chooses greedily under the word
-// budget while penalising redundancy (maximal marginal relevance).
+// logistic model over lead position, centrality, similarity to the title and
+// style (quotes, questions, back-references, numbers, names), then chooses
+// greedily under the word budget while penalising redundancy (maximal
+// marginal relevance).
 type Extractive struct {
 	opts ExtractiveOptions
 }
