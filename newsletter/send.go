@@ -134,18 +134,8 @@ func (n *Newsletter) loadIssue(ctx context.Context, number int) (store.Issue, er
 // keepLock renews the send lock until ctx ends; losing it stops the send,
 // since another process may then take over.
 func (n *Newsletter) keepLock(ctx context.Context, cancel context.CancelCauseFunc, lock, holder string) {
-	t := time.NewTicker(n.opts.LockTTL / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			if err := n.st.Lock(ctx, lock, holder, n.opts.LockTTL); err != nil && ctx.Err() == nil {
-				cancel(fmt.Errorf("lost the send lock: %w", err))
-				return
-			}
-		}
+	if err := n.st.KeepLock(ctx, lock, holder, n.opts.LockTTL); err != nil {
+		cancel(fmt.Errorf("lost the send lock: %w", err))
 	}
 }
 

@@ -485,24 +485,9 @@ func (s *Scheduler) finish(ctx context.Context, j *job, c *call, elapsed time.Du
 // renew keeps the job's lease while it runs. Losing it to another process
 // means the job no longer runs alone, so the job is cancelled.
 func (s *Scheduler) renew(ctx context.Context, cancel context.CancelFunc, j *job, log *slog.Logger) {
-	t := time.NewTicker(s.opts.LockTTL / 3)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		err := s.st.Lock(ctx, j.Name, s.holder, s.opts.LockTTL)
-		switch {
-		case err == nil:
-		case errors.Is(err, store.ErrLocked):
-			log.Error("lost the job's lease: cancelling it", "error", err)
-			cancel()
-			return
-		case ctx.Err() == nil:
-			log.Warn("cannot renew the job's lease", "error", err)
-		}
+	if err := s.st.KeepLock(ctx, j.Name, s.holder, s.opts.LockTTL); err != nil {
+		log.Error("lost the job's lease: cancelling it", "error", err)
+		cancel()
 	}
 }
 

@@ -45,3 +45,23 @@ func (s *Store) Unlock(ctx context.Context, name, holder string) error {
 	_, err := s.db.ExecContext(ctx, `DELETE FROM locks WHERE name = ? AND holder = ?`, name, holder)
 	return err
 }
+
+// KeepLock renews holder's lease on name every ttl/3 until ctx ends, and
+// returns nil then. If another holder took the lock meanwhile (the lease ran
+// out while renewals failed, say), it returns that error at once: the caller
+// no longer works alone and must stop. Other failures are retried at the
+// next renewal, while the lease still runs.
+func (s *Store) KeepLock(ctx context.Context, name, holder string, ttl time.Duration) error {
+	t := time.NewTicker(ttl / 3)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+		if err := s.Lock(ctx, name, holder, ttl); errors.Is(err, ErrLocked) {
+			return err
+		}
+	}
+}

@@ -192,3 +192,33 @@ func TestSaveEntryMovesUpdatedOnlyWhenTheSummaryChanges(t *testing.T) {
 		t.Errorf("new summary: updated = %v, want %v", got, now)
 	}
 }
+
+func TestKeepLockRenewsUntilTakenOver(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	const ttl = 300 * time.Millisecond
+	if err := st.Lock(ctx, "job", "a", ttl); err != nil {
+		t.Fatal(err)
+	}
+	kctx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- st.KeepLock(kctx, "job", "a", ttl) }()
+	// Held for several lease lengths, it stays held because it is renewed.
+	time.Sleep(3 * ttl)
+	if err := st.Lock(ctx, "job", "b", ttl); !errors.Is(err, ErrLocked) {
+		t.Fatalf("while renewed, another holder got the lock: %v", err)
+	}
+	stop()
+	if err := <-done; err != nil {
+		t.Fatalf("KeepLock after its context ended: %v", err)
+	}
+
+	// Taken over while not renewed: KeepLock says so.
+	st.Unlock(ctx, "job", "a")
+	if err := st.Lock(ctx, "job", "b", time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.KeepLock(ctx, "job", "a", ttl); !errors.Is(err, ErrLocked) {
+		t.Errorf("KeepLock of a lock another holds = %v, want ErrLocked", err)
+	}
+}
