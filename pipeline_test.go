@@ -267,3 +267,37 @@ func TestRunDeliversOverSMTPOncePerSubscriber(t *testing.T) {
 		t.Errorf("after a second run the server has %d messages, want 2", n)
 	}
 }
+
+func TestCopiesOfAStoryMakeOneEntryWithItsOtherReport(t *testing.T) {
+	dir := t.TempDir()
+	orig, err := os.ReadFile("examples/articles/2026-11-04-tram-line.html")
+	if err != nil {
+		t.Fatal(err)
+	}
+	copyOf := strings.Replace(string(orig), "https://news.example.org/2026/11/tram-line-opens", "https://syndicated.example.net/tram", 1)
+	copyOf = strings.Replace(copyOf, "| Example News", "| Syndicated Daily", 1)
+	for name, body := range map[string]string{"tram.html": string(orig), "tram-copy.html": copyOf} {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app, out := newTestApp(t, dir, "")
+	rep, err := app.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Issue.Entries) != 1 || len(rep.Issue.Entries[0].Also) != 1 {
+		t.Fatalf("issue: %d entries (want 1), other reports %+v", len(rep.Issue.Entries), rep.Issue.Entries)
+	}
+	other := rep.Issue.Entries[0].Also[0].URL
+	for _, path := range outbox(t, out) {
+		raw, _ := os.ReadFile(path)
+		if !bytes.Contains(raw, []byte("Also reported")) || !bytes.Contains(raw, []byte(other)) {
+			t.Errorf("%s does not link the other report %s", filepath.Base(path), other)
+		}
+	}
+	page, _ := os.ReadFile(filepath.Join(out, "public", "issues", "1", "index.html"))
+	if !bytes.Contains(page, []byte(other)) {
+		t.Errorf("the issue page does not link the other report %s", other)
+	}
+}

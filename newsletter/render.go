@@ -51,6 +51,8 @@ type EntryData struct {
 	Published time.Time
 	Summary   []string // one sentence each
 	Teaser    string
+	// Also are other reports of the same story (title, URL, source).
+	Also []store.Link
 }
 
 // SubscriberData holds the per-subscriber fields. Name may be empty: write
@@ -338,7 +340,7 @@ func (n *Newsletter) issueData(is store.Issue, test bool) MessageData {
 	titles := make([]string, 0, len(is.Entries))
 	for _, e := range is.Entries {
 		d.Entries = append(d.Entries, EntryData{Title: e.Title, URL: e.URL, Source: e.Source, Author: e.Author,
-			Published: e.Published, Summary: e.Summary, Teaser: e.Teaser})
+			Published: e.Published, Summary: e.Summary, Teaser: e.Teaser, Also: e.Also})
 		titles = append(titles, e.Title)
 	}
 	if len(is.Entries) > 0 && is.Entries[0].Teaser != "" {
