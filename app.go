@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"net/http"
 	"path/filepath"
+	"sort"
+	"sync"
 	"time"
 
 	"github.com/bulletin-app/bulletin/digest"
@@ -108,28 +110,57 @@ type CollectReport struct {
 	Failed []string
 }
 
+// collectConcurrency is how many sources are read at once: upstream
+// fetches mostly wait on the network, and one slow feed must not hold up
+// the others.
+const collectConcurrency = 4
+
 // Collect reads every source and stores what is new or changed. A source that
 // fails is reported and the others go on; the error says which failed.
 func (a *App) Collect(ctx context.Context) (CollectReport, error) {
-	var rep CollectReport
-	var errs []error
-	for i, sc := range a.Config.Sources {
-		a.progress("collect", i, len(a.Config.Sources))
-		if err := a.collectSource(ctx, sc, &rep); err != nil {
-			if ctx.Err() != nil {
-				return rep, ctx.Err()
+	var (
+		mu   sync.Mutex
+		rep  CollectReport
+		errs []error
+		done int
+		wg   sync.WaitGroup
+	)
+	total := len(a.Config.Sources)
+	a.progress("collect", 0, total)
+	sem := make(chan struct{}, collectConcurrency)
+	for _, sc := range a.Config.Sources {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			counts, err := a.collectSource(ctx, sc)
+			mu.Lock()
+			defer mu.Unlock()
+			rep.Found += counts.Found
+			rep.New += counts.New
+			rep.Updated += counts.Updated
+			rep.Problems += counts.Problems
+			if err != nil && ctx.Err() == nil {
+				rep.Failed = append(rep.Failed, sc.Name)
+				errs = append(errs, err)
 			}
-			rep.Failed = append(rep.Failed, sc.Name)
-			errs = append(errs, err)
-		}
+			done++
+			a.progress("collect", done, total)
+		}()
 	}
-	a.progress("collect", len(a.Config.Sources), len(a.Config.Sources))
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return rep, err
+	}
+	sort.Strings(rep.Failed)
 	a.Log.Info("collected", "found", rep.Found, "new", rep.New, "updated", rep.Updated,
 		"problems", rep.Problems, "failed_sources", len(rep.Failed))
 	return rep, errors.Join(errs...)
 }
 
-func (a *App) collectSource(ctx context.Context, sc SourceConfig, rep *CollectReport) error {
+// collectSource reads one source and stores its articles.
+func (a *App) collectSource(ctx context.Context, sc SourceConfig) (CollectReport, error) {
+	var rep CollectReport
 	log := a.Log.With("source", sc.Name)
 	var res source.Result
 	seeded := false
@@ -138,38 +169,35 @@ func (a *App) collectSource(ctx context.Context, sc SourceConfig, rep *CollectRe
 		res, err = source.Folder{Name: sc.Name, Dir: a.Config.Resolve(sc.Folder), MaxBytes: a.Config.Fetch.MaxBytes}.Collect(ctx)
 		if err != nil {
 			log.Error("source failed", "err", err)
-			return err
+			return rep, err
 		}
 	} else {
 		var err error
 		res, seeded, err = a.fetchFeed(ctx, sc, log)
 		if err != nil {
-			return err
+			return rep, err
 		}
 	}
 	for _, p := range res.Problems {
 		log.Warn("skipped", "origin", p.Origin, "err", p.Err)
 	}
-	rep.Problems += len(res.Problems)
-	var added, updated int
+	rep.Problems = len(res.Problems)
+	rep.Found = len(res.Articles)
 	for _, art := range res.Articles {
 		out, err := a.Store.SaveArticle(ctx, art, seeded)
 		if err != nil {
-			return fmt.Errorf("source %s: store %s: %w", sc.Name, art.Origin, err)
+			return rep, fmt.Errorf("source %s: store %s: %w", sc.Name, art.Origin, err)
 		}
 		switch out {
 		case store.Inserted:
-			added++
+			rep.New++
 		case store.Updated:
-			updated++
+			rep.Updated++
 		}
 	}
-	rep.Found += len(res.Articles)
-	rep.New += added
-	rep.Updated += updated
-	log.Info("source read", "found", len(res.Articles), "new", added, "updated", updated,
-		"problems", len(res.Problems), "seeded", seeded && added > 0)
-	return nil
+	log.Info("source read", "found", rep.Found, "new", rep.New, "updated", rep.Updated,
+		"problems", rep.Problems, "seeded", seeded && rep.New > 0)
+	return rep, nil
 }
 
 // DigestReport counts what one digest run did.

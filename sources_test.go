@@ -109,3 +109,15 @@ func TestUpstreamFeedSeedsFailsAndRecovers(t *testing.T) {
 		t.Errorf("after recovery status still shows the failure:\n%s", s)
 	}
 }
+
+func TestCollectGoesOnPastAFailedSource(t *testing.T) {
+	app, _ := newTestApp(t, "examples/articles", "")
+	app.Config.Sources = append([]SourceConfig{{Name: "gone", Folder: t.TempDir() + "/missing"}}, app.Config.Sources...)
+	rep, err := app.Collect(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "gone") {
+		t.Errorf("err = %v; want one naming the failed source", err)
+	}
+	if len(rep.Failed) != 1 || rep.Failed[0] != "gone" || rep.New != 5 {
+		t.Errorf("report %+v; want the missing folder failed and the 5 examples collected", rep)
+	}
+}
