@@ -19,30 +19,37 @@ import (
 const shutdownGrace = 30 * time.Second
 
 // Jobs returns the jobs the config schedules, ready for the scheduler.
-func (a *App) Jobs() []schedule.JobSpec { return a.jobs(&RunReport{}, false) }
+func (a *App) Jobs() []schedule.JobSpec { return a.jobs(nil, false) }
 
-// jobs returns the collect and publish jobs; what they did goes into rep.
-// Jobs config leaves unscheduled are left out unless all is set, for a run
-// by hand.
+// jobs returns the collect and publish jobs. What they did goes into rep,
+// when given (a run by hand runs them one after the other); scheduled jobs
+// may run at the same time and keep theirs apart. Jobs config leaves
+// unscheduled are left out unless all is set, for a run by hand.
 func (a *App) jobs(rep *RunReport, all bool) []schedule.JobSpec {
+	report := func() *RunReport {
+		if rep != nil {
+			return rep
+		}
+		return &RunReport{}
+	}
 	run := map[string]func(ctx context.Context) (string, error){
 		JobCollect: func(ctx context.Context) (string, error) {
+			r := report()
 			var err error
-			rep.Collect, err = a.Collect(ctx)
-			c := rep.Collect
+			r.Collect, err = a.Collect(ctx)
+			c := r.Collect
 			return fmt.Sprintf("%d found, %d new, %d updated, %d skipped", c.Found, c.New, c.Updated, c.Problems), err
 		},
 		JobPublish: func(ctx context.Context) (string, error) {
-			collect := rep.Collect
-			var err error
-			*rep, err = a.PublishAndSend(ctx)
-			rep.Collect = collect
-			detail := fmt.Sprintf("%d summarized, no issue", rep.Summarized)
-			if rep.Issue.Number > 0 {
-				detail = fmt.Sprintf("%d summarized, issue #%d with %d entries", rep.Summarized, rep.Issue.Number, len(rep.Issue.Entries))
+			r := report()
+			pub, err := a.PublishAndSend(ctx)
+			r.DigestReport, r.Sent = pub.DigestReport, pub.Sent
+			detail := fmt.Sprintf("%d summarized, no issue", r.Summarized)
+			if r.Issue.Number > 0 {
+				detail = fmt.Sprintf("%d summarized, issue #%d with %d entries", r.Summarized, r.Issue.Number, len(r.Issue.Entries))
 			}
-			if rep.Sent != nil {
-				detail += fmt.Sprintf("; sent %d, failed %d", rep.Sent.Sent, rep.Sent.Failed)
+			if r.Sent != nil {
+				detail += fmt.Sprintf("; sent %d, failed %d", r.Sent.Sent, r.Sent.Failed)
 			}
 			return detail, err
 		},
