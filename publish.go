@@ -246,8 +246,10 @@ func (a *App) PublishAndSend(ctx context.Context) (RunReport, error) {
 	if err != nil {
 		return rep, err
 	}
+	// A new issue, a re-summarized article of an old one, or a public
+	// folder someone emptied: the feeds and pages need writing.
 	public := a.Config.Resolve(a.Config.PublicDir)
-	if _, statErr := os.Stat(filepath.Join(public, "feed.atom")); rep.Issue.Number > 0 || statErr != nil {
+	if _, statErr := os.Stat(filepath.Join(public, "feed.atom")); rep.Issue.Number > 0 || rep.Summarized > 0 || statErr != nil {
 		if _, err := a.Publish(ctx, ""); err != nil {
 			return rep, err
 		}
