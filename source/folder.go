@@ -1,6 +1,7 @@
 package source
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -10,6 +11,10 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"unicode/utf8"
+
+	"golang.org/x/text/encoding/charmap"
+	"golang.org/x/text/encoding/unicode"
 )
 
 // DefaultMaxFileBytes bounds the size of one file a Folder reads.
@@ -69,6 +74,11 @@ func (f Folder) Collect(ctx context.Context) (Result, error) {
 		if d.IsDir() || kindOf(path) == "" {
 			return nil
 		}
+		if err := checkRegular(path, d); err != nil {
+			// Opening a named pipe or a device would block or never end.
+			res.problem(path, err)
+			return nil
+		}
 		a, err := f.readFile(path)
 		if err != nil {
 			res.problem(path, err)
@@ -110,9 +120,13 @@ func (f Folder) readFile(path string) (a Article, err error) {
 	}
 	switch kindOf(path) {
 	case "text":
-		a = parseText(src)
+		if src, err = textUTF8(src); err == nil {
+			a = parseText(src)
+		}
 	case "markdown":
-		a, err = parseMarkdown(src)
+		if src, err = textUTF8(src); err == nil {
+			a, err = parseMarkdown(src)
+		}
 	case "html":
 		abs, _ := filepath.Abs(path)
 		a, err = parseHTML(src, &url.URL{Scheme: "file", Path: filepath.ToSlash(abs)})
@@ -137,6 +151,51 @@ func (f Folder) maxBytes() int64 {
 	}
 	return DefaultMaxFileBytes
 }
+
+// errNotRegular is reported for a named pipe, device or socket, and for a
+// symlink to one.
+var errNotRegular = errors.New("not a regular file")
+
+// checkRegular lets through regular files and symlinks to them.
+func checkRegular(path string, d fs.DirEntry) error {
+	if d.Type().IsRegular() {
+		return nil
+	}
+	if d.Type()&fs.ModeSymlink != 0 {
+		info, err := os.Stat(path)
+		if err != nil {
+			return err
+		}
+		if info.Mode().IsRegular() {
+			return nil
+		}
+	}
+	return errNotRegular
+}
+
+// textUTF8 returns a plain-text or Markdown file as UTF-8. Files with a
+// UTF-16 byte order mark are decoded; other files that are not valid UTF-8
+// are read as Windows-1252 (a superset of Latin-1, what editors on Windows
+// save), so no letter is lost. A NUL byte outside UTF-16 means a binary file.
+func textUTF8(src []byte) ([]byte, error) {
+	if bytes.HasPrefix(src, []byte("\xff\xfe")) || bytes.HasPrefix(src, []byte("\xfe\xff")) {
+		out, err := unicode.UTF16(unicode.LittleEndian, unicode.UseBOM).NewDecoder().Bytes(src)
+		if err != nil {
+			return nil, fmt.Errorf("decoding UTF-16: %w", err)
+		}
+		return out, nil
+	}
+	if bytes.IndexByte(src, 0) >= 0 {
+		return nil, errBinary
+	}
+	if utf8.Valid(src) {
+		return src, nil
+	}
+	return charmap.Windows1252.NewDecoder().Bytes(src)
+}
+
+// errBinary is reported for a text file that holds binary data.
+var errBinary = errors.New("binary data, not text")
 
 func readLimited(path string, limit int64) ([]byte, error) {
 	file, err := os.Open(path)
