@@ -99,11 +99,15 @@ func ReadOPML(r io.Reader) ([]Subscription, error) {
 				name = feedURL
 			}
 			if n := seenName[name]; n > 0 {
-				seenName[name]++
-				name += " (" + strconv.Itoa(n+1) + ")"
-			} else {
-				seenName[name] = 1
+				// The numbered name may be taken too, by an outline
+				// that carries it as its own text.
+				base := name
+				for ; seenName[name] > 0; n++ {
+					name = base + " (" + strconv.Itoa(n+1) + ")"
+				}
+				seenName[base] = n
 			}
+			seenName[name]++
 			out = append(out, Subscription{
 				Name: name, URL: feedURL, SiteURL: strings.TrimSpace(e.HTMLURL),
 				Category: category, FullText: strings.TrimSpace(e.FullText),

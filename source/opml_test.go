@@ -75,3 +75,26 @@ func TestReadOPMLErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestReadOPMLNamesUnique(t *testing.T) {
+	const doc = `<opml version="2.0"><body>
+<outline text="News" xmlUrl="https://a.example/feed"/>
+<outline text="News" xmlUrl="https://b.example/feed"/>
+<outline text="News (2)" xmlUrl="https://c.example/feed"/>
+<outline text="News" xmlUrl="https://d.example/feed"/>
+</body></opml>`
+	got, err := ReadOPML(strings.NewReader(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]string{}
+	for _, s := range got {
+		if prev, ok := seen[s.Name]; ok {
+			t.Errorf("name %q given to %s and %s", s.Name, prev, s.URL)
+		}
+		seen[s.Name] = s.URL
+	}
+	if len(got) != 4 {
+		t.Errorf("%d subscriptions, want 4", len(got))
+	}
+}
