@@ -115,7 +115,7 @@ func (f Feed) Fetch(ctx context.Context, st State) (Result, State, error) {
 	if err := f.Validate(); err != nil {
 		return Result{}, st.failed(now, err, time.Time{}, f.policy()), err
 	}
-	res, resp, err := f.fetch(ctx, st, now)
+	res, resp, items, err := f.fetch(ctx, st, now)
 	if err != nil {
 		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
 			// Our own shutdown says nothing about the source.
@@ -132,13 +132,15 @@ func (f Feed) Fetch(ctx context.Context, st State) (Result, State, error) {
 	next := st.succeeded(now)
 	// An empty feed keeps the old validators: if it was a hiccup, the next
 	// fetch gets the whole feed again rather than a 304 for the empty one.
-	if resp.status != http.StatusNotModified && len(res.Articles) > 0 {
+	// A feed whose items were all left out (known already) is not empty.
+	if resp.status != http.StatusNotModified && items > 0 {
 		next.ETag, next.LastModified = resp.etag, resp.lastMod
 	}
 	return res, next, nil
 }
 
-func (f Feed) fetch(ctx context.Context, st State, now time.Time) (Result, *response, error) {
+// fetch also returns how many items the feed held.
+func (f Feed) fetch(ctx context.Context, st State, now time.Time) (Result, *response, int, error) {
 	h := http.Header{}
 	if st.ETag != "" {
 		h.Set("If-None-Match", st.ETag)
@@ -148,19 +150,19 @@ func (f Feed) fetch(ctx context.Context, st State, now time.Time) (Result, *resp
 	}
 	resp, err := f.fetcher().get(ctx, f.URL, feedAccept, h, now)
 	if err != nil {
-		return Result{}, resp, err
+		return Result{}, resp, 0, err
 	}
 	if resp.status == http.StatusNotModified {
 		f.logger().Debug("feed not modified", "source", f.Name, "url", f.URL)
-		return Result{}, resp, nil
+		return Result{}, resp, 0, nil
 	}
 	parsed, err := parseFeed(resp)
 	if err != nil {
-		return Result{}, resp, err
+		return Result{}, resp, 0, err
 	}
 	res := f.articles(ctx, parsed, resp.url, now)
 	f.logger().Debug("feed fetched", "source", f.Name, "url", f.URL, "items", len(parsed.Items), "articles", len(res.Articles), "problems", len(res.Problems))
-	return res, resp, nil
+	return res, resp, len(parsed.Items), nil
 }
 
 const feedAccept = "application/atom+xml, application/rss+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
