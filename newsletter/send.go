@@ -52,9 +52,10 @@ type Summary struct {
 	Bounced     int // subscribers marked bounced this run
 	Skipped     int // no longer confirmed, or taken by another sender
 	AlreadySent int // delivered by earlier runs
-	// Unconfirmed counts rows an earlier run left in "sending": the process
-	// died between handing the message over and recording the server's
-	// reply. They are not sent again (see docs/delivery.md).
+	// Unconfirmed counts rows left in "sending": an earlier run died, or
+	// this run's connection broke, between handing the message over and
+	// reading the server's reply. They are not sent again (see
+	// docs/delivery.md).
 	Unconfirmed int
 	Remaining   int // still pending when the send stopped
 	PauseReason string
@@ -296,6 +297,7 @@ const (
 	outFailed
 	outBounced
 	outSkipped
+	outUnconfirmed
 )
 
 func (p *pool) record(o outcome, reason string) {
@@ -305,8 +307,14 @@ func (p *pool) record(o outcome, reason string) {
 	case outSent:
 		p.sum.Sent++
 		p.failsRow = 0
-	case outFailed:
-		p.sum.Failed++
+	case outFailed, outUnconfirmed:
+		// A connection that breaks at the end of DATA says, like a
+		// failure, that the server is in trouble.
+		if o == outFailed {
+			p.sum.Failed++
+		} else {
+			p.sum.Unconfirmed++
+		}
 		p.failsRow++
 		if limit := p.n.opts.PauseAfter; limit > 0 && p.failsRow >= limit {
 			p.cancel(pauseError{fmt.Sprintf("%d deliveries failed in a row, the last with: %s", p.failsRow, reason)})
@@ -321,7 +329,7 @@ func (p *pool) record(o outcome, reason string) {
 	}
 	if p.progress != nil {
 		s := p.sum
-		p.progress(Progress{Total: s.Total, Done: s.Sent + s.Failed + s.Skipped, Sent: s.Sent, Failed: s.Failed, Skipped: s.Skipped})
+		p.progress(Progress{Total: s.Total, Done: s.Sent + s.Failed + s.Skipped + s.Unconfirmed, Sent: s.Sent, Failed: s.Failed, Skipped: s.Skipped})
 	}
 }
 
@@ -395,6 +403,14 @@ func (p *pool) deliver(ctx context.Context, wk *worker, d store.Delivery) error 
 		var se *sendError
 		if !errors.As(err, &se) {
 			se = &sendError{temp: true, err: err}
+		}
+		if se.unknown {
+			// The row stays "sending", as after a crash in the same
+			// window: not sent again (see docs/delivery.md).
+			n.log.Warn("delivery left unconfirmed: the connection broke before the server's reply; not sending again",
+				"email", d.Email, "message_id", d.MessageID, "err", se)
+			p.record(outUnconfirmed, se.Error())
+			return nil
 		}
 		wctx := context.WithoutCancel(ctx)
 		if se.temp && attempt < n.opts.Retries && ctx.Err() == nil {

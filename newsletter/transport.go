@@ -28,7 +28,11 @@ type conn interface {
 
 // sendError is a failed delivery, classified.
 type sendError struct {
-	temp     bool   // worth retrying: 4xx reply or a network error
+	temp bool // worth retrying: 4xx reply or a network error
+	// unknown: the connection broke after the final "." may have gone out
+	// and before the reply was read. The server may have accepted the
+	// message; sending it again could deliver a second copy.
+	unknown  bool
 	code     int    // SMTP reply code, 0 for network errors
 	enhanced string // RFC 3463 status code, "5.1.1"
 	err      error
@@ -200,6 +204,7 @@ func (s *smtpConn) deliver(ctx context.Context, msg *gomail.Msg, rcpt string, co
 		var tp *textproto.Error
 		if !errors.As(err, &tp) {
 			s.drop()
+			return &sendError{unknown: true, err: fmt.Errorf("end of DATA: %w", err)}
 		}
 		return classify("end of DATA", err)
 	}
