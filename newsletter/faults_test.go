@@ -178,3 +178,29 @@ func TestPipelinedRejectionsKeepTheConnection(t *testing.T) {
 		t.Errorf("%d connections, want 1: a refused recipient must not cost the connection", c)
 	}
 }
+
+// TestResendFailedRetriesBeforeTheClaim: with --resend-failed, a temporary
+// failure before the row is claimed (a 451 to RCPT TO) leaves the row
+// "failed", so the retry must claim it from "failed" again, not skip it.
+func TestResendFailedRetriesBeforeTheClaim(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	emails := addSubscribers(t, st, 2)
+	srv := smtptest.Start(t)
+	srv.AddFault(smtptest.Fault{Rcpts: []string{emails[0]}, Times: 1, Code: 552, Enhanced: [3]int{5, 3, 4}, Stage: "data"})
+	n := newTestNewsletter(t, st, smtpOptions(t, srv))
+	if sum, err := n.Send(ctx, SendRequest{}); err != nil || sum.Failed != 1 {
+		t.Fatalf("first send: %+v %v", sum, err)
+	}
+	srv.AddFault(smtptest.Fault{Rcpts: []string{emails[0]}, Times: 1, Code: 451, Enhanced: [3]int{4, 3, 0}})
+	sum, err := n.Send(ctx, SendRequest{ResendFailed: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Sent != 1 || sum.Skipped != 0 || srv.Count(emails[0]) != 1 {
+		t.Fatalf("resend failed: %+v, %s got %d copies", sum, emails[0], srv.Count(emails[0]))
+	}
+	if c, _ := st.DeliveryCounts(ctx, 1); c[store.DeliverySent] != 2 {
+		t.Fatalf("ledger %v, want both sent", c)
+	}
+}

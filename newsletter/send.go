@@ -418,8 +418,10 @@ func (p *pool) deliver(ctx context.Context, wk *worker, d store.Delivery) error 
 				if err := n.st.ReleaseDelivery(wctx, p.issue, d.SubscriberID, se.Error()); err != nil {
 					return err
 				}
+				// Released rows are pending; an unclaimed one is still
+				// where it was (failed, with --resend-failed).
+				from = store.DeliveryPending
 			}
-			from = store.DeliveryPending
 			n.log.Debug("temporary failure, retrying", "email", d.Email, "attempt", attempt+1, "err", se)
 			if !sleep(ctx, backoff(n.opts.RetryBackoff, attempt)) {
 				return nil
