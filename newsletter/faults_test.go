@@ -204,3 +204,28 @@ func TestResendFailedRetriesBeforeTheClaim(t *testing.T) {
 		t.Fatalf("ledger %v, want both sent", c)
 	}
 }
+
+// TestDryRunCountsWhatASendWouldSend: a dry run after a send with a failure
+// must not count the failed row as still to send: a send would not send it.
+func TestDryRunCountsWhatASendWouldSend(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	emails := addSubscribers(t, st, 3)
+	srv := smtptest.Start(t)
+	srv.AddFault(smtptest.Fault{Rcpts: []string{emails[0]}, Code: 552, Enhanced: [3]int{5, 3, 4}, Stage: "data"})
+	n := newTestNewsletter(t, st, smtpOptions(t, srv))
+	if sum, err := n.Send(ctx, SendRequest{}); err != nil || sum.Sent != 2 || sum.Failed != 1 {
+		t.Fatalf("send: %+v %v", sum, err)
+	}
+	dry, err := n.Send(ctx, SendRequest{DryRun: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := n.Send(ctx, SendRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if dry.Total != again.Total || dry.Total != 0 || dry.AlreadySent != 2 {
+		t.Fatalf("dry run %+v, but the send after it %+v", dry, again)
+	}
+}

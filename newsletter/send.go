@@ -484,23 +484,29 @@ func (n *Newsletter) personalMsg(r *rendered, email, name, messageID string) (*g
 
 // dryRun renders every message that a send would and counts them.
 func (n *Newsletter) dryRun(ctx context.Context, issue int, r *rendered, sum *Summary) error {
-	sent := map[int64]bool{}
-	var after int64
-	for {
-		rows, err := n.st.Deliveries(ctx, issue, store.DeliverySent, false, after, 1000)
-		if err != nil {
-			return err
-		}
-		if len(rows) == 0 {
-			break
-		}
-		for _, d := range rows {
-			sent[d.SubscriberID] = true
-			after = d.SubscriberID
+	// A send sends only pending rows: sent, failed and unconfirmed ones are
+	// not counted as to send.
+	done := map[int64]bool{}
+	for _, status := range []store.DeliveryStatus{store.DeliverySent, store.DeliveryFailed, store.DeliverySending} {
+		var after int64
+		for {
+			rows, err := n.st.Deliveries(ctx, issue, status, false, after, 1000)
+			if err != nil {
+				return err
+			}
+			if len(rows) == 0 {
+				break
+			}
+			for _, d := range rows {
+				done[d.SubscriberID] = true
+				after = d.SubscriberID
+			}
+			if status == store.DeliverySent {
+				sum.AlreadySent += len(rows)
+			}
 		}
 	}
-	sum.AlreadySent = len(sent)
-	after = 0
+	var after int64
 	for {
 		subs, err := n.st.Subscribers(ctx, store.StatusConfirmed, after, 1000)
 		if err != nil {
@@ -511,7 +517,7 @@ func (n *Newsletter) dryRun(ctx context.Context, issue int, r *rendered, sum *Su
 		}
 		for _, s := range subs {
 			after = s.ID
-			if sent[s.ID] {
+			if done[s.ID] {
 				continue
 			}
 			msg, err := n.personalMsg(r, s.Email, s.Name, n.newMessageID("dryrun"))
