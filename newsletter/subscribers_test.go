@@ -142,7 +142,7 @@ func TestImportCSV(t *testing.T) {
 func TestTokens(t *testing.T) {
 	now := time.Now()
 	tok := signToken(testSecret, purposeConfirm, "Ann@example.org", now.Add(time.Hour))
-	if email, err := verifyToken(testSecret, purposeConfirm, tok, now); err != nil || email != "ann@example.org" {
+	if email, err := verifyToken(testSecret, purposeConfirm, tok, now); err != nil || email != "Ann@example.org" {
 		t.Fatalf("verify: %q %v", email, err)
 	}
 	if _, err := verifyToken(testSecret, purposeUnsubscribe, tok, now); err == nil {
@@ -178,5 +178,26 @@ func TestDKIMSignsListUnsubscribe(t *testing.T) {
 		if !strings.Contains(sig, want) {
 			t.Errorf("DKIM-Signature %q lacks %q", sig, want)
 		}
+	}
+}
+
+// TestUnsubscribeNonASCIIAddress: the store compares addresses ignoring
+// ASCII case only, so a token must name the address as stored; a token
+// naming "ölaf@…" does not find "Ölaf@…", and the unsubscribe would report
+// success while the subscriber stays confirmed.
+func TestUnsubscribeNonASCIIAddress(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	n := newTestNewsletter(t, st, testOptions(t))
+	const addr = "Ölaf@example.org"
+	sub, _, err := st.AddSubscriber(ctx, addr, "", store.StatusConfirmed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.Unsubscribe(ctx, n.UnsubscribeToken(addr)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := st.Subscriber(ctx, sub.ID); got.Status != store.StatusUnsubscribed {
+		t.Fatalf("after unsubscribing, %s is %s", addr, got.Status)
 	}
 }

@@ -32,7 +32,9 @@ func signToken(secret []byte, purpose, email string, expires time.Time) string {
 	if !expires.IsZero() {
 		exp = expires.Unix()
 	}
-	payload := purpose + "\n" + strconv.FormatInt(exp, 10) + "\n" + strings.ToLower(email)
+	// The address goes in as stored: the store ignores ASCII case only, so
+	// a lower-cased "Ö" would find nobody.
+	payload := purpose + "\n" + strconv.FormatInt(exp, 10) + "\n" + email
 	enc := base64.RawURLEncoding
 	return enc.EncodeToString([]byte(payload)) + "." + enc.EncodeToString(tokenMAC(secret, payload))
 }
