@@ -418,8 +418,8 @@ func (c *Config) validate(name string, data []byte) ConfigErrors {
 	if c.Digest.LLM.Concurrency < 1 {
 		bad("digest.llm.concurrency", "must be at least 1")
 	}
-	if c.Digest.LLM.Retries < 0 {
-		bad("digest.llm.retries", "must not be negative")
+	if c.Digest.LLM.Retries < 0 || c.Digest.LLM.Retries > maxRetries {
+		bad("digest.llm.retries", "must be from 0 to %d", maxRetries)
 	}
 
 	if c.Feeds.Items < 1 {
@@ -458,8 +458,8 @@ func (c *Config) validate(name string, data []byte) ConfigErrors {
 	if n.Rate < 0 {
 		bad("newsletter.rate", "must not be negative")
 	}
-	if n.Retries < 0 {
-		bad("newsletter.retries", "must not be negative")
+	if n.Retries < 0 || n.Retries > maxRetries {
+		bad("newsletter.retries", "must be from 0 to %d", maxRetries)
 	}
 	if n.PauseAfter < 1 {
 		bad("newsletter.pause_after", "must be at least 1")
@@ -514,6 +514,11 @@ func (c *Config) validate(name string, data []byte) ConfigErrors {
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 	return errs
 }
+
+// maxRetries bounds retry counts: with backoff doubling each time, ten
+// retries already wait about half an hour, and past some sixty the wait
+// no longer fits in a time.Duration.
+const maxRetries = 10
 
 func oneOf(v string, allowed ...string) bool {
 	for _, a := range allowed {

@@ -72,6 +72,7 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"bad time zone", "schedule:\n  timezone: Mars/Olympus\n", []string{":2:", "schedule.timezone", "Mars/Olympus"}},
 		{"source without kind", "sources:\n  - name: x\n", []string{":2:", "sources[0]", "folder or a feed"}},
 		{"syntax", "site:\n  title: [unclosed\n", []string{"config.yaml"}},
+		{"too many retries", "digest:\n  llm:\n    retries: 40\n", []string{":3:", "digest.llm.retries"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
