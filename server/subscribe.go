@@ -11,6 +11,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -246,14 +247,29 @@ func isJSON(contentType string) bool {
 func (s *Subscriptions) clientIP(r *http.Request) string {
 	if s.TrustProxy {
 		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			return strings.TrimSpace(f[strings.LastIndexByte(f, ',')+1:])
+			return clientKey(strings.TrimSpace(f[strings.LastIndexByte(f, ',')+1:]))
 		}
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return r.RemoteAddr
+		return clientKey(r.RemoteAddr)
 	}
-	return host
+	return clientKey(host)
+}
+
+// clientKey is what the rate limit counts by: an IPv4 address, or the /64
+// an IPv6 address is in, since one client usually holds a whole /64 and
+// could take a new address for every request.
+func clientKey(ip string) string {
+	a, err := netip.ParseAddr(ip)
+	if err != nil || !a.Is6() || a.Is4In6() {
+		return ip
+	}
+	p, err := a.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 // allow applies the per-client rate limit, forgetting idle clients.

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -12,6 +13,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -236,4 +238,41 @@ func TestUnsubscribe(t *testing.T) {
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Fatalf("bad token: %d", resp.StatusCode)
 	}
+}
+
+// TestSubscribeRateLimitIPv6Network: a client with IPv6 usually holds a
+// whole /64, so the limit applies to that network, not to each address in
+// it; otherwise a new address per request walks around it.
+func TestSubscribeRateLimitIPv6Network(t *testing.T) {
+	e := newSubscribeEnv(t)
+	e.subs.Burst = 2
+	e.subs.PerClient = 1.0 / 3600
+	mux := http.NewServeMux()
+	e.subs.Routes(mux)
+	var codes []int
+	for i := range 4 {
+		r := httptest.NewRequest(http.MethodPost, "/subscribe", strings.NewReader(`{"email":"x@example.org"}`))
+		r.Header.Set("Content-Type", "application/json")
+		r.RemoteAddr = fmt.Sprintf("[2001:db8:1:2::%x]:4000", i+1)
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		codes = append(codes, w.Code)
+	}
+	e.subs.Wait()
+	want := []int{202, 202, 429, 429}
+	if !slices.Equal(codes, want) {
+		t.Fatalf("status codes %v, want %v", codes, want)
+	}
+	// Another network, and IPv4 addresses, have their own buckets.
+	for _, addr := range []string{"[2001:db8:1:3::1]:4000", "192.0.2.1:4000", "192.0.2.2:4000"} {
+		r := httptest.NewRequest(http.MethodPost, "/subscribe", strings.NewReader(`{"email":"x@example.org"}`))
+		r.Header.Set("Content-Type", "application/json")
+		r.RemoteAddr = addr
+		w := httptest.NewRecorder()
+		mux.ServeHTTP(w, r)
+		if w.Code != http.StatusAccepted {
+			t.Errorf("%s: status %d, want 202", addr, w.Code)
+		}
+	}
+	e.subs.Wait()
 }
