@@ -14,6 +14,7 @@ import (
 
 	"github.com/bulletin-app/bulletin/digest"
 	"github.com/bulletin-app/bulletin/feed"
+	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/newsletter"
 	"github.com/bulletin-app/bulletin/source"
 	"github.com/bulletin-app/bulletin/store"
@@ -129,8 +130,12 @@ func (a *App) Collect(ctx context.Context) (CollectReport, error) {
 	a.progress("collect", 0, total)
 	sem := make(chan struct{}, collectConcurrency)
 	for _, sc := range a.Config.Sources {
-		wg.Add(1)
 		sem <- struct{}{}
+		if shutdown.Requested(ctx) {
+			<-sem
+			break // the sources not read yet wait for the next run
+		}
+		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
 			counts, err := a.collectSource(ctx, sc)
@@ -149,8 +154,8 @@ func (a *App) Collect(ctx context.Context) (CollectReport, error) {
 		}()
 	}
 	wg.Wait()
-	if err := ctx.Err(); err != nil {
-		return rep, err
+	if shutdown.Requested(ctx) {
+		return rep, shutdown.ErrStopped
 	}
 	sort.Strings(rep.Failed)
 	a.Log.Info("collected", "found", rep.Found, "new", rep.New, "updated", rep.Updated,

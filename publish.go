@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/bulletin-app/bulletin/feed"
+	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/newsletter"
 	"github.com/bulletin-app/bulletin/source"
 	"github.com/bulletin-app/bulletin/store"
@@ -253,6 +254,10 @@ func (a *App) PublishAndSend(ctx context.Context) (RunReport, error) {
 		if _, err := a.Publish(ctx, ""); err != nil {
 			return rep, err
 		}
+	}
+	if shutdown.Requested(ctx) {
+		// A send not started is taken up by the next run (unfinishedSend).
+		return rep, shutdown.ErrStopped
 	}
 	number := rep.Issue.Number
 	if number == 0 {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/bulletin-app/bulletin/feed"
 	"github.com/bulletin-app/bulletin/internal/metrics"
+	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/schedule"
 	"github.com/bulletin-app/bulletin/server"
 )
@@ -90,7 +91,7 @@ func (a *App) Run(ctx context.Context) (RunReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	jobCtx, cancel := Graceful(ctx, shutdownGrace)
+	jobCtx, cancel := shutdown.WithGrace(ctx, shutdownGrace)
 	defer cancel()
 	_, collectErr := sched.RunNow(jobCtx, JobCollect)
 	if ctx.Err() != nil {
@@ -99,17 +100,6 @@ func (a *App) Run(ctx context.Context) (RunReport, error) {
 	// A failed source does not hold back the others' news.
 	_, publishErr := sched.RunNow(jobCtx, JobPublish)
 	return rep, errors.Join(collectErr, publishErr)
-}
-
-// Graceful returns a context that ends grace after ctx does: work in flight
-// when a stop is asked for gets that long to finish.
-func Graceful(ctx context.Context, grace time.Duration) (context.Context, context.CancelFunc) {
-	out, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	stop := context.AfterFunc(ctx, func() {
-		t := time.AfterFunc(grace, cancel)
-		context.AfterFunc(out, func() { t.Stop() })
-	})
-	return out, func() { stop(); cancel() }
 }
 
 // Serve answers HTTP on addr (the configured one when empty) and runs the

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -32,8 +33,8 @@ func SummarizeNew(ctx context.Context, st *store.Store, sum Summarizer, progress
 	var problems []Problem
 	done := 0
 	for i, a := range articles {
-		if err := ctx.Err(); err != nil {
-			return done, problems, err
+		if shutdown.Requested(ctx) {
+			return done, problems, fmt.Errorf("summarize: %w", shutdown.ErrStopped)
 		}
 		s, err := sum.Summarize(ctx, Document{Title: a.Title, Text: a.Text})
 		if err == nil && len(s.Sentences) == 0 {

@@ -13,6 +13,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 	"golang.org/x/time/rate"
 
+	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -186,8 +187,8 @@ func (n *Newsletter) deliverIssue(ctx context.Context, cancel context.CancelCaus
 		wg.Go(func() {
 			defer c.close()
 			for j := range jobs {
-				if ctx.Err() != nil {
-					continue // drain
+				if shutdown.Requested(ctx) {
+					continue // drain: what is queued waits for the next run
 				}
 				if err := p.deliver(ctx, wk, j.d); err != nil {
 					cancel(err)
@@ -200,7 +201,7 @@ func (n *Newsletter) deliverIssue(ctx context.Context, cancel context.CancelCaus
 	var after int64
 	var ferr error
 feed:
-	for ctx.Err() == nil {
+	for !shutdown.Requested(ctx) {
 		batch, err := n.st.Deliveries(ctx, issue, from, false, after, 256)
 		if err != nil {
 			ferr = err
@@ -212,6 +213,8 @@ feed:
 		for _, d := range batch {
 			select {
 			case jobs <- job{d}:
+			case <-shutdown.Done(ctx): // a stop: in flight finishes, nothing new starts
+				break feed
 			case <-ctx.Done():
 				break feed
 			}
@@ -226,6 +229,9 @@ feed:
 	}
 	if ferr != nil && ctx.Err() == nil {
 		return ferr
+	}
+	if ctx.Err() == nil && shutdown.Requested(ctx) {
+		return fmt.Errorf("issue %d: %w", issue, shutdown.ErrStopped)
 	}
 	if cause := context.Cause(ctx); cause != nil {
 		var pe pauseError

@@ -15,6 +15,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/bulletin-app/bulletin/internal/metrics"
+	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -195,6 +196,9 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	// Jobs outlive ctx: a stop must not cut a send short unless the grace
 	// period ends.
 	jobCtx, cancelJobs := context.WithCancel(context.WithoutCancel(ctx))
+	// What runs can tell that a stop was asked for (shutdown.Requested),
+	// and start nothing new, long before jobCtx ends.
+	jobCtx = shutdown.WithStop(jobCtx, ctx.Done())
 	defer cancelJobs()
 	defer onHardExit(ctx, s.Interrupt)()
 

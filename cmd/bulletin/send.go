@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bulletin-app/bulletin"
+	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/newsletter"
 )
 
@@ -34,7 +35,7 @@ func init() {
 					app.SendProgress = newsletter.TerminalProgress(f, app.Log)
 				}
 				// A first signal lets the send finish what is in flight.
-				ctx, cancel := bulletin.Graceful(ctx, 30*time.Second)
+				ctx, cancel := shutdown.WithGrace(ctx, 30*time.Second)
 				defer cancel()
 				sum, err := app.Send(ctx, newsletter.SendRequest{Issue: *issue, DryRun: *dry, To: *to, ResendFailed: *failed})
 				fmt.Fprintln(e.stdout, sum)
