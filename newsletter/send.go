@@ -113,10 +113,19 @@ func (n *Newsletter) Send(ctx context.Context, req SendRequest) (Summary, error)
 	if err := n.st.Lock(ctx, lock, holder, n.opts.LockTTL); err != nil {
 		return sum, fmt.Errorf("send issue %d: %w", is.Number, err)
 	}
-	defer n.st.Unlock(context.WithoutCancel(ctx), lock, holder)
 	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
-	go n.keepLock(ctx, cancel, lock, holder)
+	renewing := make(chan struct{})
+	go func() {
+		defer close(renewing)
+		n.keepLock(ctx, cancel, lock, holder)
+	}()
+	// The renewal must have ended before the unlock: one landing after it
+	// would take the lock again, and block the next send for a lease.
+	defer func() {
+		cancel(nil)
+		<-renewing
+		n.st.Unlock(context.WithoutCancel(ctx), lock, holder)
+	}()
 
 	err = n.deliverIssue(ctx, cancel, is.Number, r, req, &sum)
 	sum.Duration = time.Since(start)

@@ -28,8 +28,10 @@ func MountOps(mux *http.ServeMux, st *store.Store, reg *metrics.Registry, log *s
 		body := map[string]string{"status": "ok", "store": "ok"}
 		code := http.StatusOK
 		if err := st.Ping(ctx); err != nil {
+			// The detail (a file path, say) goes to the log, not to anyone
+			// who asks.
 			log.Warn("health check failed", "error", err)
-			body["status"], body["store"] = "error", err.Error()
+			body["status"], body["store"] = "error", "unavailable"
 			code = http.StatusServiceUnavailable
 		}
 		w.Header().Set("Content-Type", "application/json")

@@ -154,6 +154,9 @@ func TestHealthz(t *testing.T) {
 	if resp.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body, `"status":"error"`) {
 		t.Errorf("GET /healthz with the store closed: %s %q", resp.Status, body)
 	}
+	if strings.Contains(body, ".db") || strings.Contains(body, "closed") {
+		t.Errorf("GET /healthz tells the database's error to anyone: %q", body)
+	}
 	resp, body = e.get(t, "/metrics")
 	got2, err := metrics.ParseText(strings.NewReader(body))
 	if resp.StatusCode != http.StatusOK || err != nil {
