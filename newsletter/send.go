@@ -46,10 +46,14 @@ type Progress struct {
 
 // Summary tells what a send did.
 type Summary struct {
-	Issue       int
-	Total       int // messages this run set out to send
-	Sent        int
-	Failed      int // failed for good this run (Bounced among them)
+	Issue int
+	Total int // messages this run set out to send
+	Sent  int
+	// Failed counts the messages that failed this run (Bounced among
+	// them). Those refused for good are failed in the ledger; those that
+	// only met temporary failures stay pending (and in Remaining) for the
+	// next run.
+	Failed      int
 	Bounced     int // subscribers marked bounced this run
 	Skipped     int // no longer confirmed, or taken by another sender
 	AlreadySent int // delivered by earlier runs
@@ -448,6 +452,19 @@ func (p *pool) deliver(ctx context.Context, wk *worker, d store.Delivery) error 
 			if claimed {
 				return n.st.ReleaseDelivery(wctx, p.issue, d.SubscriberID, se.Error())
 			}
+			return nil
+		}
+		if se.temp {
+			// Out of retries, but the server never refused the message
+			// for good (it is down, or busy): the row stays pending, so
+			// that the next run tries again, as it does after a pause.
+			if claimed {
+				if err := n.st.ReleaseDelivery(wctx, p.issue, d.SubscriberID, se.Error()); err != nil {
+					return err
+				}
+			}
+			n.log.Warn("delivery postponed: temporary failures outlasted the retries", "email", d.Email, "err", se)
+			p.record(outFailed, se.Error())
 			return nil
 		}
 		bounce := se.bounced()
