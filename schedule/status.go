@@ -140,7 +140,7 @@ func (r Report) WriteText(w io.Writer) error {
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "SOURCE\tLAST FETCH\tLAST SUCCESS\tSTATE")
 	if len(r.Sources) == 0 {
-		fmt.Fprintln(tw, "(none fetched yet)")
+		fmt.Fprintln(tw, "(no feed source fetched yet)")
 	}
 	for _, s := range r.Sources {
 		state := "ok"
