@@ -71,11 +71,7 @@ func Open(ctx context.Context, cfg *Config, log *slog.Logger) (*App, error) {
 		Templates: templates.Overlay(cfg.Resolve(cfg.Templates.Dir)),
 		client:    &http.Client{Timeout: cfg.Fetch.Timeout},
 	}
-	a.summarizer, err = a.newSummarizer()
-	if err != nil {
-		st.Close()
-		return nil, err
-	}
+	a.summarizer = a.newSummarizer()
 	return a, nil
 }
 
@@ -88,11 +84,11 @@ func (a *App) progress(stage string, done, total int) {
 	}
 }
 
-func (a *App) newSummarizer() (digest.Summarizer, error) {
+func (a *App) newSummarizer() digest.Summarizer {
 	d := a.Config.Digest
 	extractive := digest.NewExtractive(digest.ExtractiveOptions{Words: d.Words, MaxSentences: d.MaxSentences})
 	if d.Summarizer != "llm" {
-		return extractive, nil
+		return extractive
 	}
 	return newLLMSummarizer(a, extractive)
 }

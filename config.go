@@ -339,7 +339,7 @@ func (c *Config) validate(name string, data []byte) ConfigErrors {
 		errs = append(errs, &ConfigError{File: name, Line: lineOf[key], Key: key, Msg: fmt.Sprintf(format, args...)})
 	}
 
-	if err := checkURL(c.Site.URL, false); err != nil {
+	if err := checkURL(c.Site.URL); err != nil {
 		bad("site.url", "%v", err)
 	}
 	if c.Site.Title == "" {
@@ -347,7 +347,7 @@ func (c *Config) validate(name string, data []byte) ConfigErrors {
 	}
 	for _, k := range []struct{ key, val string }{{"site.icon", c.Site.Icon}, {"site.logo", c.Site.Logo}, {"feeds.hub", c.Feeds.Hub}} {
 		if k.val != "" {
-			if err := checkURL(k.val, false); err != nil {
+			if err := checkURL(k.val); err != nil {
 				bad(k.key, "%v", err)
 			}
 		}
@@ -375,7 +375,7 @@ func (c *Config) validate(name string, data []byte) ConfigErrors {
 		case s.Folder != "" && s.Feed != "":
 			bad(key, "a source has a folder or a feed, not both")
 		case s.Feed != "":
-			if err := checkURL(s.Feed, false); err != nil {
+			if err := checkURL(s.Feed); err != nil {
 				bad(key+".feed", "%v", err)
 			}
 		}
@@ -397,7 +397,7 @@ func (c *Config) validate(name string, data []byte) ConfigErrors {
 	switch c.Digest.Summarizer {
 	case "extractive":
 	case "llm":
-		if err := checkURL(c.Digest.LLM.BaseURL, false); err != nil {
+		if err := checkURL(c.Digest.LLM.BaseURL); err != nil {
 			bad("digest.llm.base_url", "summarizer llm needs an endpoint: %v", err)
 		}
 		if c.Digest.LLM.Model == "" {
@@ -529,12 +529,14 @@ func oneOf(v string, allowed ...string) bool {
 	return false
 }
 
-func checkURL(raw string, allowRelative bool) error {
+// checkURL accepts only absolute http(s) URLs: every URL in the config is
+// fetched, linked to or announced as it is.
+func checkURL(raw string) error {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fmt.Errorf("%q is not a URL", raw)
 	}
-	if !allowRelative && (u.Scheme != "http" && u.Scheme != "https" || u.Host == "") {
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
 	}
 	return nil

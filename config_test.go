@@ -106,18 +106,6 @@ func TestConfigReportsEveryProblem(t *testing.T) {
 	}
 }
 
-func TestShippedConfigMatchesEmbedded(t *testing.T) {
-	// config.yaml at the root is both the file users edit and the embedded
-	// defaults; a file that differs from the embedded copy is a stale build.
-	b, err := os.ReadFile("config.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(b) != string(DefaultConfig) {
-		t.Error("config.yaml differs from DefaultConfig")
-	}
-}
-
 func writeConfig(t *testing.T, dir, body string) string {
 	t.Helper()
 	p := filepath.Join(dir, "config.yaml")

@@ -7,7 +7,7 @@ import (
 // newLLMSummarizer asks the configured OpenAI-compatible endpoint for
 // summaries, caching replies in the store, and falls back to the extractive
 // summary on any failure.
-func newLLMSummarizer(a *App, fallback digest.Summarizer) (digest.Summarizer, error) {
+func newLLMSummarizer(a *App, fallback digest.Summarizer) digest.Summarizer {
 	l := a.Config.Digest.LLM
 	return digest.NewLLM(digest.LLMOptions{
 		BaseURL:      l.BaseURL,
@@ -20,5 +20,5 @@ func newLLMSummarizer(a *App, fallback digest.Summarizer) (digest.Summarizer, er
 		Words:        a.Config.Digest.Words,
 		MaxSentences: a.Config.Digest.MaxSentences,
 		Logger:       a.Log,
-	}, fallback, a.Store), nil
+	}, fallback, a.Store)
 }

@@ -100,10 +100,3 @@ func (s *Store) ArticlesToSummarize(ctx context.Context) ([]Article, error) {
 	}
 	return out, rows.Err()
 }
-
-// CountArticles returns how many articles are stored.
-func (s *Store) CountArticles(ctx context.Context) (int, error) {
-	var n int
-	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM articles`).Scan(&n)
-	return n, err
-}

@@ -135,8 +135,8 @@ func TestSourceFailureSequencePersisted(t *testing.T) {
 	if err := run(); err != nil {
 		t.Fatal(err)
 	}
-	if n, _ := st.CountArticles(ctx); n != 2 {
-		t.Fatalf("%d articles after first run", n)
+	if tot, _ := st.Totals(ctx); tot.Articles != 2 {
+		t.Fatalf("%d articles after first run", tot.Articles)
 	}
 	failing.Store(true)
 	for i, want := range []bool{false, false, true} {
@@ -147,8 +147,8 @@ func TestSourceFailureSequencePersisted(t *testing.T) {
 		if s := status(); s.Failing() != want || s.ETag != `"v1"` {
 			t.Errorf("after failure %d: %+v, want Failing %v", i+1, s, want)
 		}
-		if n, _ := st.CountArticles(ctx); n != 2 {
-			t.Errorf("after failure %d: %d articles stored, want 2", i+1, n)
+		if tot, _ := st.Totals(ctx); tot.Articles != 2 {
+			t.Errorf("after failure %d: %d articles stored, want 2", i+1, tot.Articles)
 		}
 	}
 	failing.Store(false)
@@ -158,7 +158,7 @@ func TestSourceFailureSequencePersisted(t *testing.T) {
 	if s := status(); s.Failing() || s.Failures != 0 || s.LastError != "" {
 		t.Errorf("after recovery: %+v", s)
 	}
-	if n, _ := st.CountArticles(ctx); n != 2 {
-		t.Errorf("after recovery: %d articles stored, want 2", n)
+	if tot, _ := st.Totals(ctx); tot.Articles != 2 {
+		t.Errorf("after recovery: %d articles stored, want 2", tot.Articles)
 	}
 }

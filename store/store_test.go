@@ -36,8 +36,8 @@ func TestOpenTwiceKeepsData(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if n, err := st.CountArticles(ctx); err != nil || n != 1 {
-		t.Fatalf("CountArticles = %d, %v; want 1", n, err)
+	if tot, err := st.Totals(ctx); err != nil || tot.Articles != 1 {
+		t.Fatalf("Totals().Articles = %d, %v; want 1", tot.Articles, err)
 	}
 	var mode string
 	if err := st.db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
@@ -68,8 +68,8 @@ func TestSaveArticleOnceAndUpdate(t *testing.T) {
 			t.Errorf("%s: outcome %v, want %v", s.name, got, s.want)
 		}
 	}
-	if n, _ := st.CountArticles(ctx); n != 1 {
-		t.Errorf("stored %d articles, want 1", n)
+	if tot, _ := st.Totals(ctx); tot.Articles != 1 {
+		t.Errorf("stored %d articles, want 1", tot.Articles)
 	}
 }
 

@@ -35,9 +35,3 @@ func (o overlay) Open(name string) (fs.File, error) {
 	}
 	return o.base.Open(name)
 }
-
-// ReadFile reads name from fsys; it saves callers the fs import.
-func ReadFile(fsys fs.FS, name string) (string, error) {
-	b, err := fs.ReadFile(fsys, name)
-	return string(b), err
-}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"strconv"
 
 	"github.com/bulletin-app/bulletin"
 )
@@ -109,12 +108,4 @@ func init() {
 			}
 		},
 	})
-}
-
-func atoiArg(name, s string) (int, error) {
-	n, err := strconv.Atoi(s)
-	if err != nil {
-		return 0, usagef("%s: %q is not a number", name, s)
-	}
-	return n, nil
 }
