@@ -107,6 +107,10 @@ type CollectReport struct {
 	Failed []string
 }
 
+func (r CollectReport) String() string {
+	return fmt.Sprintf("%d found, %d new, %d updated, %d skipped", r.Found, r.New, r.Updated, r.Problems)
+}
+
 // collectConcurrency is how many sources are read at once: upstream
 // fetches mostly wait on the network, and one slow feed must not hold up
 // the others.

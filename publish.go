@@ -218,7 +218,7 @@ type RunReport struct {
 
 func (r RunReport) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "collected: %d found, %d new, %d updated, %d skipped\n", r.Collect.Found, r.Collect.New, r.Collect.Updated, r.Collect.Problems)
+	fmt.Fprintf(&b, "collected: %s\n", r.Collect)
 	fmt.Fprintf(&b, "summarized: %d", r.Summarized)
 	if len(r.Problems) > 0 {
 		fmt.Fprintf(&b, " (%d could not be)", len(r.Problems))

@@ -38,8 +38,7 @@ func (a *App) jobs(rep *RunReport, all bool) []schedule.JobSpec {
 			r := report()
 			var err error
 			r.Collect, err = a.Collect(ctx)
-			c := r.Collect
-			return fmt.Sprintf("%d found, %d new, %d updated, %d skipped", c.Found, c.New, c.Updated, c.Problems), err
+			return r.Collect.String(), err
 		},
 		JobPublish: func(ctx context.Context) (string, error) {
 			r := report()

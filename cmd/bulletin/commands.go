@@ -53,7 +53,7 @@ func init() {
 					return err
 				}
 				rep, err := app.Collect(ctx)
-				fmt.Fprintf(e.stdout, "collected: %d found, %d new, %d updated, %d skipped\n", rep.Found, rep.New, rep.Updated, rep.Problems)
+				fmt.Fprintf(e.stdout, "collected: %s\n", rep)
 				return err
 			})
 		},
