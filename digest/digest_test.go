@@ -3,9 +3,10 @@ package digest
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/bulletin-app/bulletin/internal/storetest"
 
 	"github.com/bulletin-app/bulletin/source"
 	"github.com/bulletin-app/bulletin/store"
@@ -23,16 +24,6 @@ The bakery, run by the Lindqvist family for three generations, bakes the loaf wi
 
 Owner Sofia Lindqvist said demand had tripled since the announcement on Thursday.`
 
-func openStore(t *testing.T) *store.Store {
-	t.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(t.TempDir(), "bulletin.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
 func collect(t *testing.T, st *store.Store, arts ...source.Article) {
 	t.Helper()
 	ctx := context.Background()
@@ -48,7 +39,7 @@ func collect(t *testing.T, st *store.Store, arts ...source.Article) {
 
 func TestBuildIssueMergesCopiesOfOneStory(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := storetest.Open(t)
 	collect(t, st,
 		source.Article{Key: "https://a.example.org/tram", URL: "https://a.example.org/tram", Source: "A", Title: "New tram line opens two months early", Text: tramStory},
 		source.Article{Key: "https://b.example.org/bakery", URL: "https://b.example.org/bakery", Source: "B", Title: "Family bakery wins bread award", Text: bakeryStory},
@@ -77,7 +68,7 @@ func TestBuildIssueMergesCopiesOfOneStory(t *testing.T) {
 
 func TestBuildIssueDoesNotRetellAnIssuedStory(t *testing.T) {
 	ctx := context.Background()
-	st := openStore(t)
+	st := storetest.Open(t)
 	collect(t, st, source.Article{Key: "sha256:v1", Source: "local", Title: "New tram line opens two months early", Text: tramStory})
 	if _, err := BuildIssue(ctx, st, IssueOptions{}); err != nil {
 		t.Fatal(err)

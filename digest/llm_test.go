@@ -8,13 +8,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/bulletin-app/bulletin/internal/storetest"
 
 	"github.com/bulletin-app/bulletin/store"
 )
@@ -129,11 +130,7 @@ func (c *memCache) CachePut(_ context.Context, key string, val []byte) error {
 
 func TestLLMSummarizesAndCaches(t *testing.T) {
 	srv := newChatServer(t, func(_ int, w http.ResponseWriter, _ *http.Request) { completion(w, goodReply) })
-	st, err := store.Open(t.Context(), filepath.Join(t.TempDir(), "bulletin.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := storetest.Open(t)
 	l := NewLLM(testOptions(srv.URL), NewExtractive(ExtractiveOptions{}), st)
 	sum, err := l.Summarize(t.Context(), llmDoc)
 	if err != nil {

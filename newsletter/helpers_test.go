@@ -20,6 +20,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulletin-app/bulletin/internal/storetest"
+
 	"github.com/bulletin-app/bulletin/internal/smtptest"
 	"github.com/bulletin-app/bulletin/source"
 	"github.com/bulletin-app/bulletin/store"
@@ -31,11 +33,7 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef")
 func openStore(t testing.TB) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "bulletin.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	articles := []source.Article{
 		{Key: "https://example.org/a", URL: "https://example.org/a", Title: "Tides & <moons>", Author: "Ana",
 			Source: "Example", Text: "The moon pulls the sea. Tides follow.", Published: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)},

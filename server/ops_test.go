@@ -8,10 +8,11 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bulletin-app/bulletin/internal/storetest"
 
 	"github.com/bulletin-app/bulletin/internal/metrics"
 	"github.com/bulletin-app/bulletin/internal/testtool"
@@ -27,11 +28,7 @@ type opsEnv struct {
 func newOpsEnv(t *testing.T) *opsEnv {
 	t.Helper()
 	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "bulletin.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	now := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
 	st.SetClock(func() time.Time { return now })
 

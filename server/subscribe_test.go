@@ -11,11 +11,12 @@ import (
 	"net/http/httptest"
 	"net/mail"
 	"net/url"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/bulletin-app/bulletin/internal/storetest"
 
 	"github.com/bulletin-app/bulletin/internal/smtptest"
 	"github.com/bulletin-app/bulletin/newsletter"
@@ -33,12 +34,7 @@ type subscribeEnv struct {
 
 func newSubscribeEnv(t *testing.T) *subscribeEnv {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "b.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := storetest.Open(t)
 	mail := smtptest.Start(t)
 	nl, err := newsletter.New(st, newsletter.Options{
 		SiteTitle: "Bulletin", From: "Bulletin <news@bulletin.example>", SiteURL: "https://bulletin.example",
