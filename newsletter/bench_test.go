@@ -186,32 +186,21 @@ func (e *benchEnv) bareLoop(b *testing.B) (time.Duration, float64) {
 
 // BenchmarkSend sends an issue to all confirmed subscribers through an
 // in-process SMTP sink: the whole path, ledger included.
-func BenchmarkSend(b *testing.B) {
-	for _, subs := range benchSizes {
-		b.Run(fmt.Sprintf("subscribers=%d", subs), func(b *testing.B) {
-			e := newBenchEnv(b, subs, "", 0)
-			var elapsed time.Duration
-			var peak float64
-			for b.Loop() {
-				d, p := e.send(b)
-				elapsed += d
-				peak = max(peak, p)
-			}
-			b.ReportMetric(float64(subs*b.N)/elapsed.Seconds(), "msgs/s")
-			b.ReportMetric(peak, "peak-heap-MiB")
-		})
-	}
-}
+func BenchmarkSend(b *testing.B) { benchRate(b, (*benchEnv).send) }
 
 // BenchmarkBareLoop is the baseline alone: see bareLoop.
-func BenchmarkBareLoop(b *testing.B) {
+func BenchmarkBareLoop(b *testing.B) { benchRate(b, (*benchEnv).bareLoop) }
+
+// benchRate reports messages per second and peak heap of run for each
+// list size.
+func benchRate(b *testing.B, run func(*benchEnv, *testing.B) (time.Duration, float64)) {
 	for _, subs := range benchSizes {
 		b.Run(fmt.Sprintf("subscribers=%d", subs), func(b *testing.B) {
 			e := newBenchEnv(b, subs, "", 0)
 			var elapsed time.Duration
 			var peak float64
 			for b.Loop() {
-				d, p := e.bareLoop(b)
+				d, p := run(e, b)
 				elapsed += d
 				peak = max(peak, p)
 			}
