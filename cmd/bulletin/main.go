@@ -129,6 +129,24 @@ func usage(w io.Writer) {
 	fmt.Fprintln(w, "\nRun \"bulletin help COMMAND\" for a command's flags.")
 }
 
+// writeOut gives write the file named by path[0], or standard output when
+// path is empty. A file is only reported written once it is closed without
+// error: a full disk shows at Close.
+func (e *env) writeOut(path []string, write func(io.Writer) error) error {
+	if len(path) == 0 {
+		return write(e.stdout)
+	}
+	f, err := os.Create(path[0])
+	if err != nil {
+		return err
+	}
+	if err := write(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
 // usageError marks an error in how a command was called.
 type usageError struct{ msg string }
 

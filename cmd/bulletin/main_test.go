@@ -99,3 +99,21 @@ func TestUsageErrors(t *testing.T) {
 		t.Errorf("help: exit %d\n%s", code, stdout)
 	}
 }
+
+func TestSubscribersExportToFileReadsBackOnImport(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, filepath.Join(dir, "config.yaml"), "subscribers: []\nsources: []\n")
+	runCLI(t, dir, "subscribers", "add", "--confirmed", "--name", "Ada", "ada@example.com")
+	csv := filepath.Join(dir, "subs.csv")
+	if code, out, stderr := runCLI(t, dir, "subscribers", "export", csv); code != 0 || !strings.Contains(out, "exported 1") {
+		t.Fatalf("export: exit %d, %q %q", code, out, stderr)
+	}
+	other := t.TempDir()
+	writeFile(t, filepath.Join(other, "config.yaml"), "subscribers: []\nsources: []\n")
+	if code, out, stderr := runCLI(t, other, "subscribers", "import", csv); code != 0 {
+		t.Fatalf("import: exit %d, %q %q", code, out, stderr)
+	}
+	if _, out, _ := runCLI(t, other, "subscribers", "list", "--status", "confirmed"); !strings.Contains(out, "ada@example.com") || !strings.Contains(out, "Ada") {
+		t.Errorf("after import, confirmed subscribers:\n%s", out)
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"flag"
+	"io"
 	"os"
 
 	"github.com/bulletin-app/bulletin"
@@ -51,16 +52,9 @@ func init() {
 							subs = append(subs, source.Subscription{Name: s.Name, URL: s.Feed, FullText: s.FullText})
 						}
 					}
-					w := e.stdout
-					if len(args) == 2 {
-						f, err := os.Create(args[1])
-						if err != nil {
-							return err
-						}
-						defer f.Close()
-						w = f
-					}
-					return source.WriteOPML(w, cfg.Site.Title, subs)
+					return e.writeOut(args[1:], func(w io.Writer) error {
+						return source.WriteOPML(w, cfg.Site.Title, subs)
+					})
 				case args[0] == "import" && len(args) == 2:
 					f, err := os.Open(args[1])
 					if err != nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"text/tabwriter"
 
@@ -97,18 +98,14 @@ func init() {
 					fmt.Fprintln(e.stdout, rep)
 					return err
 				case "export":
-					w := e.stdout
-					if len(args) == 1 {
-						f, err := os.Create(args[0])
-						if err != nil {
-							return err
-						}
-						defer f.Close()
-						w = f
-					} else if len(args) > 1 {
+					if len(args) > 1 {
 						return usagef("subscribers export takes at most one file")
 					}
-					n, err := newsletter.ExportCSV(ctx, st, w, *status)
+					var n int
+					err := e.writeOut(args, func(w io.Writer) (err error) {
+						n, err = newsletter.ExportCSV(ctx, st, w, *status)
+						return err
+					})
 					if err == nil && len(args) == 1 {
 						fmt.Fprintf(e.stdout, "exported %d subscribers to %s\n", n, args[0])
 					}
