@@ -186,11 +186,11 @@ func (es ConfigErrors) Error() string {
 // key and line it concerns.
 func LoadConfig(path string) (*Config, error) {
 	cfg := &Config{}
-	if err := decodeConfig(DefaultConfig, "config.yaml (embedded)", cfg); err != nil {
+	name := "config.yaml (embedded)"
+	keys, err := decodeConfig(DefaultConfig, name, cfg)
+	if err != nil {
 		return nil, fmt.Errorf("embedded defaults: %w", err)
 	}
-	name := "config.yaml (embedded)"
-	data := DefaultConfig
 	if path == "" {
 		if _, err := os.Stat("config.yaml"); err == nil {
 			path = "config.yaml"
@@ -201,14 +201,14 @@ func LoadConfig(path string) (*Config, error) {
 		if err != nil {
 			return nil, fmt.Errorf("read config: %w", err)
 		}
-		name, data = path, b
-		if err := decodeConfig(data, name, cfg); err != nil {
+		name = path
+		if keys, err = decodeConfig(b, name, cfg); err != nil {
 			return nil, err
 		}
 		cfg.Path = path
 	}
 	cfg.applyEnv()
-	if errs := cfg.validate(name, data); len(errs) > 0 {
+	if errs := cfg.validate(name, keys.lineOf); len(errs) > 0 {
 		return nil, errs
 	}
 	return cfg, nil
@@ -238,26 +238,29 @@ func (c *Config) Resolve(p string) string {
 var yamlLine = regexp.MustCompile(`^(?:yaml: )?line (\d+): (.*)$`)
 
 // decodeConfig decodes data into cfg, rejecting unknown keys, and rewrites
-// the YAML library's messages so that they name the key.
-func decodeConfig(data []byte, name string, cfg *Config) error {
+// the YAML library's messages so that they name the key. It returns where
+// each key stands, for the messages of later checks.
+func decodeConfig(data []byte, name string, cfg *Config) (keyIndex, error) {
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return configSyntaxError(name, err)
+		return keyIndex{}, configSyntaxError(name, err)
 	}
+	ix := indexKeys(&root)
 	if len(root.Content) == 0 {
-		return nil // an empty file keeps every default
+		return ix, nil // an empty file keeps every default
 	}
+	// Decoded again from the text: only a Decoder refuses unknown keys.
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	err := dec.Decode(cfg)
 	if err == nil {
-		return nil
+		return ix, nil
 	}
 	var te *yaml.TypeError
 	if !errors.As(err, &te) {
-		return configSyntaxError(name, err)
+		return ix, configSyntaxError(name, err)
 	}
-	keys := indexKeys(&root).keyOn
+	keys := ix.keyOn
 	var errs ConfigErrors
 	for _, msg := range te.Errors {
 		ce := &ConfigError{File: name, Msg: msg}
@@ -273,7 +276,7 @@ func decodeConfig(data []byte, name string, cfg *Config) error {
 		}
 		errs = append(errs, ce)
 	}
-	return errs
+	return ix, errs
 }
 
 func configSyntaxError(name string, err error) error {
@@ -330,10 +333,7 @@ func indexKeys(root *yaml.Node) keyIndex {
 
 // validate checks values that decode but make no sense, naming each key with
 // the line it is on in the file the user wrote.
-func (c *Config) validate(name string, data []byte) ConfigErrors {
-	var root yaml.Node
-	_ = yaml.Unmarshal(data, &root)
-	lineOf := indexKeys(&root).lineOf
+func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 	var errs ConfigErrors
 	bad := func(key, format string, args ...any) {
 		errs = append(errs, &ConfigError{File: name, Line: lineOf[key], Key: key, Msg: fmt.Sprintf(format, args...)})
