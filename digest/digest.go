@@ -104,9 +104,10 @@ const recentStories = 200
 // title and summary, at which two entries are taken for one story. Over the
 // first four sentences of each of the 150 CNN/DailyMail dev articles (which
 // have no titles), no two different stories reached 0.40; a copy or a lightly
-// edited version of one article scores higher than 0.6 (see the tests). Two
-// outlets' own write-ups of one event scored 0.38 in a trial and are kept
-// apart: merging two different stories would lose one of them.
+// edited version of one article scores higher than 0.6 (see the tests). A
+// retelling of one story in other words scored 0.38 in a trial, so write-ups
+// by two outlets usually stay apart: merging two different stories would
+// lose one of them.
 const duplicateSimilarity = 0.6
 
 // MergeDuplicates marks each of entries (the unissued ones, newest first)
