@@ -276,7 +276,7 @@ func (n *Newsletter) recoverSending(ctx context.Context, issue int, sum *Summary
 					"issue", issue, "email", d.Email, "message_id", d.MessageID)
 				continue
 			}
-			if _, err := os.Stat(filepath.Join(n.opts.OutboxDir, outboxName(issue, d.SubscriberID))); err == nil {
+			if _, statErr := os.Stat(filepath.Join(n.opts.OutboxDir, outboxName(issue, d.SubscriberID))); statErr == nil {
 				err = n.st.MarkDeliverySent(ctx, issue, d.SubscriberID)
 			} else {
 				err = n.st.ReleaseDelivery(ctx, issue, d.SubscriberID, "interrupted before the outbox file was written")
