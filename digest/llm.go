@@ -69,7 +69,6 @@ type LLM struct {
 	fallback Summarizer
 	cache    LLMCache
 	prompt   *template.Template
-	promptID string
 	sem      chan struct{}
 	err      error // a configuration error: every call falls back
 }

@@ -10,12 +10,6 @@ import (
 	gomail "github.com/wneessen/go-mail"
 )
 
-// envelope is one message ready to go: its recipient and the built Msg.
-type envelope struct {
-	to  string
-	msg *gomail.Msg
-}
-
 // dkimSigner returns the signer for messages, or nil when DKIM is off. The
 // List-Unsubscribe headers are signed too: RFC 8058 requires it, and Gmail
 // and Yahoo ignore one-click unsubscribe otherwise.

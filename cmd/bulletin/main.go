@@ -33,7 +33,6 @@ func register(c command) { commands = append(commands, c) }
 type env struct {
 	stdout, stderr io.Writer
 	configPath     string
-	logLevel       string
 }
 
 func main() {
