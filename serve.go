@@ -11,95 +11,9 @@ import (
 
 	"github.com/bulletin-app/bulletin/feed"
 	"github.com/bulletin-app/bulletin/internal/metrics"
-	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/schedule"
 	"github.com/bulletin-app/bulletin/server"
 )
-
-// shutdownGrace is how long a stop waits for requests and jobs in flight.
-const shutdownGrace = 30 * time.Second
-
-// Jobs returns the jobs the config schedules, ready for the scheduler.
-func (a *App) Jobs() []schedule.JobSpec { return a.jobs(nil, false) }
-
-// jobs returns the collect and publish jobs. What they did goes into rep,
-// when given (a run by hand runs them one after the other); scheduled jobs
-// may run at the same time and keep theirs apart. Jobs config leaves
-// unscheduled are left out unless all is set, for a run by hand.
-func (a *App) jobs(rep *RunReport, all bool) []schedule.JobSpec {
-	report := func() *RunReport {
-		if rep != nil {
-			return rep
-		}
-		return &RunReport{}
-	}
-	run := map[string]func(ctx context.Context) (string, error){
-		JobCollect: func(ctx context.Context) (string, error) {
-			r := report()
-			var err error
-			r.Collect, err = a.Collect(ctx)
-			return r.Collect.String(), err
-		},
-		JobPublish: func(ctx context.Context) (string, error) {
-			r := report()
-			pub, err := a.PublishAndSend(ctx)
-			r.DigestReport, r.Sent = pub.DigestReport, pub.Sent
-			detail := fmt.Sprintf("%d summarized, no issue", r.Summarized)
-			if r.Issue.Number > 0 {
-				detail = fmt.Sprintf("%d summarized, issue #%d with %d entries", r.Summarized, r.Issue.Number, len(r.Issue.Entries))
-			}
-			if r.Sent != nil {
-				detail += fmt.Sprintf("; sent %d, failed %d", r.Sent.Sent, r.Sent.Failed)
-			}
-			return detail, err
-		},
-	}
-	var jobs []schedule.JobSpec
-	for _, name := range []string{JobCollect, JobPublish} {
-		spec := a.Config.Schedule.Jobs[name]
-		if spec != "" || all {
-			jobs = append(jobs, schedule.JobSpec{Name: name, Key: "schedule.jobs." + name, Spec: spec, Run: run[name]})
-		}
-	}
-	return jobs
-}
-
-func (a *App) scheduler(jobs []schedule.JobSpec, reg *metrics.Registry) (*schedule.Scheduler, error) {
-	loc, err := time.LoadLocation(a.Config.Schedule.Timezone)
-	if err != nil {
-		return nil, err
-	}
-	return schedule.New(a.Store, jobs, schedule.Options{
-		Location:      loc,
-		CatchUpWindow: a.Config.Schedule.CatchUp,
-		Grace:         shutdownGrace,
-		Logger:        a.Log,
-		Metrics:       reg,
-	})
-}
-
-// Run collects, then publishes and sends: the whole pipeline once. It runs
-// the scheduler's jobs, so a run by hand is recorded as theirs and never
-// overlaps a scheduled run, in this process or another.
-//
-// When ctx ends, no further job starts and the one running gets
-// shutdownGrace to finish, as in serve.
-func (a *App) Run(ctx context.Context) (RunReport, error) {
-	var rep RunReport
-	sched, err := a.scheduler(a.jobs(&rep, true), nil)
-	if err != nil {
-		return rep, err
-	}
-	jobCtx, cancel := shutdown.WithGrace(ctx, shutdownGrace)
-	defer cancel()
-	_, collectErr := sched.RunNow(jobCtx, JobCollect)
-	if ctx.Err() != nil {
-		return rep, errors.Join(collectErr, ctx.Err())
-	}
-	// A failed source does not hold back the others' news.
-	_, publishErr := sched.RunNow(jobCtx, JobPublish)
-	return rep, errors.Join(collectErr, publishErr)
-}
 
 // Serve answers HTTP on addr (the configured one when empty) and runs the
 // schedule until ctx ends; then it stops taking work, lets what is in flight

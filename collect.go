@@ -1,0 +1,158 @@
+package bulletin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sort"
+	"sync"
+
+	"github.com/bulletin-app/bulletin/internal/shutdown"
+	"github.com/bulletin-app/bulletin/source"
+	"github.com/bulletin-app/bulletin/store"
+)
+
+// CollectReport counts what one collection did.
+type CollectReport struct {
+	Found, New, Updated, Problems int
+	// Failed names the sources that could not be read at all.
+	Failed []string
+}
+
+func (r CollectReport) String() string {
+	return fmt.Sprintf("%d found, %d new, %d updated, %d skipped", r.Found, r.New, r.Updated, r.Problems)
+}
+
+// collectConcurrency is how many sources are read at once: upstream
+// fetches mostly wait on the network, and one slow feed must not hold up
+// the others.
+const collectConcurrency = 4
+
+// Collect reads every source and stores what is new or changed. A source that
+// fails is reported and the others go on; the error says which failed.
+func (a *App) Collect(ctx context.Context) (CollectReport, error) {
+	var (
+		mu   sync.Mutex
+		rep  CollectReport
+		errs []error
+		done int
+		wg   sync.WaitGroup
+	)
+	total := len(a.Config.Sources)
+	a.progress("collect", 0, total)
+	sem := make(chan struct{}, collectConcurrency)
+	for _, sc := range a.Config.Sources {
+		sem <- struct{}{}
+		if shutdown.Requested(ctx) {
+			<-sem
+			break // the sources not read yet wait for the next run
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			counts, err := a.collectSource(ctx, sc)
+			mu.Lock()
+			defer mu.Unlock()
+			rep.Found += counts.Found
+			rep.New += counts.New
+			rep.Updated += counts.Updated
+			rep.Problems += counts.Problems
+			if err != nil && ctx.Err() == nil {
+				rep.Failed = append(rep.Failed, sc.Name)
+				errs = append(errs, err)
+			}
+			done++
+			a.progress("collect", done, total)
+		}()
+	}
+	wg.Wait()
+	if shutdown.Requested(ctx) {
+		return rep, shutdown.ErrStopped
+	}
+	sort.Strings(rep.Failed)
+	a.Log.Info("collected", "found", rep.Found, "new", rep.New, "updated", rep.Updated,
+		"problems", rep.Problems, "failed_sources", len(rep.Failed))
+	return rep, errors.Join(errs...)
+}
+
+// collectSource reads one source and stores its articles.
+func (a *App) collectSource(ctx context.Context, sc SourceConfig) (CollectReport, error) {
+	var rep CollectReport
+	log := a.Log.With("source", sc.Name)
+	var res source.Result
+	seeded := false
+	if sc.Folder != "" {
+		var err error
+		res, err = source.Folder{Name: sc.Name, Dir: a.Config.Resolve(sc.Folder), MaxBytes: a.Config.Fetch.MaxBytes}.Collect(ctx)
+		if err != nil {
+			log.Error("source failed", "err", err)
+			return rep, err
+		}
+	} else {
+		var err error
+		res, seeded, err = a.fetchFeed(ctx, sc, log)
+		if err != nil {
+			return rep, err
+		}
+	}
+	for _, p := range res.Problems {
+		log.Warn("skipped", "origin", p.Origin, "err", p.Err)
+	}
+	rep.Problems = len(res.Problems)
+	rep.Found = len(res.Articles)
+	for _, art := range res.Articles {
+		out, err := a.Store.SaveArticle(ctx, art, seeded)
+		if err != nil {
+			return rep, fmt.Errorf("source %s: store %s: %w", sc.Name, art.Origin, err)
+		}
+		switch out {
+		case store.Inserted:
+			rep.New++
+		case store.Updated:
+			rep.Updated++
+		}
+	}
+	log.Info("source read", "found", rep.Found, "new", rep.New, "updated", rep.Updated,
+		"problems", rep.Problems, "seeded", seeded && rep.New > 0)
+	return rep, nil
+}
+
+func (a *App) fetchFeed(ctx context.Context, sc SourceConfig, log *slog.Logger) (source.Result, bool, error) {
+	f := a.Config.Fetch
+	src := source.Feed{
+		Name: sc.Name, URL: sc.Feed, FullText: sc.FullText,
+		UserAgent: a.userAgent(), MaxBytes: f.MaxBytes, Timeout: f.Timeout, ReportAfter: f.ReportAfter,
+		Logger: log,
+		Now:    a.now,
+		Known: func(key string) bool {
+			known, err := a.Store.KnownArticle(ctx, key)
+			return err == nil && known
+		},
+	}
+	st, err := a.Store.SourceState(ctx, sc.Name)
+	if err != nil {
+		return source.Result{}, false, err
+	}
+	// A source that never worked before holds what it held before bulletin
+	// knew it: keep that without mailing it, when config says so.
+	seed := f.SeedNewSources && st.LastSuccess.IsZero()
+	res, next, fetchErr := src.Fetch(ctx, st)
+	if errors.Is(fetchErr, source.ErrBackoff) {
+		log.Debug("source backing off", "until", st.NextAttempt)
+		return res, false, nil
+	}
+	if err := a.Store.SaveSourceState(ctx, sc.Name, next); err != nil {
+		return res, false, err
+	}
+	if fetchErr != nil {
+		// A passing failure is not worth a warning; one that persists is.
+		if !next.FailingSince.IsZero() {
+			log.Error("source failing", "since", next.FailingSince, "failures", next.Failures, "err", fetchErr)
+			return res, false, fetchErr
+		}
+		log.Info("fetch failed, will retry", "failures", next.Failures, "next_attempt", next.NextAttempt, "err", fetchErr)
+		return res, false, nil
+	}
+	return res, seed, nil
+}

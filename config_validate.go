@@ -1,0 +1,224 @@
+package bulletin
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/bulletin-app/bulletin/newsletter"
+	"github.com/bulletin-app/bulletin/schedule"
+)
+
+// validate checks values that decode but make no sense, naming each key with
+// the line it is on in the file the user wrote.
+func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
+	var errs ConfigErrors
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &ConfigError{File: name, Line: lineOf[key], Key: key, Msg: fmt.Sprintf(format, args...)})
+	}
+
+	if err := checkURL(c.Site.URL); err != nil {
+		bad("site.url", "%v", err)
+	}
+	if c.Site.Title == "" {
+		bad("site.title", "must not be empty")
+	}
+	for _, k := range []struct{ key, val string }{{"site.icon", c.Site.Icon}, {"site.logo", c.Site.Logo}, {"feeds.hub", c.Feeds.Hub}} {
+		if k.val != "" {
+			if err := checkURL(k.val); err != nil {
+				bad(k.key, "%v", err)
+			}
+		}
+	}
+	if c.DataDir == "" {
+		bad("data_dir", "must not be empty")
+	}
+	if c.PublicDir == "" {
+		bad("public_dir", "must not be empty")
+	}
+
+	seen := map[string]bool{}
+	for i, s := range c.Sources {
+		key := fmt.Sprintf("sources[%d]", i)
+		switch {
+		case s.Name == "":
+			bad(key+".name", "every source needs a name")
+		case seen[s.Name]:
+			bad(key+".name", "source %q is named twice", s.Name)
+		}
+		seen[s.Name] = true
+		switch {
+		case s.Folder == "" && s.Feed == "":
+			bad(key, "a source needs a folder or a feed")
+		case s.Folder != "" && s.Feed != "":
+			bad(key, "a source has a folder or a feed, not both")
+		case s.Feed != "":
+			if err := checkURL(s.Feed); err != nil {
+				bad(key+".feed", "%v", err)
+			}
+		}
+		if !oneOf(s.FullText, "", "auto", "always", "never") {
+			bad(key+".full_text", "is %q; want auto, always or never", s.FullText)
+		}
+	}
+
+	if c.Fetch.Timeout <= 0 {
+		bad("fetch.timeout", "must be a positive duration, like 20s")
+	}
+	if c.Fetch.MaxBytes <= 0 {
+		bad("fetch.max_bytes", "must be positive")
+	}
+	if c.Fetch.ReportAfter < 1 {
+		bad("fetch.report_after", "must be at least 1")
+	}
+
+	switch c.Digest.Summarizer {
+	case "extractive":
+	case "llm":
+		if err := checkURL(c.Digest.LLM.BaseURL); err != nil {
+			bad("digest.llm.base_url", "summarizer llm needs an endpoint: %v", err)
+		}
+		if c.Digest.LLM.Model == "" {
+			bad("digest.llm.model", "summarizer llm needs a model")
+		}
+	default:
+		bad("digest.summarizer", "is %q; want extractive or llm", c.Digest.Summarizer)
+	}
+	if c.Digest.Words < 10 {
+		bad("digest.words", "must be at least 10")
+	}
+	if c.Digest.MaxSentences < 1 {
+		bad("digest.max_sentences", "must be at least 1")
+	}
+	if c.Digest.LLM.Timeout <= 0 {
+		bad("digest.llm.timeout", "must be a positive duration")
+	}
+	if c.Digest.LLM.Concurrency < 1 {
+		bad("digest.llm.concurrency", "must be at least 1")
+	}
+	if c.Digest.LLM.Retries < 0 || c.Digest.LLM.Retries > maxRetries {
+		bad("digest.llm.retries", "must be from 0 to %d", maxRetries)
+	}
+
+	if c.Feeds.Items < 1 {
+		bad("feeds.items", "must be at least 1")
+	}
+
+	n := c.Newsletter
+	if _, err := newsletter.ParseAddress(n.From); err != nil {
+		bad("newsletter.from", "%v", err)
+	}
+	if n.ReplyTo != "" {
+		if _, err := newsletter.ParseAddress(n.ReplyTo); err != nil {
+			bad("newsletter.reply_to", "%v", err)
+		}
+	}
+	if n.UnsubscribeMailto != "" {
+		if _, err := newsletter.ParseAddress(n.UnsubscribeMailto); err != nil {
+			bad("newsletter.unsubscribe_mailto", "%v", err)
+		}
+	}
+	if n.MessageIDDomain != "" && strings.ContainsAny(n.MessageIDDomain, " <>@\r\n") {
+		bad("newsletter.message_id_domain", "%q is not a domain name", n.MessageIDDomain)
+	}
+	if n.SMTP.Host == "" && n.OutboxDir == "" {
+		bad("newsletter.outbox_dir", "must not be empty when smtp.host is")
+	}
+	if n.SMTP.Port < 1 || n.SMTP.Port > 65535 {
+		bad("newsletter.smtp.port", "%d is not a port number", n.SMTP.Port)
+	}
+	if !oneOf(n.SMTP.TLS, "opportunistic", "mandatory", "implicit", "none") {
+		bad("newsletter.smtp.tls", "is %q; want opportunistic, mandatory, implicit or none", n.SMTP.TLS)
+	}
+	if n.Concurrency < 1 {
+		bad("newsletter.concurrency", "must be at least 1")
+	}
+	if n.Rate < 0 {
+		bad("newsletter.rate", "must not be negative")
+	}
+	if n.Retries < 0 || n.Retries > maxRetries {
+		bad("newsletter.retries", "must be from 0 to %d", maxRetries)
+	}
+	if n.PauseAfter < 1 {
+		bad("newsletter.pause_after", "must be at least 1")
+	}
+	if (n.DKIM.KeyFile == "") != (n.DKIM.Selector == "") {
+		bad("newsletter.dkim", "key_file and selector go together")
+	}
+
+	for i, s := range c.Subscribers {
+		if _, err := newsletter.ParseAddress(s); err != nil {
+			bad(fmt.Sprintf("subscribers[%d]", i), "%v", err)
+		}
+	}
+
+	if _, _, err := net.SplitHostPort(c.Server.Addr); err != nil {
+		bad("server.addr", "%q is not HOST:PORT", c.Server.Addr)
+	}
+
+	loc, err := time.LoadLocation(c.Schedule.Timezone)
+	if err != nil {
+		bad("schedule.timezone", "unknown time zone %q", c.Schedule.Timezone)
+		loc = time.UTC
+	}
+	if c.Schedule.CatchUp < 0 {
+		bad("schedule.catch_up", "must not be negative")
+	}
+	jobs := make([]string, 0, len(c.Schedule.Jobs))
+	for job := range c.Schedule.Jobs {
+		jobs = append(jobs, job)
+	}
+	sort.Strings(jobs)
+	for _, job := range jobs {
+		key := "schedule.jobs." + job
+		if !oneOf(job, JobCollect, JobPublish) {
+			bad(key, "unknown job %q; the jobs are %s and %s", job, JobCollect, JobPublish)
+			continue
+		}
+		if c.Schedule.Jobs[job] == "" {
+			continue // not scheduled: runs only with bulletin run
+		}
+		if _, err := schedule.Parse(c.Schedule.Jobs[job], loc); err != nil {
+			bad(key, "%v", err)
+		}
+	}
+
+	if !oneOf(c.Log.Level, "debug", "info", "warn", "error") {
+		bad("log.level", "is %q; want debug, info, warn or error", c.Log.Level)
+	}
+	if !oneOf(c.Log.Format, "auto", "text", "json") {
+		bad("log.format", "is %q; want auto, text or json", c.Log.Format)
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+	return errs
+}
+
+// maxRetries bounds retry counts: with backoff doubling each time, ten
+// retries already wait about half an hour, and past some sixty the wait
+// no longer fits in a time.Duration.
+const maxRetries = 10
+
+func oneOf(v string, allowed ...string) bool {
+	for _, a := range allowed {
+		if v == a {
+			return true
+		}
+	}
+	return false
+}
+
+// checkURL accepts only absolute http(s) URLs: every URL in the config is
+// fetched, linked to or announced as it is.
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL", raw)
+	}
+	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	return nil
+}

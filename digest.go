@@ -1,0 +1,51 @@
+package bulletin
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/bulletin-app/bulletin/digest"
+	"github.com/bulletin-app/bulletin/store"
+)
+
+// DigestReport counts what one digest run did.
+type DigestReport struct {
+	Summarized int
+	Problems   []digest.Problem
+	// Issue is the issue built, zero-numbered when there was nothing new.
+	Issue store.Issue
+}
+
+// Digest summarizes new and changed articles and puts the new entries into
+// the next issue. An issue with no entries is built only when config says so.
+func (a *App) Digest(ctx context.Context) (DigestReport, error) {
+	var rep DigestReport
+	var err error
+	rep.Summarized, rep.Problems, err = digest.SummarizeNew(ctx, a.Store, a.summarizer, func(done, total int) {
+		a.progress("summarize", done, total)
+	})
+	for _, p := range rep.Problems {
+		a.Log.Warn("not summarized", "article", p.Title, "err", p.Err)
+	}
+	if err != nil {
+		return rep, err
+	}
+	rep.Issue, err = digest.BuildIssue(ctx, a.Store, digest.IssueOptions{
+		Title:      a.issueTitle,
+		BuildEmpty: a.Config.Digest.BuildEmptyIssues,
+	})
+	if errors.Is(err, digest.ErrNothingNew) {
+		a.Log.Info("no new entries: no issue built", "summarized", rep.Summarized)
+		return rep, nil
+	}
+	if err != nil {
+		return rep, err
+	}
+	a.Log.Info("issue built", "issue", rep.Issue.Number, "entries", len(rep.Issue.Entries), "summarized", rep.Summarized)
+	return rep, nil
+}
+
+func (a *App) issueTitle(n int) string {
+	return fmt.Sprintf("%s #%d, %s", a.Config.Site.Title, n, a.now().UTC().Format("2 January 2006"))
+}
