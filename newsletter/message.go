@@ -108,3 +108,16 @@ func (n *Newsletter) buildMsg(m message) (*gomail.Msg, error) {
 func (n *Newsletter) newMessageID(kind string) string {
 	return fmt.Sprintf("bulletin.%s.%s@%s", kind, strings.ToLower(randomToken(9)), n.msgDomain)
 }
+
+// personalMsg builds one subscriber's message of the rendered issue.
+func (n *Newsletter) personalMsg(r *rendered, email, name, messageID string) (*gomail.Msg, error) {
+	addr, err := ParseAddress(email)
+	if err != nil {
+		return nil, err
+	}
+	name = cleanName(name)
+	token := n.UnsubscribeToken(addr.Address)
+	pc := r.personal(addr.Address, name, n.pageURL("/unsubscribe", token))
+	addr.Name = name
+	return n.buildMsg(message{to: addr, messageID: messageID, subject: r.subject, writeHTML: pc.writeHTML, writeText: pc.writeText, unsubscribe: token})
+}

@@ -1,0 +1,178 @@
+package newsletter
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/bulletin-app/bulletin/store"
+)
+
+// csvHeader is the first line of an export; imports take it too.
+var csvHeader = []string{"email", "name", "status", "created_at", "confirmed_at"}
+
+// ExportCSV writes subscribers (filtered by status as in ListSubscribers) as
+// CSV with a header line; ImportCSV reads it back.
+func ExportCSV(ctx context.Context, st *store.Store, w io.Writer, status string) (int, error) {
+	cw := csv.NewWriter(w)
+	if err := cw.Write(csvHeader); err != nil {
+		return 0, err
+	}
+	n := 0
+	err := ListSubscribers(ctx, st, status, func(s store.Subscriber) error {
+		n++
+		return cw.Write([]string{s.Email, s.Name, string(s.Status), csvTime(s.CreatedAt), csvTime(s.ConfirmedAt)})
+	})
+	cw.Flush()
+	if err == nil {
+		err = cw.Error()
+	}
+	return n, err
+}
+
+func csvTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// ImportOptions tunes ImportCSV.
+type ImportOptions struct {
+	// Confirmed imports subscribers as confirmed, when the operator vouches
+	// for the list; otherwise each row's status column decides, and rows
+	// without one are pending.
+	Confirmed bool
+}
+
+// RowError is an import row that was refused.
+type RowError struct {
+	Line int // 1-based line in the file
+	Err  error
+}
+
+func (e RowError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
+
+// ImportReport tells what an import did.
+type ImportReport struct {
+	Added    int        // new subscribers stored
+	Existing int        // addresses already known, left as they were
+	Invalid  []RowError // refused rows, with their line numbers
+}
+
+func (r ImportReport) String() string {
+	return fmt.Sprintf("%d added, %d already known, %d invalid", r.Added, r.Existing, len(r.Invalid))
+}
+
+// ImportCSV reads subscribers from CSV: a column "email" (or, without a
+// header line, the first column), optionally "name" and "status". Invalid
+// rows are reported with their line numbers and left out; the valid ones
+// are stored in one transaction, so an import that fails stores nothing.
+func ImportCSV(ctx context.Context, st *store.Store, r io.Reader, opts ImportOptions) (ImportReport, error) {
+	var rep ImportReport
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = -1
+	cr.TrimLeadingSpace = true
+	cr.ReuseRecord = true
+	col := map[string]int{"email": 0, "name": 1, "status": -1}
+	var rows []store.NewSubscriber
+	seen := map[string]int{}
+	first := true
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			var pe *csv.ParseError
+			if errors.As(err, &pe) {
+				rep.Invalid = append(rep.Invalid, RowError{Line: pe.StartLine, Err: pe.Err})
+				continue
+			}
+			return ImportReport{}, fmt.Errorf("import: %w", err)
+		}
+		if first {
+			first = false
+			if h := headerColumns(rec); h != nil {
+				col = h
+				continue
+			}
+		}
+		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
+			continue // blank line
+		}
+		ns, err := importRow(rec, col, opts)
+		if err != nil {
+			rep.Invalid = append(rep.Invalid, RowError{Line: line, Err: err})
+			continue
+		}
+		key := strings.ToLower(ns.Email)
+		if prev, dup := seen[key]; dup {
+			rep.Invalid = append(rep.Invalid, RowError{Line: line, Err: fmt.Errorf("%s repeats line %d", ns.Email, prev)})
+			continue
+		}
+		seen[key] = line
+		rows = append(rows, ns)
+	}
+	added, existing, err := st.ImportSubscribers(ctx, rows)
+	if err != nil {
+		return ImportReport{Invalid: rep.Invalid}, err
+	}
+	rep.Added, rep.Existing = added, existing
+	return rep, nil
+}
+
+// headerColumns maps column names to indexes if rec is a header line.
+func headerColumns(rec []string) map[string]int {
+	col := map[string]int{"email": -1, "name": -1, "status": -1}
+	for i, h := range rec {
+		h = strings.ToLower(strings.TrimSpace(strings.TrimPrefix(h, "\ufeff")))
+		switch h {
+		case "email", "e-mail", "email address", "address":
+			col["email"] = i
+		case "name", "full name":
+			col["name"] = i
+		case "status":
+			col["status"] = i
+		}
+	}
+	if col["email"] < 0 {
+		return nil
+	}
+	return col
+}
+
+func importRow(rec []string, col map[string]int, opts ImportOptions) (store.NewSubscriber, error) {
+	field := func(name string) string {
+		if i := col[name]; i >= 0 && i < len(rec) {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	a, err := ParseAddress(field("email"))
+	if err != nil {
+		return store.NewSubscriber{}, err
+	}
+	name := field("name")
+	if name == "" {
+		name = a.Name
+	}
+	if err := checkHeaderText("name", name); err != nil {
+		return store.NewSubscriber{}, err
+	}
+	ns := store.NewSubscriber{Email: a.Address, Name: name, Status: store.StatusPending}
+	switch {
+	case opts.Confirmed:
+		ns.Status = store.StatusConfirmed
+	case field("status") != "":
+		if ns.Status, err = store.ParseSubscriberStatus(field("status")); err != nil {
+			return store.NewSubscriber{}, err
+		}
+	}
+	return ns, nil
+}

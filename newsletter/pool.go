@@ -1,0 +1,86 @@
+package newsletter
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	"golang.org/x/time/rate"
+
+	"github.com/bulletin-app/bulletin/store"
+)
+
+// job is one ledger row to deliver.
+type job struct{ d store.Delivery }
+
+// pauseError is the cause of a send stopped after failures in a row.
+type pauseError struct{ reason string }
+
+func (e pauseError) Error() string { return e.reason }
+
+// pool is the shared state of one send's workers.
+type pool struct {
+	n        *Newsletter
+	issue    int
+	r        *rendered
+	from     store.DeliveryStatus
+	limiter  *rate.Limiter
+	cancel   context.CancelCauseFunc
+	progress func(Progress)
+	lw       *ledgerWriter
+
+	mu       sync.Mutex
+	sum      *Summary
+	failsRow int
+}
+
+type outcome int
+
+const (
+	outSent outcome = iota
+	outFailed
+	outBounced
+	outSkipped
+	outUnconfirmed
+)
+
+func (p *pool) record(o outcome, reason string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	switch o {
+	case outSent:
+		p.sum.Sent++
+		p.failsRow = 0
+	case outFailed, outUnconfirmed:
+		// A connection that breaks at the end of DATA says, like a
+		// failure, that the server is in trouble.
+		if o == outFailed {
+			p.sum.Failed++
+		} else {
+			p.sum.Unconfirmed++
+		}
+		p.failsRow++
+		if limit := p.n.opts.PauseAfter; limit > 0 && p.failsRow >= limit {
+			p.cancel(pauseError{fmt.Sprintf("%d deliveries failed in a row, the last with: %s", p.failsRow, reason)})
+		}
+	case outBounced:
+		// A dead address says nothing about the server: it does not count
+		// towards pausing.
+		p.sum.Failed++
+		p.sum.Bounced++
+	case outSkipped:
+		p.sum.Skipped++
+	}
+	if p.progress != nil {
+		s := p.sum
+		p.progress(Progress{Total: s.Total, Done: s.Sent + s.Failed + s.Skipped + s.Unconfirmed, Sent: s.Sent, Failed: s.Failed, Skipped: s.Skipped})
+	}
+}
+
+// worker is one worker's connection and what it reuses message after
+// message.
+type worker struct {
+	c     conn
+	claim store.Claim
+	reply chan error
+}
