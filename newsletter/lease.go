@@ -3,7 +3,36 @@ package newsletter
 import (
 	"context"
 	"fmt"
+	"os"
 )
+
+// takeSendLock takes the lock that lets one process at a time send issue,
+// for holder (empty: this host and process), and renews it until release is
+// called. Losing the lock cancels the returned context with the reason.
+func (n *Newsletter) takeSendLock(ctx context.Context, issue int, holder string) (context.Context, context.CancelCauseFunc, func(), error) {
+	if holder == "" {
+		host, _ := os.Hostname()
+		holder = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), randomToken(4))
+	}
+	lock := fmt.Sprintf("newsletter:send:%d", issue)
+	if err := n.st.Lock(ctx, lock, holder, n.opts.LockTTL); err != nil {
+		return nil, nil, nil, err
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	renewing := make(chan struct{})
+	go func() {
+		defer close(renewing)
+		n.keepLock(ctx, cancel, lock, holder)
+	}()
+	// The renewal must have ended before the unlock: one landing after it
+	// would take the lock again, and block the next send for a lease.
+	release := func() {
+		cancel(nil)
+		<-renewing
+		n.st.Unlock(context.WithoutCancel(ctx), lock, holder)
+	}
+	return ctx, cancel, release, nil
+}
 
 // keepLock renews the send lock until ctx ends; losing it stops the send,
 // since another process may then take over.

@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"sync"
 
+	gomail "github.com/wneessen/go-mail"
 	"golang.org/x/time/rate"
 
+	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -75,6 +77,59 @@ func (p *pool) record(o outcome, reason string) {
 		s := p.sum
 		p.progress(Progress{Total: s.Total, Done: s.Sent + s.Failed + s.Skipped + s.Unconfirmed, Sent: s.Sent, Failed: s.Failed, Skipped: s.Skipped})
 	}
+}
+
+// run starts the workers, each on its own connection, and feeds them the
+// rows to send until none is left, a stop is asked for or the send is
+// cancelled. It returns once every worker is done, with the error of
+// reading the ledger, if any.
+func (p *pool) run(ctx context.Context, client *gomail.Client) error {
+	n := p.n
+	jobs := make(chan job, 2*n.opts.Concurrency)
+	var wg sync.WaitGroup
+	for range n.opts.Concurrency {
+		c := n.newConn(client, func(string) string { return "" })
+		wk := &worker{c: c, reply: make(chan error, 1)}
+		wg.Go(func() {
+			defer c.close()
+			for j := range jobs {
+				if shutdown.Requested(ctx) {
+					continue // drain: what is queued waits for the next run
+				}
+				if err := p.deliver(ctx, wk, j.d); err != nil {
+					p.cancel(err)
+				}
+			}
+		})
+	}
+	// Page through the ledger by subscriber id: memory stays flat however
+	// many subscribers there are.
+	var after int64
+	var ferr error
+feed:
+	for !shutdown.Requested(ctx) {
+		batch, err := n.st.Deliveries(ctx, p.issue, p.from, false, after, 256)
+		if err != nil {
+			ferr = err
+			break
+		}
+		if len(batch) == 0 {
+			break
+		}
+		for _, d := range batch {
+			select {
+			case jobs <- job{d}:
+			case <-shutdown.Done(ctx): // a stop: in flight finishes, nothing new starts
+				break feed
+			case <-ctx.Done():
+				break feed
+			}
+			after = d.SubscriberID
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return ferr
 }
 
 // worker is one worker's connection and what it reuses message after

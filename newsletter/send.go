@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"sync"
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
@@ -106,28 +104,11 @@ func (n *Newsletter) Send(ctx context.Context, req SendRequest) (Summary, error)
 		return sum, err
 	}
 
-	holder := req.Holder
-	if holder == "" {
-		host, _ := os.Hostname()
-		holder = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), randomToken(4))
-	}
-	lock := fmt.Sprintf("newsletter:send:%d", is.Number)
-	if err := n.st.Lock(ctx, lock, holder, n.opts.LockTTL); err != nil {
+	ctx, cancel, release, err := n.takeSendLock(ctx, is.Number, req.Holder)
+	if err != nil {
 		return sum, fmt.Errorf("send issue %d: %w", is.Number, err)
 	}
-	ctx, cancel := context.WithCancelCause(ctx)
-	renewing := make(chan struct{})
-	go func() {
-		defer close(renewing)
-		n.keepLock(ctx, cancel, lock, holder)
-	}()
-	// The renewal must have ended before the unlock: one landing after it
-	// would take the lock again, and block the next send for a lease.
-	defer func() {
-		cancel(nil)
-		<-renewing
-		n.st.Unlock(context.WithoutCancel(ctx), lock, holder)
-	}()
+	defer release()
 
 	err = n.deliverIssue(ctx, cancel, is.Number, r, req, &sum)
 	sum.Duration = time.Since(start)
@@ -144,6 +125,9 @@ func (n *Newsletter) loadIssue(ctx context.Context, number int) (store.Issue, er
 	return n.st.Issue(ctx, number)
 }
 
+// deliverIssue settles the rows an earlier run left in "sending", plans a
+// row for every confirmed subscriber without one, and has the pool send
+// them.
 func (n *Newsletter) deliverIssue(ctx context.Context, cancel context.CancelCauseFunc, issue int, r *rendered, req SendRequest, sum *Summary) error {
 	if err := n.recoverSending(ctx, issue, sum); err != nil {
 		return err
@@ -179,50 +163,7 @@ func (n *Newsletter) deliverIssue(ctx context.Context, cancel context.CancelCaus
 	lw := newLedgerWriter(ledger, n.opts.Concurrency, cancel)
 	p := &pool{n: n, issue: issue, r: r, from: from, limiter: limiter, cancel: cancel, sum: sum, progress: req.Progress, lw: lw}
 
-	jobs := make(chan job, 2*n.opts.Concurrency)
-	var wg sync.WaitGroup
-	for range n.opts.Concurrency {
-		c := n.newConn(client, func(string) string { return "" })
-		wk := &worker{c: c, reply: make(chan error, 1)}
-		wg.Go(func() {
-			defer c.close()
-			for j := range jobs {
-				if shutdown.Requested(ctx) {
-					continue // drain: what is queued waits for the next run
-				}
-				if err := p.deliver(ctx, wk, j.d); err != nil {
-					cancel(err)
-				}
-			}
-		})
-	}
-	// Page through the ledger by subscriber id: memory stays flat however
-	// many subscribers there are.
-	var after int64
-	var ferr error
-feed:
-	for !shutdown.Requested(ctx) {
-		batch, err := n.st.Deliveries(ctx, issue, from, false, after, 256)
-		if err != nil {
-			ferr = err
-			break
-		}
-		if len(batch) == 0 {
-			break
-		}
-		for _, d := range batch {
-			select {
-			case jobs <- job{d}:
-			case <-shutdown.Done(ctx): // a stop: in flight finishes, nothing new starts
-				break feed
-			case <-ctx.Done():
-				break feed
-			}
-			after = d.SubscriberID
-		}
-	}
-	close(jobs)
-	wg.Wait()
+	ferr := p.run(ctx, client)
 	// Every "sent" mark is committed before the send returns.
 	if err := lw.close(); err != nil && ferr == nil {
 		ferr = err
