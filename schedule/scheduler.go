@@ -190,8 +190,8 @@ func (s *Scheduler) Next(name string, t time.Time) time.Time {
 // is cancelled. It then starts nothing new, waits for running jobs up to the
 // grace period, cancels them, and returns once they have recorded their end
 // (or, with an error, when another grace period passed). With a ctx from
-// SignalContext, a second signal records the running jobs as interrupted
-// before the process exits.
+// shutdown.SignalContext, a second signal records the running jobs as
+// interrupted before the process exits.
 func (s *Scheduler) Run(ctx context.Context) error {
 	// Jobs outlive ctx: a stop must not cut a send short unless the grace
 	// period ends.
@@ -200,7 +200,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	// and start nothing new, long before jobCtx ends.
 	jobCtx = shutdown.WithStop(jobCtx, ctx.Done())
 	defer cancelJobs()
-	defer onHardExit(ctx, s.Interrupt)()
+	defer shutdown.OnHardExit(ctx, s.Interrupt)()
 
 	now := s.clock.Now()
 	next := make([]time.Time, len(s.jobs))
@@ -333,14 +333,14 @@ func (s *Scheduler) fire(ctx context.Context, j *job, scheduled time.Time, cause
 // processes: if the job is running already, it returns ErrRunning or an
 // error wrapping store.ErrLocked. The job gets ctx as it is: to let a send
 // finish after a first signal, as Run does, pass a context that ends later.
-// With a ctx from SignalContext, a second signal records the run as
-// interrupted before the process exits.
+// With a ctx from shutdown.SignalContext, a second signal records the run
+// as interrupted before the process exits.
 func (s *Scheduler) RunNow(ctx context.Context, name string) (string, error) {
 	for _, j := range s.jobs {
 		if j.Name != name {
 			continue
 		}
-		defer onHardExit(ctx, s.Interrupt)()
+		defer shutdown.OnHardExit(ctx, s.Interrupt)()
 		c := &call{ctx: ctx, cause: CauseManual}
 		if !s.invoke(j, c) {
 			return "", fmt.Errorf("job %s: %w", name, ErrRunning)

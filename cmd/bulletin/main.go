@@ -12,7 +12,7 @@ import (
 	"os"
 	"sort"
 
-	"github.com/bulletin-app/bulletin/schedule"
+	"github.com/bulletin-app/bulletin/internal/shutdown"
 )
 
 // command is one subcommand: its flags are defined by setup, and run does
@@ -38,7 +38,7 @@ type env struct {
 func main() {
 	// The first SIGINT or SIGTERM stops taking work and lets what runs
 	// finish; a second exits at once (the ledger is written as it goes).
-	ctx, stop := schedule.SignalContext(context.Background(), nil)
+	ctx, stop := shutdown.SignalContext(context.Background(), nil)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)

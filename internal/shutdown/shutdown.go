@@ -1,9 +1,11 @@
-// Package shutdown tells long work that a stop was asked for. A stop comes
-// in two steps: first nothing new may start while what is in flight
-// finishes (a send in progress delivers the message it holds), then, when a
-// grace period is over, the context itself ends. The first step travels as
-// a value of the context, so that every layer below a job can see it
-// without a second context in each signature.
+// Package shutdown turns signals into stops, and tells long work that a
+// stop was asked for. A stop comes in two steps: first nothing new may
+// start while what is in flight finishes (a send in progress delivers the
+// message it holds), then, when a grace period is over, the context itself
+// ends. The first step travels as a value of the context, so that every
+// layer below a job can see it without a second context in each signature.
+// A second signal exits at once, after the hooks registered with
+// OnHardExit.
 package shutdown
 
 import (

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -46,7 +47,7 @@ func TestSignalHelper(t *testing.T) {
 	}
 	// As cmd/bulletin does it: the scheduler, made later, registers its
 	// Interrupt through the context.
-	ctx, stop := SignalContext(context.Background(), log)
+	ctx, stop := shutdown.SignalContext(context.Background(), log)
 	defer stop()
 	if err := s.Run(ctx); err != nil {
 		fmt.Fprintln(os.Stderr, err)

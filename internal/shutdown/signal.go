@@ -1,4 +1,4 @@
-package schedule
+package shutdown
 
 import (
 	"context"
@@ -15,11 +15,10 @@ var exit = os.Exit
 
 // SignalContext returns a context that the first SIGINT or SIGTERM
 // cancels: the signal to stop taking work and let running jobs finish (see
-// Scheduler.Run). A second signal runs the exit hooks, for at most two
-// seconds, and exits with status 1 at once. The hooks are atExit and those
-// registered through the context: a Scheduler run with it (or a context
-// derived from it) registers its Interrupt, so that the store records the
-// runs cut short. cancel stops listening.
+// WithGrace). A second signal runs the exit hooks, for at most two seconds,
+// and exits with status 1 at once. The hooks are atExit and those
+// registered through the context with OnHardExit: the scheduler registers
+// its record of the runs cut short that way. cancel stops listening.
 //
 // A nil log means slog.Default() as it is when the signal comes. The caller
 // exits with status 0 once Run returned after the first signal.
@@ -102,9 +101,10 @@ func (h *exitHooks) run(ctx context.Context) {
 	}
 }
 
-// onHardExit registers fn to run if ctx comes from SignalContext and a
-// second signal arrives; remove unregisters it.
-func onHardExit(ctx context.Context, fn func(context.Context)) (remove func()) {
+// OnHardExit registers fn to run if ctx comes from SignalContext and a
+// second signal arrives; remove unregisters it. With any other ctx it does
+// nothing.
+func OnHardExit(ctx context.Context, fn func(context.Context)) (remove func()) {
 	if h, ok := ctx.Value(exitHooksKey{}).(*exitHooks); ok {
 		return h.add(fn)
 	}
