@@ -11,7 +11,6 @@ import (
 
 	"github.com/bulletin-app/bulletin/feed"
 	"github.com/bulletin-app/bulletin/internal/metrics"
-	"github.com/bulletin-app/bulletin/schedule"
 	"github.com/bulletin-app/bulletin/server"
 )
 
@@ -114,11 +113,4 @@ func (a *App) followPublishes(ctx context.Context, served string, interval time.
 		served = v
 		a.Log.Info("feeds rebuilt after a publish elsewhere", "version", v)
 	}
-}
-
-// Status reports each job's last and next run, each upstream source's last
-// fetch, and the latest issue's deliveries.
-func (a *App) Status(ctx context.Context) (schedule.Report, error) {
-	loc, _ := time.LoadLocation(a.Config.Schedule.Timezone)
-	return schedule.Status(ctx, a.Store, a.Jobs(), loc, a.now())
 }

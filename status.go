@@ -1,4 +1,4 @@
-package schedule
+package bulletin
 
 import (
 	"context"
@@ -10,13 +10,14 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/bulletin-app/bulletin/schedule"
 	"github.com/bulletin-app/bulletin/store"
 )
 
-// Report is what `bulletin status` shows: the jobs, the sources and the
-// latest issue, all read from the store, so it tells the truth whether or
-// not `bulletin serve` is running.
-type Report struct {
+// StatusReport is what `bulletin status` shows: the jobs, the sources and
+// the latest issue, all read from the store, so it tells the truth whether
+// or not `bulletin serve` is running.
+type StatusReport struct {
 	Now      time.Time
 	Location *time.Location // times are shown in it
 	Jobs     []JobStatus
@@ -41,16 +42,23 @@ type IssueStatus struct {
 	Deliveries map[store.DeliveryStatus]int
 }
 
-// Status reads the report at now. Specs are read as Scheduler reads them,
-// in loc when they carry no CRON_TZ= prefix.
-func Status(ctx context.Context, st *store.Store, jobs []JobSpec, loc *time.Location, now time.Time) (Report, error) {
+// Status reports each job's last and next run, each upstream source's last
+// fetch, and the latest issue's deliveries.
+func (a *App) Status(ctx context.Context) (StatusReport, error) {
+	loc, _ := time.LoadLocation(a.Config.Schedule.Timezone)
+	return status(ctx, a.Store, a.Jobs(), loc, a.now())
+}
+
+// status reads the report at now. Specs are read as the scheduler reads
+// them, in loc when they carry no CRON_TZ= prefix.
+func status(ctx context.Context, st *store.Store, jobs []schedule.JobSpec, loc *time.Location, now time.Time) (StatusReport, error) {
 	if loc == nil {
 		loc = time.Local
 	}
-	r := Report{Now: now, Location: loc}
+	r := StatusReport{Now: now, Location: loc}
 	runs, err := st.JobRuns(ctx)
 	if err != nil {
-		return Report{}, err
+		return StatusReport{}, err
 	}
 	byName := map[string]*store.JobRun{}
 	for i := range runs {
@@ -59,9 +67,9 @@ func Status(ctx context.Context, st *store.Store, jobs []JobSpec, loc *time.Loca
 	for _, j := range jobs {
 		js := JobStatus{Name: j.Name, Spec: j.Spec, Last: byName[j.Name]}
 		if j.Spec != "" {
-			sched, err := Parse(j.Spec, loc)
+			sched, err := schedule.Parse(j.Spec, loc)
 			if err != nil {
-				return Report{}, fmt.Errorf("%s: %w", j.Key, err)
+				return StatusReport{}, fmt.Errorf("%s: %w", j.Key, err)
 			}
 			js.Next = sched.Next(now)
 		}
@@ -74,7 +82,7 @@ func Status(ctx context.Context, st *store.Store, jobs []JobSpec, loc *time.Loca
 	sort.Slice(r.Jobs, func(a, b int) bool { return r.Jobs[a].Name < r.Jobs[b].Name })
 
 	if r.Sources, err = st.ListSourceStates(ctx); err != nil {
-		return Report{}, err
+		return StatusReport{}, err
 	}
 
 	issue, err := st.LatestIssue(ctx)
@@ -82,20 +90,20 @@ func Status(ctx context.Context, st *store.Store, jobs []JobSpec, loc *time.Loca
 	case errors.Is(err, store.ErrNotFound):
 		return r, nil
 	case err != nil:
-		return Report{}, err
+		return StatusReport{}, err
 	}
 	counts, err := st.DeliveryCounts(ctx, issue.Number)
 	if err != nil {
-		return Report{}, err
+		return StatusReport{}, err
 	}
 	r.Issue = &IssueStatus{Number: issue.Number, Title: issue.Title, Created: issue.CreatedAt,
 		Entries: len(issue.Entries), Deliveries: counts}
 	return r, nil
 }
 
-// Outcome sums up a run in a few words: ok, failed: why, running, or
+// JobOutcome sums up a run in a few words: ok, failed: why, running, or
 // interrupted when its process died or was stopped at once during it.
-func Outcome(run *store.JobRun) string {
+func JobOutcome(run *store.JobRun) string {
 	switch {
 	case run == nil:
 		return "never ran"
@@ -110,7 +118,7 @@ func Outcome(run *store.JobRun) string {
 }
 
 // WriteText writes the report as aligned columns for a terminal.
-func (r Report) WriteText(w io.Writer) error {
+func (r StatusReport) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	at := func(t time.Time) string {
 		if t.IsZero() {
@@ -134,7 +142,7 @@ func (r Report) WriteText(w io.Writer) error {
 		if j.Spec == "" {
 			next = "not scheduled"
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.Name, last, clean.Replace(Outcome(j.Last)), took, clean.Replace(detail), next)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", j.Name, last, clean.Replace(JobOutcome(j.Last)), took, clean.Replace(detail), next)
 	}
 
 	fmt.Fprintln(tw)

@@ -1,25 +1,29 @@
-package schedule
+package bulletin
 
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/bulletin-app/bulletin/internal/storetest"
+	"github.com/bulletin-app/bulletin/schedule"
 	"github.com/bulletin-app/bulletin/source"
 	"github.com/bulletin-app/bulletin/store"
 )
 
 func TestStatusReport(t *testing.T) {
 	ctx := context.Background()
-	ny := mustLoad(t, "America/New_York")
+	ny, err := time.LoadLocation("America/New_York")
+	if err != nil {
+		t.Fatal(err)
+	}
 	now := time.Date(2026, 3, 2, 12, 0, 0, 0, time.UTC)
-	clk := &fakeClock{now: now}
-	st := openStore(t, filepath.Join(t.TempDir(), "bulletin.db"), clk)
+	st := storetest.Open(t)
+	st.SetClock(func() time.Time { return now })
 
-	jobs := []JobSpec{
+	jobs := []schedule.JobSpec{
 		{Name: "collect", Key: "schedule.jobs.collect", Spec: "*/30 * * * *",
 			Run: func(context.Context) (string, error) { return "12 articles, 2 new", nil }},
 		{Name: "publish", Key: "schedule.jobs.publish", Spec: "0 7 * * 1",
@@ -27,14 +31,14 @@ func TestStatusReport(t *testing.T) {
 		{Name: "digest", Key: "schedule.jobs.digest", Spec: "@daily", Run: func(context.Context) (string, error) { return "", nil }},
 		{Name: "import", Run: func(context.Context) (string, error) { return "", nil }}, // by hand only
 	}
-	s, err := New(st, jobs, Options{Location: ny})
+	s, err := schedule.New(st, jobs, schedule.Options{Location: ny})
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.RunNow(ctx, "collect")
 	s.RunNow(ctx, "publish")
 	// A job removed from the config, whose run was cut short by a crash.
-	if err := st.RecordJobStart(ctx, "old", now.Add(-time.Hour), CauseSchedule); err != nil {
+	if err := st.RecordJobStart(ctx, "old", now.Add(-time.Hour), schedule.CauseSchedule); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.SaveSourceState(ctx, "upstream", source.State{LastFetch: now, LastSuccess: now.Add(-48 * time.Hour),
@@ -42,7 +46,7 @@ func TestStatusReport(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	r, err := Status(ctx, st, jobs, ny, now)
+	r, err := status(ctx, st, jobs, ny, now)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,8 +68,8 @@ func TestStatusReport(t *testing.T) {
 	}
 	for i, w := range want {
 		j := r.Jobs[i]
-		if j.Name != w.name || Outcome(j.Last) != w.outcome || !j.Next.Equal(w.next) {
-			t.Errorf("job %d = %s, %q, next %v; want %s, %q, next %v", i, j.Name, Outcome(j.Last), j.Next, w.name, w.outcome, w.next)
+		if j.Name != w.name || JobOutcome(j.Last) != w.outcome || !j.Next.Equal(w.next) {
+			t.Errorf("job %d = %s, %q, next %v; want %s, %q, next %v", i, j.Name, JobOutcome(j.Last), j.Next, w.name, w.outcome, w.next)
 		}
 	}
 
@@ -86,7 +90,7 @@ func TestStatusReport(t *testing.T) {
 	st.MarkDeliverySent(ctx, issue.Number, ids[0])
 	st.FailDelivery(ctx, issue.Number, ids[1], "550", false)
 
-	if r, err = Status(ctx, st, jobs, ny, now); err != nil {
+	if r, err = status(ctx, st, jobs, ny, now); err != nil {
 		t.Fatal(err)
 	}
 	if r.Issue == nil || r.Issue.Number != 1 || r.Issue.Deliveries[store.DeliverySent] != 1 ||
