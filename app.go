@@ -51,9 +51,18 @@ func Open(ctx context.Context, cfg *Config, log *slog.Logger) (*App, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	for _, d := range cfg.Deprecated {
+		log.Warn("config key renamed; the old name works for now", "file", d.File, "line", d.Line, "key", d.Key, "use", d.Use)
+	}
 	st, err := store.Open(ctx, filepath.Join(cfg.Resolve(cfg.DataDir), "bulletin.db"))
 	if err != nil {
 		return nil, err
+	}
+	for old, name := range formerJobNames {
+		if err := st.RenameJob(ctx, old, name); err != nil {
+			st.Close()
+			return nil, err
+		}
 	}
 	a := &App{
 		Config:    cfg,

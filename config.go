@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -40,6 +41,17 @@ type Config struct {
 	// Path is the file the config was read from; empty for the embedded
 	// defaults. Relative paths in the config are taken from its folder.
 	Path string `yaml:"-"`
+	// Deprecated lists the keys the file wrote under a former name. They
+	// work as the new names do; Open warns about each.
+	Deprecated []DeprecatedKey `yaml:"-"`
+}
+
+// DeprecatedKey is a key written under a name config.yaml no longer uses.
+type DeprecatedKey struct {
+	File string
+	Line int
+	Key  string // as written: schedule.jobs.publish
+	Use  string // its name now: schedule.jobs.issue
 }
 
 type Site struct {
@@ -197,10 +209,40 @@ func LoadConfig(path string) (*Config, error) {
 		cfg.Path = path
 	}
 	cfg.applyEnv()
-	if errs := cfg.validate(name, keys.lineOf); len(errs) > 0 {
+	errs := cfg.renameJobs(name, keys.lineOf)
+	if errs = append(errs, cfg.validate(name, keys.lineOf)...); len(errs) > 0 {
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 		return nil, errs
 	}
 	return cfg, nil
+}
+
+// renameJobs moves the jobs the file schedules under a former name to their
+// name now, and notes the key as deprecated. A job set under both names is
+// an error: which spec is meant cannot be told.
+func (c *Config) renameJobs(name string, lineOf map[string]int) ConfigErrors {
+	var errs ConfigErrors
+	olds := make([]string, 0, len(formerJobNames))
+	for old := range formerJobNames {
+		olds = append(olds, old)
+	}
+	sort.Strings(olds)
+	for _, old := range olds {
+		spec, ok := c.Schedule.Jobs[old]
+		if !ok {
+			continue
+		}
+		delete(c.Schedule.Jobs, old)
+		oldKey, newKey := "schedule.jobs."+old, "schedule.jobs."+formerJobNames[old]
+		if line, both := lineOf[newKey]; both {
+			errs = append(errs, &ConfigError{File: name, Line: lineOf[oldKey], Key: oldKey,
+				Msg: fmt.Sprintf("is the former name of %s, which line %d sets too; keep only %s", newKey, line, newKey)})
+			continue
+		}
+		c.Schedule.Jobs[formerJobNames[old]] = spec
+		c.Deprecated = append(c.Deprecated, DeprecatedKey{File: name, Line: lineOf[oldKey], Key: oldKey, Use: newKey})
+	}
+	return errs
 }
 
 func (c *Config) applyEnv() {

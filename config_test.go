@@ -2,8 +2,10 @@ package bulletin
 
 import (
 	"errors"
+	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -17,7 +19,7 @@ func TestDefaultConfigIsValid(t *testing.T) {
 	if cfg.Path != "" || len(cfg.Sources) != 1 || cfg.Sources[0].Folder != "examples/articles" {
 		t.Errorf("defaults: path %q, sources %+v", cfg.Path, cfg.Sources)
 	}
-	if cfg.Fetch.Timeout.Seconds() != 20 || cfg.Schedule.Jobs[JobPublish] == "" {
+	if cfg.Fetch.Timeout.Seconds() != 20 || cfg.Schedule.Jobs[JobIssue] == "" {
 		t.Errorf("defaults not decoded: timeout %v, jobs %v", cfg.Fetch.Timeout, cfg.Schedule.Jobs)
 	}
 }
@@ -61,7 +63,10 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"unknown key", "site:\n  title: X\n  colour: red\n", []string{":3:", "site.colour", `unknown key "colour"`}},
 		{"wrong type", "newsletter:\n  smtp:\n    port: many\n", []string{":3:", "newsletter.smtp.port", "many"}},
 		{"bad duration", "fetch:\n  timeout: soon\n", []string{":2:", "fetch.timeout"}},
-		{"bad cron", "schedule:\n  jobs:\n    publish: \"61 * * * *\"\n", []string{":3:", "schedule.jobs.publish"}},
+		{"bad cron", "schedule:\n  jobs:\n    issue: \"61 * * * *\"\n", []string{":3:", "schedule.jobs.issue"}},
+		{"bad cron under the former name", "schedule:\n  jobs:\n    publish: \"61 * * * *\"\n", []string{":3:", "schedule.jobs.publish:", "61", "schedule.jobs.issue now"}},
+		{"a job under both names", "schedule:\n  jobs:\n    issue: \"0 7 * * 1\"\n    publish: \"0 8 * * 1\"\n",
+			[]string{":4:", "schedule.jobs.publish:", "line 3", "keep only schedule.jobs.issue"}},
 		{"cron zone without fields", "schedule:\n  jobs:\n    collect: \"CRON_TZ=UTC\"\n", []string{":3:", "schedule.jobs.collect"}},
 		{"unknown job", "schedule:\n  jobs:\n    coffee: \"* * * * *\"\n", []string{":3:", "schedule.jobs.coffee", "unknown job"}},
 		{"bad address", "newsletter:\n  from: not an address\n", []string{":2:", "newsletter.from"}},
@@ -111,4 +116,43 @@ func writeConfig(t *testing.T, dir, body string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// TestFormerJobKeyStillWorks reads a config written before the issue job
+// was renamed from publish: the spec applies to issue, and opening the app
+// warns with the key to write instead.
+func TestFormerJobKeyStillWorks(t *testing.T) {
+	dir := t.TempDir()
+	path := writeConfig(t, dir, "data_dir: data\nschedule:\n  jobs:\n    publish: \"0 8 * * 2\"\n")
+	cfg, err := LoadConfig(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := cfg.Schedule.Jobs; got[JobIssue] != "0 8 * * 2" || len(got) != 2 {
+		t.Errorf("jobs = %v; want the former key's spec on %s, and collect", got, JobIssue)
+	}
+	want := []DeprecatedKey{{File: path, Line: 4, Key: "schedule.jobs.publish", Use: "schedule.jobs.issue"}}
+	if !slices.Equal(cfg.Deprecated, want) {
+		t.Errorf("Deprecated = %+v; want %+v", cfg.Deprecated, want)
+	}
+
+	var logs strings.Builder
+	app, err := Open(t.Context(), cfg, slog.New(slog.NewTextHandler(&logs, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	app.Close()
+	if !strings.Contains(logs.String(), "level=WARN") || !strings.Contains(logs.String(), "key=schedule.jobs.publish use=schedule.jobs.issue") ||
+		!strings.Contains(logs.String(), "line=4") {
+		t.Errorf("no warning naming the new key:\n%s", logs.String())
+	}
+
+	// Unscheduling under the former name unschedules the job.
+	cfg, err = LoadConfig(writeConfig(t, dir, "schedule:\n  jobs:\n    publish: \"\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if spec, ok := cfg.Schedule.Jobs[JobIssue]; !ok || spec != "" {
+		t.Errorf("issue = %q, %v; want it unscheduled", spec, ok)
+	}
 }

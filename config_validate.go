@@ -17,7 +17,13 @@ import (
 func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 	var errs ConfigErrors
 	bad := func(key, format string, args ...any) {
-		errs = append(errs, &ConfigError{File: name, Line: lineOf[key], Key: key, Msg: fmt.Sprintf(format, args...)})
+		msg := fmt.Sprintf(format, args...)
+		for _, d := range c.Deprecated {
+			if d.Use == key { // named as the file writes it
+				key, msg = d.Key, msg+" (the key is "+d.Use+" now)"
+			}
+		}
+		errs = append(errs, &ConfigError{File: name, Line: lineOf[key], Key: key, Msg: msg})
 	}
 
 	if err := checkURL(c.Site.URL); err != nil {
@@ -174,8 +180,8 @@ func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 	sort.Strings(jobs)
 	for _, job := range jobs {
 		key := "schedule.jobs." + job
-		if !oneOf(job, JobCollect, JobPublish) {
-			bad(key, "unknown job %q; the jobs are %s and %s", job, JobCollect, JobPublish)
+		if !oneOf(job, JobCollect, JobIssue) {
+			bad(key, "unknown job %q; the jobs are %s and %s", job, JobCollect, JobIssue)
 			continue
 		}
 		if c.Schedule.Jobs[job] == "" {

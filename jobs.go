@@ -12,8 +12,16 @@ import (
 // The scheduled jobs, by the names config.yaml gives them.
 const (
 	JobCollect = "collect" // read every source
-	JobPublish = "publish" // summarize, build the issue, publish, send
+	JobIssue   = "issue"   // summarize, build the issue, publish it, email it
 )
+
+// formerJobNames maps the names jobs went by before to their names now. A
+// config key under a former name still works, with a warning, and the
+// store's history under it (the last run, the fire times taken care of) is
+// handed to the new name when the app opens.
+var formerJobNames = map[string]string{
+	"publish": JobIssue, // said less than the job does: it also emails every subscriber
+}
 
 // shutdownGrace is how long a stop waits for requests and jobs in flight.
 const shutdownGrace = 30 * time.Second
@@ -21,7 +29,7 @@ const shutdownGrace = 30 * time.Second
 // Jobs returns the jobs the config schedules, ready for the scheduler.
 func (a *App) Jobs() []schedule.JobSpec { return a.jobs(nil, false) }
 
-// jobs returns the collect and publish jobs. What they did goes into rep,
+// jobs returns the collect and issue jobs. What they did goes into rep,
 // when given (a run by hand runs them one after the other); scheduled jobs
 // may run at the same time and keep theirs apart. Jobs config leaves
 // unscheduled are left out unless all is set, for a run by hand.
@@ -39,7 +47,7 @@ func (a *App) jobs(rep *RunReport, all bool) []schedule.JobSpec {
 			r.Collect, err = a.Collect(ctx)
 			return r.Collect.String(), err
 		},
-		JobPublish: func(ctx context.Context) (string, error) {
+		JobIssue: func(ctx context.Context) (string, error) {
 			r := report()
 			pub, err := a.PublishAndSend(ctx)
 			r.DigestReport, r.Sent = pub.DigestReport, pub.Sent
@@ -54,7 +62,7 @@ func (a *App) jobs(rep *RunReport, all bool) []schedule.JobSpec {
 		},
 	}
 	var jobs []schedule.JobSpec
-	for _, name := range []string{JobCollect, JobPublish} {
+	for _, name := range []string{JobCollect, JobIssue} {
 		spec := a.Config.Schedule.Jobs[name]
 		if spec != "" || all {
 			jobs = append(jobs, schedule.JobSpec{Name: name, Key: "schedule.jobs." + name, Spec: spec, Run: run[name]})

@@ -58,6 +58,6 @@ func (a *App) Run(ctx context.Context) (RunReport, error) {
 		return rep, errors.Join(collectErr, ctx.Err())
 	}
 	// A failed source does not hold back the others' news.
-	_, publishErr := sched.RunNow(jobCtx, JobPublish)
-	return rep, errors.Join(collectErr, publishErr)
+	_, issueErr := sched.RunNow(jobCtx, JobIssue)
+	return rep, errors.Join(collectErr, issueErr)
 }

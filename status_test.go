@@ -26,7 +26,7 @@ func TestStatusReport(t *testing.T) {
 	jobs := []schedule.JobSpec{
 		{Name: "collect", Key: "schedule.jobs.collect", Spec: "*/30 * * * *",
 			Run: func(context.Context) (string, error) { return "12 articles, 2 new", nil }},
-		{Name: "publish", Key: "schedule.jobs.publish", Spec: "0 7 * * 1",
+		{Name: "issue", Key: "schedule.jobs.issue", Spec: "0 7 * * 1",
 			Run: func(context.Context) (string, error) { return "", errors.New("smtp: connection refused") }},
 		{Name: "digest", Key: "schedule.jobs.digest", Spec: "@daily", Run: func(context.Context) (string, error) { return "", nil }},
 		{Name: "import", Run: func(context.Context) (string, error) { return "", nil }}, // by hand only
@@ -36,7 +36,7 @@ func TestStatusReport(t *testing.T) {
 		t.Fatal(err)
 	}
 	s.RunNow(ctx, "collect")
-	s.RunNow(ctx, "publish")
+	s.RunNow(ctx, "issue")
 	// A job removed from the config, whose run was cut short by a crash.
 	if err := st.RecordJobStart(ctx, "old", now.Add(-time.Hour), schedule.CauseSchedule); err != nil {
 		t.Fatal(err)
@@ -60,8 +60,8 @@ func TestStatusReport(t *testing.T) {
 		{"collect", "ok", time.Date(2026, 3, 2, 12, 30, 0, 0, time.UTC)},
 		{"digest", "never ran", time.Date(2026, 3, 3, 0, 0, 0, 0, ny)},
 		{"import", "never ran", time.Time{}},
+		{"issue", "failed: smtp: connection refused", time.Date(2026, 3, 9, 7, 0, 0, 0, ny)},
 		{"old", "interrupted", time.Time{}},
-		{"publish", "failed: smtp: connection refused", time.Date(2026, 3, 9, 7, 0, 0, 0, ny)},
 	}
 	if len(r.Jobs) != len(want) {
 		t.Fatalf("Jobs = %+v", r.Jobs)

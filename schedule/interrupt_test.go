@@ -40,7 +40,7 @@ func TestSignalHelper(t *testing.T) {
 		<-ctx.Done()
 		return "", ctx.Err()
 	}
-	s, err := New(st, []JobSpec{{Name: "publish", Spec: "@every 1s", Run: job}}, Options{Grace: 20 * time.Second, Logger: log})
+	s, err := New(st, []JobSpec{{Name: "issue", Spec: "@every 1s", Run: job}}, Options{Grace: 20 * time.Second, Logger: log})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -108,14 +108,14 @@ func TestSignals(t *testing.T) {
 			}
 
 			st := openStore(t, path, nil)
-			r, err := st.LastJobRun(context.Background(), "publish")
+			r, err := st.LastJobRun(context.Background(), "issue")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if r.Finished.IsZero() || r.OK != tc.ok || r.Error != tc.errText {
 				t.Errorf("recorded run %+v; want finished, ok %v, error %q", r, tc.ok, tc.errText)
 			}
-			if err := st.Lock(context.Background(), "publish", "next", time.Minute); err != nil {
+			if err := st.Lock(context.Background(), "issue", "next", time.Minute); err != nil {
 				t.Errorf("the lease outlived the process: %v", err)
 			}
 		})

@@ -22,7 +22,7 @@ import (
 // JobSpec is one job and when it runs.
 type JobSpec struct {
 	Name string // also the name of its lease in the store
-	Key  string // config key of Spec, named in errors (schedule.jobs.publish)
+	Key  string // config key of Spec, named in errors (schedule.jobs.issue)
 	Spec string // cron spec, see Parse; empty: never fires, runs only by RunNow
 	// Run does the work. detail sums up what it did for the log and the
 	// status ("12 articles, 2 new"). ctx is cancelled only when a stop's

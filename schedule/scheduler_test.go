@@ -224,7 +224,7 @@ func TestCatchUpAfterRestart(t *testing.T) {
 			for _, l := range tc.lives {
 				clk = &fakeClock{now: l.from, end: l.to}
 				st := openStore(t, path, clk) // a new process: nothing kept in memory
-				jobs := []JobSpec{{Name: "publish", Key: "schedule.jobs.publish", Spec: tc.spec, Run: log.job("publish", clk)}}
+				jobs := []JobSpec{{Name: "issue", Key: "schedule.jobs.issue", Spec: tc.spec, Run: log.job("issue", clk)}}
 				opts := Options{Location: time.UTC, CatchUpWindow: 12 * time.Hour}
 				if l.manual {
 					s, err := New(st, jobs, opts)
@@ -232,7 +232,7 @@ func TestCatchUpAfterRestart(t *testing.T) {
 						t.Fatal(err)
 					}
 					s.clock = clk
-					if _, err := s.RunNow(context.Background(), "publish"); err != nil {
+					if _, err := s.RunNow(context.Background(), "issue"); err != nil {
 						t.Fatal(err)
 					}
 				} else {
@@ -240,7 +240,7 @@ func TestCatchUpAfterRestart(t *testing.T) {
 				}
 				st.Close()
 			}
-			got := log.get("publish")
+			got := log.get("issue")
 			if fmt.Sprint(got) != fmt.Sprint(tc.want) {
 				t.Fatalf("runs at %v; want %v", got, tc.want)
 			}
@@ -248,7 +248,7 @@ func TestCatchUpAfterRestart(t *testing.T) {
 				return
 			}
 			st := openStore(t, path, clk)
-			r, err := st.LastJobRun(context.Background(), "publish")
+			r, err := st.LastJobRun(context.Background(), "issue")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -287,23 +287,23 @@ func TestJobNeverOverlapsAcrossProcesses(t *testing.T) {
 	b := newBlocker()
 	var log runLog
 	clkB := &fakeClock{now: time.Date(2026, 3, 2, 6, 59, 0, 0, time.UTC), end: time.Date(2026, 3, 2, 7, 30, 0, 0, time.UTC)}
-	serve, err := New(openStore(t, path, nil), []JobSpec{{Name: "publish", Spec: "0 7 * * *", Run: b.run}}, Options{})
+	serve, err := New(openStore(t, path, nil), []JobSpec{{Name: "issue", Spec: "0 7 * * *", Run: b.run}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := New(openStore(t, path, clkB), []JobSpec{{Name: "publish", Spec: "0 7 * * *", Run: log.job("publish", clkB)}}, Options{})
+	other, err := New(openStore(t, path, clkB), []JobSpec{{Name: "issue", Spec: "0 7 * * *", Run: log.job("issue", clkB)}}, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	done := make(chan error, 1)
-	go func() { _, err := serve.RunNow(ctx, "publish"); done <- err }()
+	go func() { _, err := serve.RunNow(ctx, "issue"); done <- err }()
 	<-b.started
 
-	if _, err := serve.RunNow(ctx, "publish"); !errors.Is(err, ErrRunning) {
+	if _, err := serve.RunNow(ctx, "issue"); !errors.Is(err, ErrRunning) {
 		t.Errorf("second run in the same process: %v; want ErrRunning", err)
 	}
-	if _, err := other.RunNow(ctx, "publish"); !errors.Is(err, store.ErrLocked) {
+	if _, err := other.RunNow(ctx, "issue"); !errors.Is(err, store.ErrLocked) {
 		t.Errorf("run from another process: %v; want store.ErrLocked", err)
 	}
 	// The other process's scheduled fire at 07:00 comes while the job runs:
@@ -313,10 +313,10 @@ func TestJobNeverOverlapsAcrossProcesses(t *testing.T) {
 	if err := other.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if runs := log.get("publish"); len(runs) != 0 {
+	if runs := log.get("issue"); len(runs) != 0 {
 		t.Errorf("the other process ran the job at %v while it was running here", runs)
 	}
-	if fired, _ := openStore(t, path, nil).JobFiresDone(ctx, "publish", time.Time{}); !fired.Equal(time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)) {
+	if fired, _ := openStore(t, path, nil).JobFiresDone(ctx, "issue", time.Time{}); !fired.Equal(time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)) {
 		t.Errorf("fire time done up to %v; want the 07:00 fire settled", fired)
 	}
 
@@ -324,7 +324,7 @@ func TestJobNeverOverlapsAcrossProcesses(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatalf("the manual run: %v", err)
 	}
-	if detail, err := other.RunNow(ctx, "publish"); err != nil || detail != "run 1" {
+	if detail, err := other.RunNow(ctx, "issue"); err != nil || detail != "run 1" {
 		t.Errorf("run from another process once free = %q, %v; want it to run", detail, err)
 	}
 }
@@ -333,19 +333,19 @@ func TestLeaseRenewedWhileRunning(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "bulletin.db")
 	b := newBlocker()
-	s, err := New(openStore(t, path, nil), []JobSpec{{Name: "publish", Spec: "@daily", Run: b.run}},
+	s, err := New(openStore(t, path, nil), []JobSpec{{Name: "issue", Spec: "@daily", Run: b.run}},
 		Options{LockTTL: 150 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}
 	done := make(chan error, 1)
-	go func() { _, err := s.RunNow(ctx, "publish"); done <- err }()
+	go func() { _, err := s.RunNow(ctx, "issue"); done <- err }()
 	<-b.started
 	other := openStore(t, path, nil)
 	// Well past the first lease: only renewal keeps it.
 	for range 4 {
 		time.Sleep(100 * time.Millisecond)
-		if err := other.Lock(ctx, "publish", "other", time.Minute); !errors.Is(err, store.ErrLocked) {
+		if err := other.Lock(ctx, "issue", "other", time.Minute); !errors.Is(err, store.ErrLocked) {
 			t.Fatalf("another process took the lease of a running job: %v", err)
 		}
 	}
@@ -353,7 +353,7 @@ func TestLeaseRenewedWhileRunning(t *testing.T) {
 	if err := <-done; err != nil {
 		t.Fatal(err)
 	}
-	if err := other.Lock(ctx, "publish", "other", time.Minute); err != nil {
+	if err := other.Lock(ctx, "issue", "other", time.Minute); err != nil {
 		t.Errorf("the lease was not released after the run: %v", err)
 	}
 }
@@ -373,7 +373,7 @@ func TestStopLetsRunningJobsFinish(t *testing.T) {
 			clk := &fakeClock{now: time.Date(2026, 3, 2, 6, 59, 0, 0, time.UTC), end: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)}
 			st := openStore(t, path, clk)
 			b := newBlocker()
-			s, err := New(st, []JobSpec{{Name: "publish", Spec: "0 7 * * *", Run: b.run}}, Options{Grace: 200 * time.Millisecond})
+			s, err := New(st, []JobSpec{{Name: "issue", Spec: "0 7 * * *", Run: b.run}}, Options{Grace: 200 * time.Millisecond})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -384,7 +384,7 @@ func TestStopLetsRunningJobsFinish(t *testing.T) {
 			if err := s.Run(context.Background()); err != nil {
 				t.Fatal(err)
 			}
-			r, err := st.LastJobRun(context.Background(), "publish")
+			r, err := st.LastJobRun(context.Background(), "issue")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -436,7 +436,7 @@ func TestNewNamesTheKey(t *testing.T) {
 		jobs []JobSpec
 		want string
 	}{
-		{[]JobSpec{{Name: "publish", Key: "schedule.jobs.publish", Spec: "CRON_TZ=", Run: noop}}, "schedule.jobs.publish: "},
+		{[]JobSpec{{Name: "issue", Key: "schedule.jobs.issue", Spec: "CRON_TZ=", Run: noop}}, "schedule.jobs.issue: "},
 		{[]JobSpec{{Name: "collect", Key: "schedule.jobs.collect", Spec: "0 7 * *", Run: noop}}, "schedule.jobs.collect: "},
 		{[]JobSpec{{Name: "a", Spec: "@daily", Run: noop}, {Name: "a", Key: "schedule.jobs.a", Spec: "@daily", Run: noop}}, "scheduled twice"},
 		{[]JobSpec{{Name: "a", Spec: "@daily"}}, "nothing to run"},

@@ -47,11 +47,11 @@ func newOpsEnv(t *testing.T) *opsEnv {
 	if _, err := st.PlanDeliveries(ctx, issue.Number, "example.com"); err != nil {
 		t.Fatal(err)
 	}
-	if err := st.RecordJobStart(ctx, "publish", now, "schedule"); err != nil {
+	if err := st.RecordJobStart(ctx, "issue", now, "schedule"); err != nil {
 		t.Fatal(err)
 	}
 	now = now.Add(2500 * time.Millisecond)
-	if err := st.RecordJobEnd(ctx, "publish", nil, "sent 1"); err != nil {
+	if err := st.RecordJobEnd(ctx, "issue", nil, "sent 1"); err != nil {
 		t.Fatal(err)
 	}
 	if err := st.RecordJobStart(ctx, "collect", now, "schedule"); err != nil {
@@ -67,7 +67,7 @@ func newOpsEnv(t *testing.T) *opsEnv {
 	}
 
 	reg := &metrics.Registry{}
-	reg.Counter("bulletin_job_runs_total", "Job runs by outcome.", "job", "outcome").Inc("publish", "ok")
+	reg.Counter("bulletin_job_runs_total", "Job runs by outcome.", "job", "outcome").Inc("issue", "ok")
 	mux := http.NewServeMux()
 	MountOps(mux, st, reg, nil)
 	srv := httptest.NewServer(mux)
@@ -99,22 +99,22 @@ func TestMetricsFromTheStore(t *testing.T) {
 	if err != nil {
 		t.Fatalf("%v\n%s", err, body)
 	}
-	publishOK := float64(time.Date(2026, 3, 2, 7, 0, 2, 500e6, time.UTC).UnixNano()) / 1e9
+	issueOK := float64(time.Date(2026, 3, 2, 7, 0, 2, 500e6, time.UTC).UnixNano()) / 1e9
 	for k, want := range map[string]float64{
-		`bulletin_store_up`:                                          1,
-		`bulletin_articles`:                                          2,
-		`bulletin_issues`:                                            1,
-		`bulletin_entries`:                                           0,
-		`bulletin_deliveries{status="pending"}`:                      1,
-		`bulletin_deliveries{status="sent"}`:                         0,
-		`bulletin_deliveries{status="failed"}`:                       0,
-		`bulletin_subscribers{status="confirmed"}`:                   1,
-		`bulletin_job_last_success_timestamp_seconds{job="publish"}`: publishOK,
-		`bulletin_job_last_duration_seconds{job="publish"}`:          2.5,
-		`bulletin_job_last_run_ok{job="publish"}`:                    1,
-		`bulletin_job_last_run_ok{job="collect"}`:                    0,
-		`bulletin_source_failing{source="Bob's \"news\"\\feed"}`:     1,
-		`bulletin_job_runs_total{job="publish",outcome="ok"}`:        1,
+		`bulletin_store_up`:                                        1,
+		`bulletin_articles`:                                        2,
+		`bulletin_issues`:                                          1,
+		`bulletin_entries`:                                         0,
+		`bulletin_deliveries{status="pending"}`:                    1,
+		`bulletin_deliveries{status="sent"}`:                       0,
+		`bulletin_deliveries{status="failed"}`:                     0,
+		`bulletin_subscribers{status="confirmed"}`:                 1,
+		`bulletin_job_last_success_timestamp_seconds{job="issue"}`: issueOK,
+		`bulletin_job_last_duration_seconds{job="issue"}`:          2.5,
+		`bulletin_job_last_run_ok{job="issue"}`:                    1,
+		`bulletin_job_last_run_ok{job="collect"}`:                  0,
+		`bulletin_source_failing{source="Bob's \"news\"\\feed"}`:   1,
+		`bulletin_job_runs_total{job="issue",outcome="ok"}`:        1,
 	} {
 		if v, ok := got[k]; !ok || v != want {
 			t.Errorf("%s = %v (present %v); want %v", k, v, ok, want)
@@ -159,7 +159,7 @@ func TestHealthz(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || err != nil {
 		t.Fatalf("GET /metrics with the store closed: %s, %v", resp.Status, err)
 	}
-	if got2["bulletin_store_up"] != 0 || got2[`bulletin_job_runs_total{job="publish",outcome="ok"}`] != 1 {
+	if got2["bulletin_store_up"] != 0 || got2[`bulletin_job_runs_total{job="issue",outcome="ok"}`] != 1 {
 		t.Errorf("with the store closed, /metrics says %v; want store_up 0 and the in-memory counters", got2)
 	}
 	if _, ok := got2["bulletin_articles"]; ok {

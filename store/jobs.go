@@ -151,3 +151,39 @@ func (s *Store) ClaimJobFire(ctx context.Context, job string, at time.Time) (boo
 	}
 	return n == 1, nil
 }
+
+// RenameJob hands the history of job from, its latest run and the fire
+// times taken care of, to job to: a job renamed in the config neither makes
+// up again the runs it made under its old name nor loses its last run. When
+// to has a history of its own, its latest run is kept, and the later of the
+// two fire times. A job from that never ran changes nothing.
+func (s *Store) RenameJob(ctx context.Context, from, to string) error {
+	var found bool
+	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM job_runs WHERE job = ?)
+		OR EXISTS (SELECT 1 FROM job_fires WHERE job = ?)`, from, from).Scan(&found)
+	if err == nil && found {
+		err = s.tx(ctx, func(tx *sql.Tx) error {
+			// The WHERE also keeps SQLite from reading ON CONFLICT as part
+			// of the SELECT.
+			if _, err := tx.ExecContext(ctx, `INSERT INTO job_fires (job, done_upto)
+				SELECT ?, done_upto FROM job_fires WHERE job = ?
+				ON CONFLICT (job) DO UPDATE SET done_upto = excluded.done_upto WHERE excluded.done_upto > job_fires.done_upto`,
+				to, from); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `UPDATE job_runs SET job = ?
+				WHERE job = ? AND NOT EXISTS (SELECT 1 FROM job_runs WHERE job = ?)`, to, from, to); err != nil {
+				return err
+			}
+			if _, err := tx.ExecContext(ctx, `DELETE FROM job_fires WHERE job = ?`, from); err != nil {
+				return err
+			}
+			_, err := tx.ExecContext(ctx, `DELETE FROM job_runs WHERE job = ?`, from)
+			return err
+		})
+	}
+	if err != nil {
+		return fmt.Errorf("rename job %s to %s: %w", from, to, err)
+	}
+	return nil
+}

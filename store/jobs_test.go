@@ -143,3 +143,68 @@ func TestClaimJobFireOncePerFireAcrossProcesses(t *testing.T) {
 		t.Errorf("claim on a new job = %v, %v; want true", ok, err)
 	}
 }
+
+func TestRenameJobKeepsItsHistory(t *testing.T) {
+	ctx := context.Background()
+	st := openTest(t)
+	now := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
+	st.SetClock(func() time.Time { return now })
+	if err := st.RecordJobStart(ctx, "old", now, "schedule"); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RecordJobEnd(ctx, "old", nil, "sent 3"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ClaimJobFire(ctx, "old", now); err != nil {
+		t.Fatal(err)
+	}
+
+	if err := st.RenameJob(ctx, "old", "new"); err != nil {
+		t.Fatal(err)
+	}
+	r, err := st.LastJobRun(ctx, "new")
+	if err != nil || !r.OK || r.Detail != "sent 3" || !r.Scheduled.Equal(now) {
+		t.Errorf("run under the new name: %+v, %v; want the old name's", r, err)
+	}
+	if _, err := st.LastJobRun(ctx, "old"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("the old name still has a run: %v", err)
+	}
+	// Fire times up to now were taken care of under the old name; the next
+	// start-up must not make them up under the new one.
+	if done, err := st.JobFiresDone(ctx, "new", now.Add(24*time.Hour)); err != nil || !done.Equal(now) {
+		t.Errorf("fires done under the new name: %v, %v; want %v", done, err, now)
+	}
+	if done, _ := st.JobFiresDone(ctx, "old", now.Add(48*time.Hour)); !done.Equal(now.Add(48 * time.Hour)) {
+		t.Errorf("the old name kept its fire times: %v", done)
+	}
+
+	// Again, with the new name's own history: its run stays, and the later
+	// fire time wins, whichever name had it.
+	now = now.Add(time.Hour)
+	if err := st.RecordJobStart(ctx, "old", time.Time{}, "manual"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ClaimJobFire(ctx, "old", now.Add(72*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.RenameJob(ctx, "old", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if r, err := st.LastJobRun(ctx, "new"); err != nil || r.Cause != "schedule" {
+		t.Errorf("run under the new name: %+v, %v; want its own, not the old name's", r, err)
+	}
+	if done, err := st.JobFiresDone(ctx, "new", time.Time{}); err != nil || !done.Equal(now.Add(72*time.Hour)) {
+		t.Errorf("fires done: %v, %v; want the later, %v", done, err, now.Add(72*time.Hour))
+	}
+	runs, err := st.JobRuns(ctx)
+	if err != nil || len(runs) != 1 {
+		t.Errorf("job runs %+v, %v; want the new name's alone", runs, err)
+	}
+	// Nothing under the old name: nothing happens.
+	if err := st.RenameJob(ctx, "old", "new"); err != nil {
+		t.Fatal(err)
+	}
+	if done, _ := st.JobFiresDone(ctx, "new", time.Time{}); !done.Equal(now.Add(72 * time.Hour)) {
+		t.Errorf("a rename of nothing changed the fires: %v", done)
+	}
+}

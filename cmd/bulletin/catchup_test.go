@@ -33,7 +33,7 @@ schedule:
   catch_up: 1h
   jobs:
     collect: "CRON_TZ=UTC %d %d * * *"
-    publish: ""
+    issue: ""
 `, addr, fire.Minute(), fire.Hour()))
 	writeFile(t, filepath.Join(dir, "articles", "one.txt"), goodArticle)
 
