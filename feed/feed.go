@@ -1,8 +1,9 @@
-// Package feed publishes the digest: the entries and issues feeds in Atom 1.0,
-// RSS 2.0 and JSON Feed 1.1, their RFC 5005 archive pages, and the HTML
-// archive of issues. Everything is rendered once per publish into a Set,
-// which is served from memory by a Handler or written out by WriteDir for a
-// static host.
+// Package feed publishes the digest: the feeds bulletin writes and serves,
+// the entries and issues feeds in Atom 1.0, RSS 2.0 and JSON Feed 1.1,
+// their RFC 5005 archive pages, and the HTML archive of issues. Everything
+// is rendered once per publish into a Set, which is served from memory by a
+// Handler or written out by WriteDir for a static host. The upstream feeds
+// bulletin reads are package source's (source.UpstreamFeed).
 package feed
 
 import (

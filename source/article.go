@@ -1,4 +1,6 @@
-// Package source collects articles from local folders and upstream feeds.
+// Package source collects articles from local folders and upstream feeds:
+// a Folder of files, or an UpstreamFeed, an RSS, Atom or JSON feed that
+// bulletin reads. The feeds bulletin writes and serves are package feed's.
 //
 // A source turns what it reads into Articles; it knows nothing of how they are
 // stored or summarized. Each Article carries a stable Key so that collecting the

@@ -18,10 +18,10 @@ import (
 	"golang.org/x/net/html/atom"
 )
 
-// Full-text modes for Feed.FullText.
+// Full-text modes for UpstreamFeed.FullText.
 const (
 	// FullTextAuto fetches an item's page when its feed text looks
-	// truncated (see Feed.FullText). It is the default.
+	// truncated (see UpstreamFeed.FullText). It is the default.
 	FullTextAuto = "auto"
 	// FullTextAlways fetches every item's page.
 	FullTextAlways = "always"
@@ -29,9 +29,10 @@ const (
 	FullTextNever = "never"
 )
 
-// Feed collects articles from an RSS, Atom or JSON feed over HTTP. Its zero
-// values are usable defaults; Name and URL are required.
-type Feed struct {
+// UpstreamFeed collects articles from an upstream RSS, Atom or JSON feed
+// over HTTP: a feed bulletin reads, where package feed makes the ones it
+// writes. Its zero values are usable defaults; Name and URL are required.
+type UpstreamFeed struct {
 	// Name is the configured source name, copied to Article.Source.
 	Name string
 	// URL is the feed's address.
@@ -82,7 +83,7 @@ type Feed struct {
 }
 
 // Validate checks the configuration, naming the bad field.
-func (f Feed) Validate() error {
+func (f UpstreamFeed) Validate() error {
 	if f.Name == "" {
 		return errors.New("feed source: name is empty")
 	}
@@ -107,7 +108,7 @@ func (f Feed) Validate() error {
 // persisted long enough to report. Items that cannot be used, and pages
 // that could not be fetched for full text, are in Result.Problems and do not
 // fail the fetch.
-func (f Feed) Fetch(ctx context.Context, st State) (Result, State, error) {
+func (f UpstreamFeed) Fetch(ctx context.Context, st State) (Result, State, error) {
 	now := f.now()
 	if now.Before(st.NextAttempt) {
 		return Result{}, st, backoffError{until: st.NextAttempt}
@@ -140,7 +141,7 @@ func (f Feed) Fetch(ctx context.Context, st State) (Result, State, error) {
 }
 
 // fetch also returns how many items the feed held.
-func (f Feed) fetch(ctx context.Context, st State, now time.Time) (Result, *response, int, error) {
+func (f UpstreamFeed) fetch(ctx context.Context, st State, now time.Time) (Result, *response, int, error) {
 	h := http.Header{}
 	if st.ETag != "" {
 		h.Set("If-None-Match", st.ETag)
@@ -233,7 +234,7 @@ type pending struct {
 
 // articles converts the feed's items, skipping and reporting unusable ones,
 // and fetches full text where wanted.
-func (f Feed) articles(ctx context.Context, feed *gofeed.Feed, base *url.URL, now time.Time) Result {
+func (f UpstreamFeed) articles(ctx context.Context, feed *gofeed.Feed, base *url.URL, now time.Time) Result {
 	var res Result
 	var items []pending
 	seen := map[string]bool{}
@@ -268,7 +269,7 @@ func (f Feed) articles(ctx context.Context, feed *gofeed.Feed, base *url.URL, no
 }
 
 // item converts one feed item.
-func (f Feed) item(it *gofeed.Item, base *url.URL, now time.Time) (pending, error) {
+func (f UpstreamFeed) item(it *gofeed.Item, base *url.URL, now time.Time) (pending, error) {
 	var p pending
 	a := &p.Article
 	a.Source, a.Origin = f.Name, f.URL
@@ -355,7 +356,7 @@ var (
 )
 
 // wantsPage decides whether an item's page should be fetched for its text.
-func (f Feed) wantsPage(content, summary string) bool {
+func (f UpstreamFeed) wantsPage(content, summary string) bool {
 	switch f.FullText {
 	case FullTextNever:
 		return false
@@ -390,21 +391,21 @@ func isTeaser(text string) bool {
 	return false
 }
 
-func (f Feed) shortText() int {
+func (f UpstreamFeed) shortText() int {
 	if f.ShortText > 0 {
 		return f.ShortText
 	}
 	return 600
 }
 
-func (f Feed) now() time.Time {
+func (f UpstreamFeed) now() time.Time {
 	if f.Now != nil {
 		return f.Now()
 	}
 	return time.Now()
 }
 
-func (f Feed) logger() *slog.Logger {
+func (f UpstreamFeed) logger() *slog.Logger {
 	if f.Logger != nil {
 		return f.Logger
 	}
@@ -413,7 +414,7 @@ func (f Feed) logger() *slog.Logger {
 
 // fetcher and policy fill in the defaults of zero fields (cmp.Or takes the
 // first non-zero value).
-func (f Feed) fetcher() fetcher {
+func (f UpstreamFeed) fetcher() fetcher {
 	return fetcher{
 		client:    cmp.Or(f.Client, defaultClient),
 		userAgent: cmp.Or(f.UserAgent, DefaultUserAgent),
@@ -422,7 +423,7 @@ func (f Feed) fetcher() fetcher {
 	}
 }
 
-func (f Feed) policy() failurePolicy {
+func (f UpstreamFeed) policy() failurePolicy {
 	return failurePolicy{
 		backoff:      cmp.Or(max(f.Backoff, 0), DefaultBackoff),
 		maxBackoff:   cmp.Or(max(f.MaxBackoff, 0), DefaultMaxBackoff),

@@ -148,9 +148,9 @@ func (s *site) hits(hostPath string) []*http.Request {
 	return out
 }
 
-// feed returns a Feed for url on this site, with a fixed clock.
-func (s *site) feed(url string, now time.Time) Feed {
-	return Feed{
+// feed returns an UpstreamFeed for url on this site, with a fixed clock.
+func (s *site) feed(url string, now time.Time) UpstreamFeed {
+	return UpstreamFeed{
 		Name:      "test",
 		URL:       url,
 		Client:    s.client,

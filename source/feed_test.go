@@ -498,7 +498,7 @@ func TestFullTextModes(t *testing.T) {
 			}
 		}
 	}
-	if err := (Feed{Name: "x", URL: u, FullText: "sometimes"}).Validate(); err == nil || !strings.Contains(err.Error(), "full_text") {
+	if err := (UpstreamFeed{Name: "x", URL: u, FullText: "sometimes"}).Validate(); err == nil || !strings.Contains(err.Error(), "full_text") {
 		t.Errorf("Validate: %v", err)
 	}
 }

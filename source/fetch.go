@@ -19,7 +19,7 @@ import (
 	"golang.org/x/text/encoding/charmap"
 )
 
-// Defaults for Feed's zero fields.
+// Defaults for UpstreamFeed's zero fields.
 const (
 	DefaultUserAgent    = "bulletin (+https://github.com/bulletin-app/bulletin)"
 	DefaultMaxBytes     = 10 << 20

@@ -13,7 +13,7 @@ const pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 // fullText replaces the text of the items that want it with the readable
 // text of their pages, a few pages at a time. A page that fails leaves the
 // feed's text in place and is reported.
-func (f Feed) fullText(ctx context.Context, items []pending, res *Result) {
+func (f UpstreamFeed) fullText(ctx context.Context, items []pending, res *Result) {
 	n := f.PageConcurrency
 	if n <= 0 {
 		n = 4
@@ -48,7 +48,7 @@ func (f Feed) fullText(ctx context.Context, items []pending, res *Result) {
 }
 
 // pageText fetches a page and extracts its readable text.
-func (f Feed) pageText(ctx context.Context, fe fetcher, link string) (text string, err error) {
+func (f UpstreamFeed) pageText(ctx context.Context, fe fetcher, link string) (text string, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("page parser failure: %v", r)

@@ -27,7 +27,7 @@ func FuzzParseFeed(f *testing.F) {
 		if err != nil {
 			return
 		}
-		(Feed{Name: "f", URL: base.String(), FullText: FullTextNever}).articles(t.Context(), feed, base, fetchTime)
+		(UpstreamFeed{Name: "f", URL: base.String(), FullText: FullTextNever}).articles(t.Context(), feed, base, fetchTime)
 	})
 }
 

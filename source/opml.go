@@ -24,9 +24,9 @@ type Subscription struct {
 	SiteURL string
 	// Category is the title of the enclosing outline(s), joined by "/".
 	Category string
-	// FullText is the Feed.FullText mode, kept in a fullText attribute so
-	// that an export read back gives the same sources. Other readers
-	// ignore it, as OPML 2.0 allows.
+	// FullText is the UpstreamFeed.FullText mode, kept in a fullText
+	// attribute so that an export read back gives the same sources. Other
+	// readers ignore it, as OPML 2.0 allows.
 	FullText string
 }
 

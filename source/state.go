@@ -7,8 +7,8 @@ import (
 )
 
 // State is what a feed source remembers between fetches. The caller keeps
-// it (the store persists it) and passes it to Feed.Fetch, which returns the
-// next one; source itself keeps nothing.
+// it (the store persists it) and passes it to UpstreamFeed.Fetch, which
+// returns the next one; source itself keeps nothing.
 //
 // A zero State means a source never fetched: FirstRun reports it, and stays
 // true until a fetch succeeds, so a caller that seeds a new source without
@@ -27,8 +27,8 @@ type State struct {
 	Failures     int
 	FirstFailure time.Time
 	// FailingSince is set once the current failure has persisted past the
-	// feed's thresholds (Feed.ReportAfter, Feed.FailingAfter), and cleared
-	// by the next success. Only then should anyone be told.
+	// feed's thresholds (UpstreamFeed.ReportAfter and FailingAfter), and
+	// cleared by the next success. Only then should anyone be told.
 	FailingSince time.Time
 	// NextAttempt is the earliest time of the next try, after a failure.
 	NextAttempt time.Time
@@ -66,7 +66,8 @@ func (s State) succeeded(now time.Time) State {
 	return s
 }
 
-// failurePolicy is the part of a Feed that decides backoff and reporting.
+// failurePolicy is the part of an UpstreamFeed that decides backoff and
+// reporting.
 type failurePolicy struct {
 	backoff, maxBackoff time.Duration
 	reportAfter         int

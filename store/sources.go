@@ -72,8 +72,8 @@ func (s *Store) ListSourceStates(ctx context.Context) ([]NamedSourceState, error
 }
 
 // KnownArticle reports whether an article with this key is stored; it is
-// what source.Feed.Known asks, so teaser items already stored are not
-// fetched again.
+// what source.UpstreamFeed.Known asks, so teaser items already stored are
+// not fetched again.
 func (s *Store) KnownArticle(ctx context.Context, key string) (bool, error) {
 	var n int
 	err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM articles WHERE key = ?`, key).Scan(&n)

@@ -104,7 +104,7 @@ func TestSourceFailureSequencePersisted(t *testing.T) {
 	defer srv.Close()
 
 	now := time.Date(2024, 3, 13, 12, 0, 0, 0, time.UTC)
-	feed := source.Feed{Name: "news", URL: srv.URL + "/feed", FullText: source.FullTextNever, Now: func() time.Time { return now }}
+	feed := source.UpstreamFeed{Name: "news", URL: srv.URL + "/feed", FullText: source.FullTextNever, Now: func() time.Time { return now }}
 	run := func() error {
 		state, err := st.SourceState(ctx, "news")
 		if err != nil {
