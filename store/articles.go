@@ -2,8 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"time"
 
 	"github.com/bulletin-app/bulletin/source"
@@ -38,37 +36,34 @@ func (o Outcome) String() string {
 // updated when its content changes. seeded marks a new article as one that
 // must not be issued; it never changes an article already stored.
 func (s *Store) SaveArticle(ctx context.Context, a source.Article, seeded bool) (Outcome, error) {
-	now := formatTime(s.now())
+	now := s.timeArg(s.now())
 	hash := a.ContentHash()
 	out := Unchanged
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx runner) error {
+		res, err := tx.exec(ctx, qArticleInsert, a.Key, a.URL, a.Title, a.Author, a.Source, a.Origin,
+			s.nullTimeArg(a.Published), a.Text, hash, seeded, now, now)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			out = Inserted
+			return err
+		}
 		var id int64
 		var old string
-		err := tx.QueryRowContext(ctx, `SELECT id, content_hash FROM articles WHERE key = ?`, a.Key).Scan(&id, &old)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-			out = Inserted
-			_, err = tx.ExecContext(ctx, `INSERT INTO articles
-				(key, url, title, author, source, origin, published_at, text, content_hash, seeded, collected_at, updated_at)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				a.Key, a.URL, a.Title, a.Author, a.Source, a.Origin, nullTime(a.Published), a.Text, hash, seeded, now, now)
+		if err := tx.queryRow(ctx, qArticleForUpdate, a.Key).Scan(&id, &old); err != nil {
 			return err
-		case err != nil:
-			return err
-		case old == hash:
+		}
+		if old == hash {
 			return nil
 		}
 		out = Updated
-		_, err = tx.ExecContext(ctx, `UPDATE articles SET url = ?, title = ?, author = ?, source = ?, origin = ?,
-			published_at = ?, text = ?, content_hash = ?, updated_at = ? WHERE id = ?`,
-			a.URL, a.Title, a.Author, a.Source, a.Origin, nullTime(a.Published), a.Text, hash, now, id)
+		_, err = tx.exec(ctx, qArticleUpdate, a.URL, a.Title, a.Author, a.Source, a.Origin,
+			s.nullTimeArg(a.Published), a.Text, hash, now, id)
 		return err
 	})
 	return out, err
 }
-
-const articleColumns = `a.id, a.key, a.url, a.title, a.author, a.source, a.origin, a.published_at,
-	a.text, a.content_hash, a.seeded, a.collected_at, a.updated_at`
 
 func scanArticle(row interface{ Scan(...any) error }) (Article, error) {
 	var a Article
@@ -82,10 +77,7 @@ func scanArticle(row interface{ Scan(...any) error }) (Article, error) {
 // articles are left out: they never go into an issue, so a summary of them
 // would never be read (and may cost an LLM call).
 func (s *Store) ArticlesToSummarize(ctx context.Context) ([]Article, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT `+articleColumns+` FROM articles a
-		LEFT JOIN entries e ON e.article_id = a.id
-		WHERE a.seeded = 0 AND (e.id IS NULL OR e.content_hash != a.content_hash)
-		ORDER BY a.collected_at, a.id`)
+	rows, err := s.query(ctx, qArticlesToSummarize)
 	if err != nil {
 		return nil, err
 	}

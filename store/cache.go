@@ -11,7 +11,7 @@ import (
 // one.
 func (s *Store) CacheGet(ctx context.Context, key string) ([]byte, bool, error) {
 	var v []byte
-	err := s.db.QueryRowContext(ctx, `SELECT value FROM summary_cache WHERE key = ?`, key).Scan(&v)
+	err := s.queryRow(ctx, qCacheGet, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
@@ -23,9 +23,7 @@ func (s *Store) CacheGet(ctx context.Context, key string) ([]byte, bool, error) 
 
 // CachePut stores val under key, replacing what was there.
 func (s *Store) CachePut(ctx context.Context, key string, val []byte) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO summary_cache (key, value, created_at) VALUES (?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value, created_at = excluded.created_at`,
-		key, val, formatTime(s.now()))
+	_, err := s.exec(ctx, qCachePut, key, val, s.timeArg(s.now()))
 	if err != nil {
 		return fmt.Errorf("summary cache put: %w", err)
 	}

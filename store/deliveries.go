@@ -42,11 +42,7 @@ type Delivery struct {
 // returns how many it added. Rows are never rewritten, so a Message-ID stays
 // the same however often the send is restarted.
 func (s *Store) PlanDeliveries(ctx context.Context, issue int, domain string) (int, error) {
-	res, err := s.db.ExecContext(ctx, `INSERT INTO deliveries (issue_number, subscriber_id, email, status, message_id, updated_at)
-		SELECT ?, id, email, 'pending', printf('bulletin.%d.%d.%s@%s', ?, id, lower(hex(randomblob(6))), ?), ?
-		FROM subscribers WHERE status = 'confirmed'
-		ON CONFLICT (issue_number, subscriber_id) DO NOTHING`,
-		issue, issue, domain, formatTime(s.now()))
+	res, err := s.exec(ctx, qDeliveriesPlan, issue, issue, domain, s.timeArg(s.now()))
 	if err != nil {
 		return 0, fmt.Errorf("plan deliveries of issue %d: %w", issue, err)
 	}
@@ -56,7 +52,7 @@ func (s *Store) PlanDeliveries(ctx context.Context, issue int, domain string) (i
 
 // DeliveryCounts counts issue's ledger rows by status.
 func (s *Store) DeliveryCounts(ctx context.Context, issue int) (map[DeliveryStatus]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM deliveries WHERE issue_number = ? GROUP BY status`, issue)
+	rows, err := s.query(ctx, qDeliveryCounts, issue)
 	if err != nil {
 		return nil, fmt.Errorf("count deliveries of issue %d: %w", issue, err)
 	}
@@ -78,15 +74,7 @@ func (s *Store) DeliveryCounts(ctx context.Context, issue int) (map[DeliveryStat
 // limit <= 0). With confirmedOnly, rows of subscribers who are no longer
 // confirmed are left out.
 func (s *Store) Deliveries(ctx context.Context, issue int, status DeliveryStatus, confirmedOnly bool, afterID int64, limit int) ([]Delivery, error) {
-	if limit <= 0 {
-		limit = -1
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT d.issue_number, d.subscriber_id, d.email, coalesce(s.name, ''), coalesce(s.status, ''), d.status,
-			d.attempts, d.last_error, d.message_id, d.updated_at, d.sent_at
-		FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
-		WHERE d.issue_number = ? AND d.status = ? AND d.subscriber_id > ?
-			AND (? = 0 OR s.status = 'confirmed')
-		ORDER BY d.subscriber_id LIMIT ?`, issue, string(status), afterID, confirmedOnly, limit)
+	rows, err := s.query(ctx, qDeliveriesList, issue, string(status), afterID, confirmedOnly, limitArg(limit))
 	if err != nil {
 		return nil, fmt.Errorf("deliveries of issue %d: %w", issue, err)
 	}
@@ -107,9 +95,7 @@ func (s *Store) Deliveries(ctx context.Context, issue int, status DeliveryStatus
 // attempt, in its own committed transaction. It reports false if the row was
 // not in status from: someone else has it, or it is done.
 func (s *Store) ClaimDelivery(ctx context.Context, issue int, subscriberID int64, from DeliveryStatus) (bool, error) {
-	res, err := s.db.ExecContext(ctx, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
-		WHERE issue_number = ? AND subscriber_id = ? AND status = ?`,
-		formatTime(s.now()), issue, subscriberID, string(from))
+	res, err := s.exec(ctx, qDeliveryClaim, s.timeArg(s.now()), issue, subscriberID, string(from))
 	if err != nil {
 		return false, fmt.Errorf("claim delivery %d/%d: %w", issue, subscriberID, err)
 	}
@@ -119,9 +105,8 @@ func (s *Store) ClaimDelivery(ctx context.Context, issue int, subscriberID int64
 
 // MarkDeliverySent records that the mail server accepted the message.
 func (s *Store) MarkDeliverySent(ctx context.Context, issue int, subscriberID int64) error {
-	now := formatTime(s.now())
-	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET status = 'sent', last_error = '', updated_at = ?, sent_at = ?
-		WHERE issue_number = ? AND subscriber_id = ?`, now, now, issue, subscriberID)
+	now := s.timeArg(s.now())
+	_, err := s.exec(ctx, qDeliverySent, now, now, issue, subscriberID)
 	if err != nil {
 		return fmt.Errorf("mark delivery %d/%d sent: %w", issue, subscriberID, err)
 	}
@@ -131,8 +116,7 @@ func (s *Store) MarkDeliverySent(ctx context.Context, issue int, subscriberID in
 // ReleaseDelivery puts a row back to pending after a temporary failure, the
 // message not having been accepted, so that a later attempt or run sends it.
 func (s *Store) ReleaseDelivery(ctx context.Context, issue int, subscriberID int64, reason string) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE deliveries SET status = 'pending', last_error = ?, updated_at = ?
-		WHERE issue_number = ? AND subscriber_id = ? AND status <> 'sent'`, reason, formatTime(s.now()), issue, subscriberID)
+	_, err := s.exec(ctx, qDeliveryRelease, reason, s.timeArg(s.now()), issue, subscriberID)
 	if err != nil {
 		return fmt.Errorf("release delivery %d/%d: %w", issue, subscriberID, err)
 	}
@@ -143,17 +127,15 @@ func (s *Store) ReleaseDelivery(ctx context.Context, issue int, subscriberID int
 // was not claimed. With bounce, the subscriber is marked bounced in the same
 // transaction, so that no later issue goes to a dead address.
 func (s *Store) FailDelivery(ctx context.Context, issue int, subscriberID int64, reason string, bounce bool) error {
-	now := formatTime(s.now())
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `UPDATE deliveries SET status = 'failed', last_error = ?, updated_at = ?,
-				attempts = attempts + CASE WHEN status = 'sending' THEN 0 ELSE 1 END
-			WHERE issue_number = ? AND subscriber_id = ? AND status <> 'sent'`, reason, now, issue, subscriberID); err != nil {
+	now := s.timeArg(s.now())
+	err := s.tx(ctx, func(tx runner) error {
+		if _, err := tx.exec(ctx, qDeliveryFail, reason, now, issue, subscriberID); err != nil {
 			return err
 		}
 		if !bounce {
 			return nil
 		}
-		_, err := tx.ExecContext(ctx, `UPDATE subscribers SET status = 'bounced', updated_at = ? WHERE id = ? AND status = 'confirmed'`, now, subscriberID)
+		_, err := tx.exec(ctx, qSubscriberBounce, now, subscriberID)
 		return err
 	})
 	if err != nil {
@@ -166,7 +148,7 @@ func (s *Store) FailDelivery(ctx context.Context, issue int, subscriberID int64,
 // to everyone again. Only for tests and benchmarks of a send, and for an
 // operator who means it.
 func (s *Store) ForgetDeliveries(ctx context.Context, issue int) error {
-	if _, err := s.db.ExecContext(ctx, `DELETE FROM deliveries WHERE issue_number = ?`, issue); err != nil {
+	if _, err := s.exec(ctx, qDeliveriesForget, issue); err != nil {
 		return fmt.Errorf("forget deliveries of issue %d: %w", issue, err)
 	}
 	return nil
@@ -206,20 +188,15 @@ func (s *Store) Ledger(ctx context.Context, issue int) (*Ledger, error) {
 	l := &Ledger{s: s, issue: issue, conn: conn}
 	for _, p := range []struct {
 		stmt **sql.Stmt
-		sql  string
+		id   queryID
 	}{
-		// IMMEDIATE, as the store's other transactions: the write lock is
-		// taken at once, and waited for (busy_timeout) if another process
-		// holds it.
-		{&l.begin, `BEGIN IMMEDIATE`},
-		{&l.commit, `COMMIT`},
-		{&l.rollback, `ROLLBACK`},
-		{&l.claim, `UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
-			WHERE issue_number = ? AND subscriber_id = ? AND status = ?`},
-		{&l.sent, `UPDATE deliveries SET status = 'sent', last_error = '', updated_at = ?, sent_at = ?
-			WHERE issue_number = ? AND subscriber_id = ?`},
+		{&l.begin, qLedgerBegin},
+		{&l.commit, qLedgerCommit},
+		{&l.rollback, qLedgerRollback},
+		{&l.claim, qDeliveryClaim},
+		{&l.sent, qDeliverySent},
 	} {
-		if *p.stmt, err = conn.PrepareContext(ctx, p.sql); err != nil {
+		if *p.stmt, err = conn.PrepareContext(ctx, s.texts[p.id]); err != nil {
 			l.Close()
 			return nil, fmt.Errorf("ledger of issue %d: %w", issue, err)
 		}
@@ -247,7 +224,7 @@ func (l *Ledger) apply(ctx context.Context, claims []Claim, sent []int64) error 
 	if _, err := l.begin.ExecContext(ctx); err != nil {
 		return err
 	}
-	now := formatTime(l.s.now())
+	now := l.s.timeArg(l.s.now())
 	err := func() error {
 		for _, id := range sent {
 			if _, err := l.sent.ExecContext(ctx, now, now, l.issue, id); err != nil {

@@ -9,10 +9,10 @@ import (
 
 // planned returns a store with issue 1 planned for n confirmed subscribers,
 // their ids, and the issue's Ledger.
-func planned(t *testing.T, n int) (*Store, []int64, *Ledger) {
+func planned(t *testing.T, db testDB, n int) (*Store, []int64, *Ledger) {
 	t.Helper()
 	ctx := context.Background()
-	st := openTest(t)
+	st := db.open(t)
 	if _, err := st.CreateIssue(ctx, func(n int) string { return fmt.Sprint("Issue ", n) }, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -60,56 +60,68 @@ func checkStatuses(t *testing.T, st *Store, want map[int64]string) {
 }
 
 func TestLedgerCommitsClaimsAndSentMarksTogether(t *testing.T) {
-	ctx := context.Background()
-	st, ids, l := planned(t, 3)
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		st, ids, l := planned(t, db, 3)
 
-	claims := []Claim{{SubscriberID: ids[0], From: DeliveryPending}, {SubscriberID: ids[1], From: DeliveryPending}}
-	if err := l.Commit(ctx, claims, nil); err != nil {
-		t.Fatal(err)
-	}
-	if !claims[0].Claimed || !claims[1].Claimed {
-		t.Fatalf("claims %+v, want both claimed", claims)
-	}
-	// A row claimed already cannot be claimed again: that is what keeps
-	// two senders from sending one message twice.
-	claims = []Claim{{SubscriberID: ids[0], From: DeliveryPending}, {SubscriberID: ids[2], From: DeliveryPending}}
-	if err := l.Commit(ctx, claims, []int64{ids[0], ids[1]}); err != nil {
-		t.Fatal(err)
-	}
-	if claims[0].Claimed || !claims[1].Claimed {
-		t.Fatalf("claims %+v, want only the second claimed", claims)
-	}
-	checkStatuses(t, st, map[int64]string{ids[0]: "sent/1", ids[1]: "sent/1", ids[2]: "sending/1"})
+		claims := []Claim{{SubscriberID: ids[0], From: DeliveryPending}, {SubscriberID: ids[1], From: DeliveryPending}}
+		if err := l.Commit(ctx, claims, nil); err != nil {
+			t.Fatal(err)
+		}
+		if !claims[0].Claimed || !claims[1].Claimed {
+			t.Fatalf("claims %+v, want both claimed", claims)
+		}
+		// A row claimed already cannot be claimed again: that is what keeps
+		// two senders from sending one message twice.
+		claims = []Claim{{SubscriberID: ids[0], From: DeliveryPending}, {SubscriberID: ids[2], From: DeliveryPending}}
+		if err := l.Commit(ctx, claims, []int64{ids[0], ids[1]}); err != nil {
+			t.Fatal(err)
+		}
+		if claims[0].Claimed || !claims[1].Claimed {
+			t.Fatalf("claims %+v, want only the second claimed", claims)
+		}
+		checkStatuses(t, st, map[int64]string{ids[0]: "sent/1", ids[1]: "sent/1", ids[2]: "sending/1"})
+	})
 }
 
 func TestLedgerFailedGroupRecordsNothing(t *testing.T) {
-	ctx := context.Background()
-	st, ids, l := planned(t, 3)
-	first := []Claim{{SubscriberID: ids[0], From: DeliveryPending}}
-	if err := l.Commit(ctx, first, nil); err != nil || !first[0].Claimed {
-		t.Fatalf("claim: %+v %v", first, err)
-	}
-	// Make the claim of the last row fail after the group's sent mark has
-	// been written: the whole group must be undone.
-	if _, err := l.conn.ExecContext(ctx, fmt.Sprintf(`CREATE TEMP TRIGGER boom BEFORE UPDATE OF status ON deliveries
-		WHEN NEW.subscriber_id = %d BEGIN SELECT RAISE(ABORT, 'boom'); END`, ids[2])); err != nil {
-		t.Fatal(err)
-	}
-	claims := []Claim{{SubscriberID: ids[1], From: DeliveryPending}, {SubscriberID: ids[2], From: DeliveryPending}}
-	err := l.Commit(ctx, claims, []int64{ids[0]})
-	if err == nil || !strings.Contains(err.Error(), "boom") {
-		t.Fatalf("commit: %v, want the trigger's error", err)
-	}
-	if claims[0].Claimed || claims[1].Claimed {
-		t.Errorf("claims %+v reported claimed after a failed commit", claims)
-	}
-	checkStatuses(t, st, map[int64]string{ids[0]: "sending/1", ids[1]: "pending/0", ids[2]: "pending/0"})
-	// No transaction is left open: the next group commits.
-	if _, err := l.conn.ExecContext(ctx, `DROP TRIGGER boom`); err != nil {
-		t.Fatal(err)
-	}
-	if err := l.Commit(ctx, claims[:1], []int64{ids[0]}); err != nil || !claims[0].Claimed {
-		t.Fatalf("commit after a failed one: %+v %v", claims, err)
-	}
-	checkStatuses(t, st, map[int64]string{ids[0]: "sent/1", ids[1]: "sending/1", ids[2]: "pending/0"})
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		st, ids, l := planned(t, db, 3)
+		first := []Claim{{SubscriberID: ids[0], From: DeliveryPending}}
+		if err := l.Commit(ctx, first, nil); err != nil || !first[0].Claimed {
+			t.Fatalf("claim: %+v %v", first, err)
+		}
+		// Make the claim of the last row fail after the group's sent mark has
+		// been written: the whole group must be undone.
+		boom := fmt.Sprintf(`CREATE TEMP TRIGGER boom BEFORE UPDATE OF status ON deliveries
+			WHEN NEW.subscriber_id = %d BEGIN SELECT RAISE(ABORT, 'boom'); END`, ids[2])
+		unboom := `DROP TRIGGER boom`
+		if db.postgres() {
+			boom = fmt.Sprintf(`CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'boom'; END $$;
+				CREATE TRIGGER boom BEFORE UPDATE OF status ON deliveries
+				FOR EACH ROW WHEN (NEW.subscriber_id = %d) EXECUTE FUNCTION boom()`, ids[2])
+			unboom = `DROP TRIGGER boom ON deliveries`
+		}
+		if _, err := l.conn.ExecContext(ctx, boom); err != nil {
+			t.Fatal(err)
+		}
+		claims := []Claim{{SubscriberID: ids[1], From: DeliveryPending}, {SubscriberID: ids[2], From: DeliveryPending}}
+		err := l.Commit(ctx, claims, []int64{ids[0]})
+		if err == nil || !strings.Contains(err.Error(), "boom") {
+			t.Fatalf("commit: %v, want the trigger's error", err)
+		}
+		if claims[0].Claimed || claims[1].Claimed {
+			t.Errorf("claims %+v reported claimed after a failed commit", claims)
+		}
+		checkStatuses(t, st, map[int64]string{ids[0]: "sending/1", ids[1]: "pending/0", ids[2]: "pending/0"})
+		// No transaction is left open: the next group commits.
+		if _, err := l.conn.ExecContext(ctx, unboom); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Commit(ctx, claims[:1], []int64{ids[0]}); err != nil || !claims[0].Claimed {
+			t.Fatalf("commit after a failed one: %+v %v", claims, err)
+		}
+		checkStatuses(t, st, map[int64]string{ids[0]: "sent/1", ids[1]: "sending/1", ids[2]: "pending/0"})
+	})
 }

@@ -50,40 +50,20 @@ type Issue struct {
 // SaveEntry writes the entry for e.ArticleID, replacing an older summary of
 // the same article but keeping the issue it is in.
 func (s *Store) SaveEntry(ctx context.Context, e Entry) error {
-	now := formatTime(s.now())
-	_, err := s.db.ExecContext(ctx, `INSERT INTO entries
-		(article_id, content_hash, summary, teaser, method, created_at, updated_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (article_id) DO UPDATE SET content_hash = excluded.content_hash,
-			summary = excluded.summary, teaser = excluded.teaser, method = excluded.method,
-			-- Feeds show updated_at: it moves only when what readers see does.
-			updated_at = CASE WHEN entries.summary != excluded.summary OR entries.teaser != excluded.teaser
-				THEN excluded.updated_at ELSE entries.updated_at END`,
-		e.ArticleID, e.ContentHash, strings.Join(e.Summary, "\n"), e.Teaser, e.Method, now, now)
+	now := s.timeArg(s.now())
+	_, err := s.exec(ctx, qEntrySave, e.ArticleID, e.ContentHash, strings.Join(e.Summary, "\n"), e.Teaser, e.Method, now, now)
 	if err != nil {
 		return fmt.Errorf("save entry for article %d: %w", e.ArticleID, err)
 	}
 	return nil
 }
 
-const entrySelect = `SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
-	e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at
-	FROM entries e JOIN articles a ON a.id = e.article_id `
-
-// entryOrder puts the newest articles first, by publication when known.
-const entryOrder = ` ORDER BY coalesce(a.published_at, a.collected_at) DESC, e.id DESC`
-
-func queryEntries(ctx context.Context, q interface {
-	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
-}, where string, args ...any) ([]Entry, error) {
-	rows, err := q.QueryContext(ctx, entrySelect+where+entryOrder, args...)
+// queryEntries runs one of the queries that list entries.
+func (s *Store) queryEntries(ctx context.Context, id queryID, args ...any) ([]Entry, error) {
+	rows, err := s.query(ctx, id, args...)
 	if err != nil {
 		return nil, err
 	}
-	return scanEntries(rows)
-}
-
-func scanEntries(rows *sql.Rows) ([]Entry, error) {
 	defer rows.Close()
 	var out []Entry
 	for rows.Next() {
@@ -105,7 +85,7 @@ func scanEntries(rows *sql.Rows) ([]Entry, error) {
 // UnissuedEntries returns the entries not yet in an issue, newest first,
 // leaving out articles seeded from a new source.
 func (s *Store) UnissuedEntries(ctx context.Context) ([]Entry, error) {
-	return queryEntries(ctx, s.db, `WHERE e.issue_number IS NULL AND e.duplicate_of IS NULL AND a.seeded = 0`)
+	return s.queryEntries(ctx, qEntriesUnissued)
 }
 
 // MarkDuplicate records that entry id tells the story of entry of; it then
@@ -114,7 +94,7 @@ func (s *Store) MarkDuplicate(ctx context.Context, id, of int64) error {
 	if id == of {
 		return fmt.Errorf("entry %d cannot duplicate itself", id)
 	}
-	_, err := s.db.ExecContext(ctx, `UPDATE entries SET duplicate_of = ? WHERE id = ? AND issue_number IS NULL`, of, id)
+	_, err := s.exec(ctx, qEntryMarkDuplicate, of, id)
 	return err
 }
 
@@ -124,17 +104,19 @@ func (s *Store) MarkDuplicate(ctx context.Context, id, of int64) error {
 // entries at all make an empty issue: the caller asked for one.
 func (s *Store) CreateIssue(ctx context.Context, title func(number int) string, entryIDs []int64) (Issue, error) {
 	var number int
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(number), 0) + 1 FROM issues`).Scan(&number); err != nil {
+	err := s.tx(ctx, func(tx runner) error {
+		if _, err := tx.exec(ctx, qIssueLock); err != nil {
 			return err
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO issues (number, title, created_at) VALUES (?, ?, ?)`,
-			number, title(number), formatTime(s.now())); err != nil {
+		if err := tx.queryRow(ctx, qIssueNextNumber).Scan(&number); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, qIssueInsert, number, title(number), s.timeArg(s.now())); err != nil {
 			return err
 		}
 		taken := 0
 		for _, id := range entryIDs {
-			res, err := tx.ExecContext(ctx, `UPDATE entries SET issue_number = ? WHERE id = ? AND issue_number IS NULL`, number, id)
+			res, err := tx.exec(ctx, qEntryTake, number, id)
 			if err != nil {
 				return err
 			}
@@ -155,15 +137,14 @@ func (s *Store) CreateIssue(ctx context.Context, title func(number int) string, 
 // Issue returns issue n with its entries.
 func (s *Store) Issue(ctx context.Context, n int) (Issue, error) {
 	var is Issue
-	err := s.db.QueryRowContext(ctx, `SELECT number, title, created_at FROM issues WHERE number = ?`, n).
-		Scan(&is.Number, &is.Title, scanTime{&is.CreatedAt})
+	err := s.queryRow(ctx, qIssueGet, n).Scan(&is.Number, &is.Title, scanTime{&is.CreatedAt})
 	if errors.Is(err, sql.ErrNoRows) {
 		return Issue{}, fmt.Errorf("issue %d: %w", n, ErrNotFound)
 	}
 	if err != nil {
 		return Issue{}, fmt.Errorf("issue %d: %w", n, err)
 	}
-	is.Entries, err = queryEntries(ctx, s.db, `WHERE e.issue_number = ?`, n)
+	is.Entries, err = s.queryEntries(ctx, qIssueEntries, n)
 	if err != nil {
 		return Issue{}, fmt.Errorf("issue %d: %w", n, err)
 	}
@@ -182,10 +163,7 @@ func (s *Store) attachDuplicates(ctx context.Context, entries []Entry) error {
 	for i := range entries {
 		byID[entries[i].ID] = &entries[i]
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT e.duplicate_of, a.title, a.url, a.source
-		FROM entries e JOIN articles a ON a.id = e.article_id
-		WHERE e.duplicate_of IN (SELECT id FROM entries WHERE issue_number = ?)
-		ORDER BY a.collected_at, e.id`, entries[0].IssueNumber)
+	rows, err := s.query(ctx, qIssueDuplicates, entries[0].IssueNumber)
 	if err != nil {
 		return err
 	}
@@ -206,7 +184,7 @@ func (s *Store) attachDuplicates(ctx context.Context, entries []Entry) error {
 // LatestIssue returns the issue with the highest number.
 func (s *Store) LatestIssue(ctx context.Context) (Issue, error) {
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT coalesce(max(number), 0) FROM issues`).Scan(&n); err != nil {
+	if err := s.queryRow(ctx, qIssueLatestNumber).Scan(&n); err != nil {
 		return Issue{}, err
 	}
 	if n == 0 {
@@ -218,10 +196,7 @@ func (s *Store) LatestIssue(ctx context.Context) (Issue, error) {
 // Issues returns the newest issues with their entries, newest first; limit
 // <= 0 returns them all.
 func (s *Store) Issues(ctx context.Context, limit int) ([]Issue, error) {
-	if limit <= 0 {
-		limit = -1
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT number FROM issues ORDER BY number DESC LIMIT ?`, limit)
+	rows, err := s.query(ctx, qIssueNumbers, limitArg(limit))
 	if err != nil {
 		return nil, err
 	}
@@ -252,14 +227,7 @@ func (s *Store) Issues(ctx context.Context, limit int) ([]Issue, error) {
 // IssuedEntries returns the newest entries that are in an issue; limit <= 0
 // returns them all.
 func (s *Store) IssuedEntries(ctx context.Context, limit int) ([]Entry, error) {
-	if limit <= 0 {
-		limit = -1
-	}
-	rows, err := s.db.QueryContext(ctx, entrySelect+`WHERE e.issue_number IS NOT NULL`+entryOrder+` LIMIT ?`, limit)
-	if err != nil {
-		return nil, err
-	}
-	return scanEntries(rows)
+	return s.queryEntries(ctx, qEntriesIssued, limitArg(limit))
 }
 
 // PublishedVersion changes whenever what the feeds and archive show could
@@ -267,14 +235,14 @@ func (s *Store) IssuedEntries(ctx context.Context, limit int) ([]Entry, error) {
 // report. A server compares it to notice a publish by another process.
 func (s *Store) PublishedVersion(ctx context.Context) (string, error) {
 	var issues, entries, dups int
-	var updated sql.NullString
-	err := s.db.QueryRowContext(ctx, `SELECT
-		(SELECT coalesce(max(number), 0) FROM issues),
-		(SELECT count(*) FROM entries WHERE issue_number IS NOT NULL),
-		(SELECT count(*) FROM entries WHERE duplicate_of IS NOT NULL),
-		(SELECT max(updated_at) FROM entries WHERE issue_number IS NOT NULL)`).Scan(&issues, &entries, &dups, &updated)
+	var updated time.Time
+	err := s.queryRow(ctx, qPublishedVersion).Scan(&issues, &entries, &dups, scanTime{&updated})
 	if err != nil {
 		return "", fmt.Errorf("published version: %w", err)
 	}
-	return fmt.Sprintf("%d/%d/%d/%s", issues, entries, dups, updated.String), nil
+	last := ""
+	if !updated.IsZero() {
+		last = formatTime(updated)
+	}
+	return fmt.Sprintf("%d/%d/%d/%s", issues, entries, dups, last), nil
 }

@@ -35,11 +35,7 @@ func (r JobRun) Interrupted() bool { return r.Finished.IsZero() && !r.Running }
 // for a manual run). It replaces the job's previous run but keeps its last
 // success.
 func (s *Store) RecordJobStart(ctx context.Context, job string, scheduled time.Time, cause string) error {
-	_, err := s.db.ExecContext(ctx, `INSERT INTO job_runs (job, started_at, finished_at, ok, error, detail, scheduled_at, cause, duration_ms)
-		VALUES (?, ?, NULL, 0, '', '', ?, ?, 0)
-		ON CONFLICT (job) DO UPDATE SET started_at = excluded.started_at, finished_at = NULL, ok = 0,
-			error = '', detail = '', scheduled_at = excluded.scheduled_at, cause = excluded.cause, duration_ms = 0`,
-		job, formatTime(s.now()), nullTime(scheduled), cause)
+	_, err := s.exec(ctx, qJobStart, job, s.timeArg(s.now()), s.nullTimeArg(scheduled), cause)
 	if err != nil {
 		return fmt.Errorf("record start of job %s: %w", job, err)
 	}
@@ -49,9 +45,9 @@ func (s *Store) RecordJobStart(ctx context.Context, job string, scheduled time.T
 // RecordJobEnd notes the outcome of job's run started by RecordJobStart.
 func (s *Store) RecordJobEnd(ctx context.Context, job string, runErr error, detail string) error {
 	now := s.now()
-	err := s.tx(ctx, func(tx *sql.Tx) error {
+	err := s.tx(ctx, func(tx runner) error {
 		var started time.Time
-		err := tx.QueryRowContext(ctx, `SELECT started_at FROM job_runs WHERE job = ?`, job).Scan(scanTime{&started})
+		err := tx.queryRow(ctx, qJobStartedAt, job).Scan(scanTime{&started})
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("no run started: %w", ErrNotFound)
 		}
@@ -62,9 +58,7 @@ func (s *Store) RecordJobEnd(ctx context.Context, job string, runErr error, deta
 		if runErr != nil {
 			msg = runErr.Error()
 		}
-		_, err = tx.ExecContext(ctx, `UPDATE job_runs SET finished_at = ?, ok = ?, error = ?, detail = ?, duration_ms = ?,
-			last_success_at = CASE WHEN ? THEN ? ELSE last_success_at END WHERE job = ?`,
-			formatTime(now), ok, msg, detail, now.Sub(started).Milliseconds(), ok, formatTime(now), job)
+		_, err = tx.exec(ctx, qJobEnd, s.timeArg(now), ok, msg, detail, now.Sub(started).Milliseconds(), ok, s.timeArg(now), job)
 		return err
 	})
 	if err != nil {
@@ -72,10 +66,6 @@ func (s *Store) RecordJobEnd(ctx context.Context, job string, runErr error, deta
 	}
 	return nil
 }
-
-const jobRunSelect = `SELECT r.job, r.scheduled_at, r.cause, r.started_at, r.finished_at, r.ok, r.error, r.detail,
-	r.duration_ms, r.last_success_at, coalesce(l.expires_at > ?, 0)
-	FROM job_runs r LEFT JOIN locks l ON l.name = r.job `
 
 func scanJobRun(row interface{ Scan(...any) error }) (JobRun, error) {
 	var r JobRun
@@ -88,7 +78,7 @@ func scanJobRun(row interface{ Scan(...any) error }) (JobRun, error) {
 
 // JobRuns returns the latest run of every job that ever ran, by job name.
 func (s *Store) JobRuns(ctx context.Context) ([]JobRun, error) {
-	rows, err := s.db.QueryContext(ctx, jobRunSelect+`ORDER BY r.job`, formatTime(s.now()))
+	rows, err := s.query(ctx, qJobRuns, s.timeArg(s.now()))
 	if err != nil {
 		return nil, fmt.Errorf("job runs: %w", err)
 	}
@@ -106,7 +96,7 @@ func (s *Store) JobRuns(ctx context.Context) ([]JobRun, error) {
 
 // LastJobRun returns job's latest run, or ErrNotFound if it never ran.
 func (s *Store) LastJobRun(ctx context.Context, job string) (JobRun, error) {
-	r, err := scanJobRun(s.db.QueryRowContext(ctx, jobRunSelect+`WHERE r.job = ?`, formatTime(s.now()), job))
+	r, err := scanJobRun(s.queryRow(ctx, qJobRun, s.timeArg(s.now()), job))
 	if errors.Is(err, sql.ErrNoRows) {
 		return JobRun{}, fmt.Errorf("job %s: %w", job, ErrNotFound)
 	}
@@ -121,12 +111,11 @@ func (s *Store) LastJobRun(ctx context.Context, job string) (JobRun, error) {
 // before a job was first scheduled were never missed.
 func (s *Store) JobFiresDone(ctx context.Context, job string, since time.Time) (time.Time, error) {
 	var done time.Time
-	err := s.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO job_fires (job, done_upto) VALUES (?, ?) ON CONFLICT (job) DO NOTHING`,
-			job, formatTime(since)); err != nil {
+	err := s.tx(ctx, func(tx runner) error {
+		if _, err := tx.exec(ctx, qJobFiresInit, job, s.timeArg(since)); err != nil {
 			return err
 		}
-		return tx.QueryRowContext(ctx, `SELECT done_upto FROM job_fires WHERE job = ?`, job).Scan(scanTime{&done})
+		return tx.queryRow(ctx, qJobFiresDone, job).Scan(scanTime{&done})
 	})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("fires of job %s: %w", job, err)
@@ -138,10 +127,7 @@ func (s *Store) JobFiresDone(ctx context.Context, job string, since time.Time) (
 // when that fire, or a later one, was claimed already, by this process or
 // another one sharing the database: the caller must not run it.
 func (s *Store) ClaimJobFire(ctx context.Context, job string, at time.Time) (bool, error) {
-	// Fixed-width UTC text compares like the times it holds.
-	res, err := s.db.ExecContext(ctx, `INSERT INTO job_fires (job, done_upto) VALUES (?, ?)
-		ON CONFLICT (job) DO UPDATE SET done_upto = excluded.done_upto WHERE excluded.done_upto > job_fires.done_upto`,
-		job, formatTime(at))
+	res, err := s.exec(ctx, qJobFireClaim, job, s.timeArg(at))
 	if err != nil {
 		return false, fmt.Errorf("claim fire of job %s: %w", job, err)
 	}
@@ -159,26 +145,19 @@ func (s *Store) ClaimJobFire(ctx context.Context, job string, at time.Time) (boo
 // two fire times. A job from that never ran changes nothing.
 func (s *Store) RenameJob(ctx context.Context, from, to string) error {
 	var found bool
-	err := s.db.QueryRowContext(ctx, `SELECT EXISTS (SELECT 1 FROM job_runs WHERE job = ?)
-		OR EXISTS (SELECT 1 FROM job_fires WHERE job = ?)`, from, from).Scan(&found)
+	err := s.queryRow(ctx, qJobHistoryExists, from, from).Scan(&found)
 	if err == nil && found {
-		err = s.tx(ctx, func(tx *sql.Tx) error {
-			// The WHERE also keeps SQLite from reading ON CONFLICT as part
-			// of the SELECT.
-			if _, err := tx.ExecContext(ctx, `INSERT INTO job_fires (job, done_upto)
-				SELECT ?, done_upto FROM job_fires WHERE job = ?
-				ON CONFLICT (job) DO UPDATE SET done_upto = excluded.done_upto WHERE excluded.done_upto > job_fires.done_upto`,
-				to, from); err != nil {
+		err = s.tx(ctx, func(tx runner) error {
+			if _, err := tx.exec(ctx, qJobFiresRename, to, from); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `UPDATE job_runs SET job = ?
-				WHERE job = ? AND NOT EXISTS (SELECT 1 FROM job_runs WHERE job = ?)`, to, from, to); err != nil {
+			if _, err := tx.exec(ctx, qJobRunsRename, to, from, to); err != nil {
 				return err
 			}
-			if _, err := tx.ExecContext(ctx, `DELETE FROM job_fires WHERE job = ?`, from); err != nil {
+			if _, err := tx.exec(ctx, qJobFiresForget, from); err != nil {
 				return err
 			}
-			_, err := tx.ExecContext(ctx, `DELETE FROM job_runs WHERE job = ?`, from)
+			_, err := tx.exec(ctx, qJobRunsForget, from)
 			return err
 		})
 	}

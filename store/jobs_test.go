@@ -3,208 +3,215 @@ package store
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"testing"
 	"time"
 )
 
 func TestJobRunsRecordOutcomeAndKeepLastSuccess(t *testing.T) {
-	ctx := context.Background()
-	st := openTest(t)
-	now := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
-	st.SetClock(func() time.Time { return now })
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		st := db.open(t)
+		now := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
+		st.SetClock(func() time.Time { return now })
 
-	if _, err := st.LastJobRun(ctx, "publish"); !errors.Is(err, ErrNotFound) {
-		t.Fatalf("LastJobRun before any run: %v; want ErrNotFound", err)
-	}
-	due := now
-	if err := st.RecordJobStart(ctx, "publish", due, "schedule"); err != nil {
-		t.Fatal(err)
-	}
-	now = now.Add(1500 * time.Millisecond)
-	if err := st.RecordJobEnd(ctx, "publish", nil, "sent 3"); err != nil {
-		t.Fatal(err)
-	}
-	firstOK := now
+		if _, err := st.LastJobRun(ctx, "publish"); !errors.Is(err, ErrNotFound) {
+			t.Fatalf("LastJobRun before any run: %v; want ErrNotFound", err)
+		}
+		due := now
+		if err := st.RecordJobStart(ctx, "publish", due, "schedule"); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(1500 * time.Millisecond)
+		if err := st.RecordJobEnd(ctx, "publish", nil, "sent 3"); err != nil {
+			t.Fatal(err)
+		}
+		firstOK := now
 
-	now = now.Add(time.Hour)
-	if err := st.RecordJobStart(ctx, "publish", time.Time{}, "manual"); err != nil {
-		t.Fatal(err)
-	}
-	mid, err := st.LastJobRun(ctx, "publish")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !mid.Finished.IsZero() || mid.OK || !mid.Interrupted() {
-		t.Errorf("a started run with no lease reads as %+v; want unfinished and interrupted", mid)
-	}
-	now = now.Add(2 * time.Second)
-	if err := st.RecordJobEnd(ctx, "publish", errors.New("smtp down"), ""); err != nil {
-		t.Fatal(err)
-	}
+		now = now.Add(time.Hour)
+		if err := st.RecordJobStart(ctx, "publish", time.Time{}, "manual"); err != nil {
+			t.Fatal(err)
+		}
+		mid, err := st.LastJobRun(ctx, "publish")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !mid.Finished.IsZero() || mid.OK || !mid.Interrupted() {
+			t.Errorf("a started run with no lease reads as %+v; want unfinished and interrupted", mid)
+		}
+		now = now.Add(2 * time.Second)
+		if err := st.RecordJobEnd(ctx, "publish", errors.New("smtp down"), ""); err != nil {
+			t.Fatal(err)
+		}
 
-	r, err := st.LastJobRun(ctx, "publish")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if r.OK || r.Error != "smtp down" || r.Cause != "manual" || !r.Scheduled.IsZero() {
-		t.Errorf("failed manual run reads as %+v", r)
-	}
-	if r.Duration != 2*time.Second {
-		t.Errorf("Duration = %v; want 2s", r.Duration)
-	}
-	if !r.LastSuccess.Equal(firstOK) {
-		t.Errorf("LastSuccess = %v; want the earlier success %v", r.LastSuccess, firstOK)
-	}
-	if r.Interrupted() {
-		t.Error("a finished run reads as interrupted")
-	}
+		r, err := st.LastJobRun(ctx, "publish")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r.OK || r.Error != "smtp down" || r.Cause != "manual" || !r.Scheduled.IsZero() {
+			t.Errorf("failed manual run reads as %+v", r)
+		}
+		if r.Duration != 2*time.Second {
+			t.Errorf("Duration = %v; want 2s", r.Duration)
+		}
+		if !r.LastSuccess.Equal(firstOK) {
+			t.Errorf("LastSuccess = %v; want the earlier success %v", r.LastSuccess, firstOK)
+		}
+		if r.Interrupted() {
+			t.Error("a finished run reads as interrupted")
+		}
 
-	if err := st.RecordJobEnd(ctx, "collect", nil, ""); !errors.Is(err, ErrNotFound) {
-		t.Errorf("RecordJobEnd with no start: %v; want ErrNotFound", err)
-	}
+		if err := st.RecordJobEnd(ctx, "collect", nil, ""); !errors.Is(err, ErrNotFound) {
+			t.Errorf("RecordJobEnd with no start: %v; want ErrNotFound", err)
+		}
+	})
 }
 
 func TestJobRunsShowsRunningWhileLeaseHeld(t *testing.T) {
-	ctx := context.Background()
-	st := openTest(t)
-	now := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
-	st.SetClock(func() time.Time { return now })
-	for _, job := range []string{"publish", "collect"} {
-		if err := st.RecordJobStart(ctx, job, now, "schedule"); err != nil {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		st := db.open(t)
+		now := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
+		st.SetClock(func() time.Time { return now })
+		for _, job := range []string{"publish", "collect"} {
+			if err := st.RecordJobStart(ctx, job, now, "schedule"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := st.Lock(ctx, "publish", "host:1", time.Minute); err != nil {
 			t.Fatal(err)
 		}
-	}
-	if err := st.Lock(ctx, "publish", "host:1", time.Minute); err != nil {
-		t.Fatal(err)
-	}
-	runs, err := st.JobRuns(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(runs) != 2 || runs[0].Job != "collect" || runs[1].Job != "publish" {
-		t.Fatalf("JobRuns = %+v; want collect, publish", runs)
-	}
-	if runs[0].Running || !runs[1].Running {
-		t.Errorf("Running = %v, %v; want false, true", runs[0].Running, runs[1].Running)
-	}
-	now = now.Add(2 * time.Minute) // the lease expired: its holder died
-	if r, _ := st.LastJobRun(ctx, "publish"); r.Running || !r.Interrupted() {
-		t.Errorf("after the lease expired: %+v; want interrupted", r)
-	}
+		runs, err := st.JobRuns(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) != 2 || runs[0].Job != "collect" || runs[1].Job != "publish" {
+			t.Fatalf("JobRuns = %+v; want collect, publish", runs)
+		}
+		if runs[0].Running || !runs[1].Running {
+			t.Errorf("Running = %v, %v; want false, true", runs[0].Running, runs[1].Running)
+		}
+		now = now.Add(2 * time.Minute) // the lease expired: its holder died
+		if r, _ := st.LastJobRun(ctx, "publish"); r.Running || !r.Interrupted() {
+			t.Errorf("after the lease expired: %+v; want interrupted", r)
+		}
+	})
 }
 
 func TestClaimJobFireOncePerFireAcrossProcesses(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "bulletin.db")
-	a, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
-	b, err := Open(ctx, path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-
-	t0 := time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC)
-	done, err := a.JobFiresDone(ctx, "publish", t0)
-	if err != nil || !done.Equal(t0) {
-		t.Fatalf("first JobFiresDone = %v, %v; want %v", done, err, t0)
-	}
-	// A later first look from another process keeps the earlier mark.
-	if done, err := b.JobFiresDone(ctx, "publish", t0.Add(time.Hour)); err != nil || !done.Equal(t0) {
-		t.Fatalf("second JobFiresDone = %v, %v; want %v", done, err, t0)
-	}
-
-	fire := t0.Add(time.Hour)
-	steps := []struct {
-		st   *Store
-		at   time.Time
-		want bool
-	}{
-		{a, fire, true},
-		{b, fire, false},                   // the other process comes second
-		{a, fire.Add(-time.Minute), false}, // an older fire is settled too
-		{b, fire.Add(time.Hour), true},
-	}
-	for i, s := range steps {
-		got, err := s.st.ClaimJobFire(ctx, "publish", s.at)
-		if err != nil || got != s.want {
-			t.Errorf("step %d: ClaimJobFire(%v) = %v, %v; want %v", i, s.at, got, err, s.want)
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		path := db.url(t)
+		a, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
-	if done, _ := a.JobFiresDone(ctx, "publish", t0); !done.Equal(fire.Add(time.Hour)) {
-		t.Errorf("JobFiresDone = %v; want the latest claim %v", done, fire.Add(time.Hour))
-	}
-	// A job never looked at can be claimed straight away.
-	if ok, err := b.ClaimJobFire(ctx, "collect", fire); err != nil || !ok {
-		t.Errorf("claim on a new job = %v, %v; want true", ok, err)
-	}
+		defer a.Close()
+		b, err := Open(ctx, path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer b.Close()
+
+		t0 := time.Date(2026, 3, 2, 6, 0, 0, 0, time.UTC)
+		done, err := a.JobFiresDone(ctx, "publish", t0)
+		if err != nil || !done.Equal(t0) {
+			t.Fatalf("first JobFiresDone = %v, %v; want %v", done, err, t0)
+		}
+		// A later first look from another process keeps the earlier mark.
+		if done, err := b.JobFiresDone(ctx, "publish", t0.Add(time.Hour)); err != nil || !done.Equal(t0) {
+			t.Fatalf("second JobFiresDone = %v, %v; want %v", done, err, t0)
+		}
+
+		fire := t0.Add(time.Hour)
+		steps := []struct {
+			st   *Store
+			at   time.Time
+			want bool
+		}{
+			{a, fire, true},
+			{b, fire, false},                   // the other process comes second
+			{a, fire.Add(-time.Minute), false}, // an older fire is settled too
+			{b, fire.Add(time.Hour), true},
+		}
+		for i, s := range steps {
+			got, err := s.st.ClaimJobFire(ctx, "publish", s.at)
+			if err != nil || got != s.want {
+				t.Errorf("step %d: ClaimJobFire(%v) = %v, %v; want %v", i, s.at, got, err, s.want)
+			}
+		}
+		if done, _ := a.JobFiresDone(ctx, "publish", t0); !done.Equal(fire.Add(time.Hour)) {
+			t.Errorf("JobFiresDone = %v; want the latest claim %v", done, fire.Add(time.Hour))
+		}
+		// A job never looked at can be claimed straight away.
+		if ok, err := b.ClaimJobFire(ctx, "collect", fire); err != nil || !ok {
+			t.Errorf("claim on a new job = %v, %v; want true", ok, err)
+		}
+	})
 }
 
 func TestRenameJobKeepsItsHistory(t *testing.T) {
-	ctx := context.Background()
-	st := openTest(t)
-	now := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
-	st.SetClock(func() time.Time { return now })
-	if err := st.RecordJobStart(ctx, "old", now, "schedule"); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.RecordJobEnd(ctx, "old", nil, "sent 3"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.ClaimJobFire(ctx, "old", now); err != nil {
-		t.Fatal(err)
-	}
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		st := db.open(t)
+		now := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
+		st.SetClock(func() time.Time { return now })
+		if err := st.RecordJobStart(ctx, "old", now, "schedule"); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.RecordJobEnd(ctx, "old", nil, "sent 3"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.ClaimJobFire(ctx, "old", now); err != nil {
+			t.Fatal(err)
+		}
 
-	if err := st.RenameJob(ctx, "old", "new"); err != nil {
-		t.Fatal(err)
-	}
-	r, err := st.LastJobRun(ctx, "new")
-	if err != nil || !r.OK || r.Detail != "sent 3" || !r.Scheduled.Equal(now) {
-		t.Errorf("run under the new name: %+v, %v; want the old name's", r, err)
-	}
-	if _, err := st.LastJobRun(ctx, "old"); !errors.Is(err, ErrNotFound) {
-		t.Errorf("the old name still has a run: %v", err)
-	}
-	// Fire times up to now were taken care of under the old name; the next
-	// start-up must not make them up under the new one.
-	if done, err := st.JobFiresDone(ctx, "new", now.Add(24*time.Hour)); err != nil || !done.Equal(now) {
-		t.Errorf("fires done under the new name: %v, %v; want %v", done, err, now)
-	}
-	if done, _ := st.JobFiresDone(ctx, "old", now.Add(48*time.Hour)); !done.Equal(now.Add(48 * time.Hour)) {
-		t.Errorf("the old name kept its fire times: %v", done)
-	}
+		if err := st.RenameJob(ctx, "old", "new"); err != nil {
+			t.Fatal(err)
+		}
+		r, err := st.LastJobRun(ctx, "new")
+		if err != nil || !r.OK || r.Detail != "sent 3" || !r.Scheduled.Equal(now) {
+			t.Errorf("run under the new name: %+v, %v; want the old name's", r, err)
+		}
+		if _, err := st.LastJobRun(ctx, "old"); !errors.Is(err, ErrNotFound) {
+			t.Errorf("the old name still has a run: %v", err)
+		}
+		// Fire times up to now were taken care of under the old name; the next
+		// start-up must not make them up under the new one.
+		if done, err := st.JobFiresDone(ctx, "new", now.Add(24*time.Hour)); err != nil || !done.Equal(now) {
+			t.Errorf("fires done under the new name: %v, %v; want %v", done, err, now)
+		}
+		if done, _ := st.JobFiresDone(ctx, "old", now.Add(48*time.Hour)); !done.Equal(now.Add(48 * time.Hour)) {
+			t.Errorf("the old name kept its fire times: %v", done)
+		}
 
-	// Again, with the new name's own history: its run stays, and the later
-	// fire time wins, whichever name had it.
-	now = now.Add(time.Hour)
-	if err := st.RecordJobStart(ctx, "old", time.Time{}, "manual"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.ClaimJobFire(ctx, "old", now.Add(72*time.Hour)); err != nil {
-		t.Fatal(err)
-	}
-	if err := st.RenameJob(ctx, "old", "new"); err != nil {
-		t.Fatal(err)
-	}
-	if r, err := st.LastJobRun(ctx, "new"); err != nil || r.Cause != "schedule" {
-		t.Errorf("run under the new name: %+v, %v; want its own, not the old name's", r, err)
-	}
-	if done, err := st.JobFiresDone(ctx, "new", time.Time{}); err != nil || !done.Equal(now.Add(72*time.Hour)) {
-		t.Errorf("fires done: %v, %v; want the later, %v", done, err, now.Add(72*time.Hour))
-	}
-	runs, err := st.JobRuns(ctx)
-	if err != nil || len(runs) != 1 {
-		t.Errorf("job runs %+v, %v; want the new name's alone", runs, err)
-	}
-	// Nothing under the old name: nothing happens.
-	if err := st.RenameJob(ctx, "old", "new"); err != nil {
-		t.Fatal(err)
-	}
-	if done, _ := st.JobFiresDone(ctx, "new", time.Time{}); !done.Equal(now.Add(72 * time.Hour)) {
-		t.Errorf("a rename of nothing changed the fires: %v", done)
-	}
+		// Again, with the new name's own history: its run stays, and the later
+		// fire time wins, whichever name had it.
+		now = now.Add(time.Hour)
+		if err := st.RecordJobStart(ctx, "old", time.Time{}, "manual"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.ClaimJobFire(ctx, "old", now.Add(72*time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.RenameJob(ctx, "old", "new"); err != nil {
+			t.Fatal(err)
+		}
+		if r, err := st.LastJobRun(ctx, "new"); err != nil || r.Cause != "schedule" {
+			t.Errorf("run under the new name: %+v, %v; want its own, not the old name's", r, err)
+		}
+		if done, err := st.JobFiresDone(ctx, "new", time.Time{}); err != nil || !done.Equal(now.Add(72*time.Hour)) {
+			t.Errorf("fires done: %v, %v; want the later, %v", done, err, now.Add(72*time.Hour))
+		}
+		runs, err := st.JobRuns(ctx)
+		if err != nil || len(runs) != 1 {
+			t.Errorf("job runs %+v, %v; want the new name's alone", runs, err)
+		}
+		// Nothing under the old name: nothing happens.
+		if err := st.RenameJob(ctx, "old", "new"); err != nil {
+			t.Fatal(err)
+		}
+		if done, _ := st.JobFiresDone(ctx, "new", time.Time{}); !done.Equal(now.Add(72 * time.Hour)) {
+			t.Errorf("a rename of nothing changed the fires: %v", done)
+		}
+	})
 }

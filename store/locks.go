@@ -14,35 +14,36 @@ var ErrLocked = errors.New("locked by another process")
 // Lock takes the named lease for holder until ttl passes. It succeeds if the
 // lock is free, expired, or already held by holder (which renews it). Leases
 // rather than plain locks, so that a crashed process cannot block the others
-// for longer than ttl.
+// for longer than ttl. Taking it is one statement, atomic in either
+// database however many processes try at once.
 func (s *Store) Lock(ctx context.Context, name, holder string, ttl time.Duration) error {
 	now := s.now()
-	return s.tx(ctx, func(tx *sql.Tx) error {
-		var cur, exp string
-		err := tx.QueryRowContext(ctx, `SELECT holder, expires_at FROM locks WHERE name = ?`, name).Scan(&cur, &exp)
-		switch {
-		case errors.Is(err, sql.ErrNoRows):
-		case err != nil:
-			return err
-		default:
-			expires, perr := parseTime(exp)
-			if perr != nil {
-				return perr
-			}
-			if cur != holder && expires.After(now) {
-				return fmt.Errorf("lock %q: %w (%s, until %s)", name, ErrLocked, cur, expires.Format(time.RFC3339))
-			}
+	for range 3 {
+		res, err := s.exec(ctx, qLockTake, name, holder, s.timeArg(now.Add(ttl)), s.timeArg(now))
+		if err != nil {
+			return fmt.Errorf("lock %q: %w", name, err)
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO locks (name, holder, expires_at) VALUES (?, ?, ?)
-			ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at`,
-			name, holder, formatTime(now.Add(ttl)))
-		return err
-	})
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		// Held by another: say by whom, for the message.
+		var cur string
+		var expires time.Time
+		err = s.queryRow(ctx, qLockHolder, name).Scan(&cur, scanTime{&expires})
+		if errors.Is(err, sql.ErrNoRows) {
+			continue // released meanwhile: try again
+		}
+		if err != nil {
+			return fmt.Errorf("lock %q: %w", name, err)
+		}
+		return fmt.Errorf("lock %q: %w (%s, until %s)", name, ErrLocked, cur, expires.Format(time.RFC3339))
+	}
+	return fmt.Errorf("lock %q: %w (taken and released again while trying)", name, ErrLocked)
 }
 
 // Unlock releases the named lease if holder owns it.
 func (s *Store) Unlock(ctx context.Context, name, holder string) error {
-	_, err := s.db.ExecContext(ctx, `DELETE FROM locks WHERE name = ? AND holder = ?`, name, holder)
+	_, err := s.exec(ctx, qLockRelease, name, holder)
 	return err
 }
 

@@ -16,12 +16,11 @@ type Totals struct {
 // Totals counts what the database holds.
 func (s *Store) Totals(ctx context.Context) (Totals, error) {
 	t := Totals{Deliveries: map[DeliveryStatus]int{}}
-	err := s.db.QueryRowContext(ctx, `SELECT (SELECT count(*) FROM articles), (SELECT count(*) FROM entries),
-		(SELECT count(*) FROM issues)`).Scan(&t.Articles, &t.Entries, &t.Issues)
+	err := s.queryRow(ctx, qTotals).Scan(&t.Articles, &t.Entries, &t.Issues)
 	if err != nil {
 		return Totals{}, fmt.Errorf("count totals: %w", err)
 	}
-	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM deliveries GROUP BY status`)
+	rows, err := s.query(ctx, qTotalsDeliveries)
 	if err != nil {
 		return Totals{}, fmt.Errorf("count deliveries: %w", err)
 	}
@@ -40,8 +39,8 @@ func (s *Store) Totals(ctx context.Context) (Totals, error) {
 // Ping checks that the database answers a query.
 func (s *Store) Ping(ctx context.Context) error {
 	var n int
-	if err := s.db.QueryRowContext(ctx, `SELECT count(*) FROM schema_migrations`).Scan(&n); err != nil {
-		return fmt.Errorf("store %s: %w", s.path, err)
+	if err := s.queryRow(ctx, qPing).Scan(&n); err != nil {
+		return fmt.Errorf("store %s: %w", s.name, err)
 	}
 	return nil
 }

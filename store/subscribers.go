@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -46,8 +47,6 @@ type Subscriber struct {
 	ConfirmSentAt time.Time // when the last confirmation email was sent
 }
 
-const subscriberColumns = `id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at`
-
 func scanSubscriber(row interface{ Scan(...any) error }) (Subscriber, error) {
 	var s Subscriber
 	err := row.Scan(&s.ID, &s.Email, &s.Name, &s.Status, scanTime{&s.CreatedAt}, scanTime{&s.UpdatedAt},
@@ -60,9 +59,9 @@ func scanSubscriber(row interface{ Scan(...any) error }) (Subscriber, error) {
 // subscriber is returned with created false: callers decide what a second
 // subscription means.
 func (s *Store) AddSubscriber(ctx context.Context, email, name string, status SubscriberStatus) (sub Subscriber, created bool, err error) {
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	err = s.tx(ctx, func(tx runner) error {
 		var err error
-		sub, created, err = addSubscriber(ctx, tx, formatTime(s.now()), email, name, status)
+		sub, created, err = s.addSubscriber(ctx, tx, s.now(), email, name, status)
 		return err
 	})
 	if err != nil {
@@ -71,13 +70,12 @@ func (s *Store) AddSubscriber(ctx context.Context, email, name string, status Su
 	return sub, created, nil
 }
 
-func addSubscriber(ctx context.Context, tx *sql.Tx, now, email, name string, status SubscriberStatus) (Subscriber, bool, error) {
+func (s *Store) addSubscriber(ctx context.Context, tx runner, now time.Time, email, name string, status SubscriberStatus) (Subscriber, bool, error) {
 	var confirmed any
 	if status == StatusConfirmed {
-		confirmed = now
+		confirmed = s.timeArg(now)
 	}
-	res, err := tx.ExecContext(ctx, `INSERT INTO subscribers (email, name, status, created_at, updated_at, confirmed_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (email) DO NOTHING`, email, name, string(status), now, now, confirmed)
+	res, err := tx.exec(ctx, qSubscriberAdd, email, name, string(status), s.timeArg(now), s.timeArg(now), confirmed)
 	if err != nil {
 		return Subscriber{}, false, err
 	}
@@ -85,7 +83,7 @@ func addSubscriber(ctx context.Context, tx *sql.Tx, now, email, name string, sta
 	if err != nil {
 		return Subscriber{}, false, err
 	}
-	sub, err := scanSubscriber(tx.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE email = ?`, email))
+	sub, err := scanSubscriber(tx.queryRow(ctx, qSubscriberByEmail, email))
 	return sub, n == 1, err
 }
 
@@ -100,11 +98,11 @@ type NewSubscriber struct {
 // address is stored or, on error, none is. Known addresses are left as they
 // are and counted in existing.
 func (s *Store) ImportSubscribers(ctx context.Context, subs []NewSubscriber) (added, existing int, err error) {
-	now := formatTime(s.now())
-	err = s.tx(ctx, func(tx *sql.Tx) error {
+	now := s.now()
+	err = s.tx(ctx, func(tx runner) error {
 		added, existing = 0, 0
 		for _, ns := range subs {
-			_, created, err := addSubscriber(ctx, tx, now, ns.Email, ns.Name, ns.Status)
+			_, created, err := s.addSubscriber(ctx, tx, now, ns.Email, ns.Name, ns.Status)
 			if err != nil {
 				return fmt.Errorf("%s: %w", ns.Email, err)
 			}
@@ -124,7 +122,7 @@ func (s *Store) ImportSubscribers(ctx context.Context, subs []NewSubscriber) (ad
 
 // SubscriberByEmail looks a subscriber up by address, case-insensitively.
 func (s *Store) SubscriberByEmail(ctx context.Context, email string) (Subscriber, error) {
-	sub, err := scanSubscriber(s.db.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE email = ?`, email))
+	sub, err := scanSubscriber(s.queryRow(ctx, qSubscriberByEmail, email))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Subscriber{}, fmt.Errorf("subscriber %s: %w", email, ErrNotFound)
 	}
@@ -136,7 +134,7 @@ func (s *Store) SubscriberByEmail(ctx context.Context, email string) (Subscriber
 
 // Subscriber looks a subscriber up by id.
 func (s *Store) Subscriber(ctx context.Context, id int64) (Subscriber, error) {
-	sub, err := scanSubscriber(s.db.QueryRowContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers WHERE id = ?`, id))
+	sub, err := scanSubscriber(s.queryRow(ctx, qSubscriberByID, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return Subscriber{}, fmt.Errorf("subscriber %d: %w", id, ErrNotFound)
 	}
@@ -150,11 +148,7 @@ func (s *Store) Subscriber(ctx context.Context, id int64) (Subscriber, error) {
 // is empty) whose id is above afterID, in id order, at most limit of them
 // (all when limit <= 0). Paging by id keeps memory flat however many there are.
 func (s *Store) Subscribers(ctx context.Context, status SubscriberStatus, afterID int64, limit int) ([]Subscriber, error) {
-	if limit <= 0 {
-		limit = -1
-	}
-	rows, err := s.db.QueryContext(ctx, `SELECT `+subscriberColumns+` FROM subscribers
-		WHERE (? = '' OR status = ?) AND id > ? ORDER BY id LIMIT ?`, string(status), string(status), afterID, limit)
+	rows, err := s.query(ctx, qSubscribersList, string(status), string(status), afterID, limitArg(limit))
 	if err != nil {
 		return nil, fmt.Errorf("list subscribers: %w", err)
 	}
@@ -172,7 +166,7 @@ func (s *Store) Subscribers(ctx context.Context, status SubscriberStatus, afterI
 
 // CountSubscribers counts subscribers by status.
 func (s *Store) CountSubscribers(ctx context.Context) (map[SubscriberStatus]int, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT status, count(*) FROM subscribers GROUP BY status`)
+	rows, err := s.query(ctx, qSubscribersCount)
 	if err != nil {
 		return nil, fmt.Errorf("count subscribers: %w", err)
 	}
@@ -193,18 +187,26 @@ func (s *Store) CountSubscribers(ctx context.Context) (map[SubscriberStatus]int,
 // are moved (any status when from is empty); changed says whether the row
 // changed, so that callers can make state changes idempotent.
 func (s *Store) SetSubscriberStatus(ctx context.Context, id int64, status SubscriberStatus, from ...SubscriberStatus) (changed bool, err error) {
-	now := formatTime(s.now())
-	q := `UPDATE subscribers SET status = ?, updated_at = ?,
-		confirmed_at = CASE WHEN ? = 'confirmed' THEN ? ELSE confirmed_at END
-		WHERE id = ? AND status <> ?`
-	args := []any{string(status), now, string(status), now, id, string(status)}
-	if len(from) > 0 {
-		q += ` AND status IN (` + strings.TrimSuffix(strings.Repeat("?,", len(from)), ",") + `)`
-		for _, f := range from {
-			args = append(args, string(f))
+	// The query takes as many statuses to move from as there are statuses:
+	// from, without repeats, padded with its first.
+	if len(from) == 0 {
+		from = SubscriberStatuses
+	}
+	var in []any
+	for _, f := range from {
+		if !slices.Contains(in, any(string(f))) {
+			in = append(in, string(f))
 		}
 	}
-	res, err := s.db.ExecContext(ctx, q, args...)
+	if len(in) > len(SubscriberStatuses) {
+		return false, fmt.Errorf("set subscriber %d %s: more statuses to move from than there are: %q", id, status, from)
+	}
+	for len(in) < len(SubscriberStatuses) {
+		in = append(in, in[0])
+	}
+	now := s.timeArg(s.now())
+	args := append([]any{string(status), now, string(status), now, id, string(status)}, in...)
+	res, err := s.exec(ctx, qSubscriberSetStatus, args...)
 	if err != nil {
 		return false, fmt.Errorf("set subscriber %d %s: %w", id, status, err)
 	}
@@ -215,8 +217,7 @@ func (s *Store) SetSubscriberStatus(ctx context.Context, id int64, status Subscr
 // MarkConfirmationSent records that a confirmation email went to subscriber
 // id at t.
 func (s *Store) MarkConfirmationSent(ctx context.Context, id int64, t time.Time) error {
-	_, err := s.db.ExecContext(ctx, `UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?`, formatTime(t), id)
-	if err != nil {
+	if _, err := s.exec(ctx, qSubscriberConfirmationSent, s.timeArg(t), id); err != nil {
 		return fmt.Errorf("mark confirmation sent to %d: %w", id, err)
 	}
 	return nil
@@ -225,19 +226,19 @@ func (s *Store) MarkConfirmationSent(ctx context.Context, id int64, t time.Time)
 // RemoveSubscriber deletes a subscriber and their delivery ledger rows, which
 // hold their address too.
 func (s *Store) RemoveSubscriber(ctx context.Context, email string) error {
-	return s.tx(ctx, func(tx *sql.Tx) error {
+	return s.tx(ctx, func(tx runner) error {
 		var id int64
-		err := tx.QueryRowContext(ctx, `SELECT id FROM subscribers WHERE email = ?`, email).Scan(&id)
+		err := tx.queryRow(ctx, qSubscriberForRemoval, email).Scan(&id)
 		if errors.Is(err, sql.ErrNoRows) {
 			return fmt.Errorf("remove subscriber %s: %w", email, ErrNotFound)
 		}
 		if err != nil {
 			return fmt.Errorf("remove subscriber %s: %w", email, err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM deliveries WHERE subscriber_id = ?`, id); err != nil {
+		if _, err := tx.exec(ctx, qSubscriberDeliveriesDelete, id); err != nil {
 			return fmt.Errorf("remove subscriber %s: %w", email, err)
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM subscribers WHERE id = ?`, id); err != nil {
+		if _, err := tx.exec(ctx, qSubscriberDelete, id); err != nil {
 			return fmt.Errorf("remove subscriber %s: %w", email, err)
 		}
 		return nil

@@ -1,20 +1,33 @@
 // Package storetest opens real stores for the tests of the packages that
-// use one: a fresh SQLite file in the test's temporary folder, closed when
-// the test ends.
+// use one, on the backend the run was asked for (BULLETIN_TEST_BACKEND:
+// sqlite, the default, or postgres on the server BULLETIN_TEST_POSTGRES
+// names; see package testdb): a fresh database for each call, closed and
+// dropped when the test ends.
 package storetest
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 
+	"github.com/bulletin-app/bulletin/internal/storetest/testdb"
 	"github.com/bulletin-app/bulletin/store"
 )
+
+// Backend returns the backend this run's tests use: "sqlite" or "postgres".
+func Backend(tb testing.TB) string { return testdb.Backend(tb) }
+
+// URL returns a new, empty database on this run's backend, as store.Open
+// and the config's database.url take it. Opening it twice opens the same
+// database, as two processes would.
+func URL(tb testing.TB) string {
+	tb.Helper()
+	return testdb.URL(tb, testdb.Backend(tb))
+}
 
 // Open opens a new, empty store.
 func Open(tb testing.TB) *store.Store {
 	tb.Helper()
-	st, err := store.Open(context.Background(), filepath.Join(tb.TempDir(), "bulletin.db"))
+	st, err := store.Open(context.Background(), URL(tb))
 	if err != nil {
 		tb.Fatal(err)
 	}

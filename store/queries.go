@@ -1,0 +1,349 @@
+package store
+
+import (
+	"bufio"
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"fmt"
+	"io/fs"
+	"sort"
+	"strings"
+)
+
+// queryID names one of the store's SQL statements. Its text is written once
+// per dialect, in queries/<dialect>/*.sql, under a "-- name: " line; each Go
+// method runs it by id, whichever database is open.
+type queryID int
+
+const (
+	// migrate.sql
+	qMigrateLock queryID = iota
+	qMigrationsTable
+	qMigrationApplied
+	qMigrationRecord
+
+	// articles.sql
+	qArticleInsert
+	qArticleForUpdate
+	qArticleUpdate
+	qArticlesToSummarize
+	qArticleKnown
+
+	// cache.sql
+	qCacheGet
+	qCachePut
+
+	// entries.sql
+	qEntrySave
+	qEntriesUnissued
+	qEntryMarkDuplicate
+	qIssueLock
+	qIssueNextNumber
+	qIssueInsert
+	qEntryTake
+	qIssueGet
+	qIssueEntries
+	qIssueDuplicates
+	qIssueLatestNumber
+	qIssueNumbers
+	qEntriesIssued
+	qPublishedVersion
+
+	// subscribers.sql
+	qSubscriberAdd
+	qSubscriberByEmail
+	qSubscriberByID
+	qSubscribersList
+	qSubscribersCount
+	qSubscriberSetStatus
+	qSubscriberConfirmationSent
+	qSubscriberForRemoval
+	qSubscriberDeliveriesDelete
+	qSubscriberDelete
+
+	// deliveries.sql
+	qDeliveriesPlan
+	qDeliveryCounts
+	qDeliveriesList
+	qDeliveryClaim
+	qDeliverySent
+	qDeliveryRelease
+	qDeliveryFail
+	qSubscriberBounce
+	qDeliveriesForget
+	qLedgerBegin
+	qLedgerCommit
+	qLedgerRollback
+
+	// locks.sql
+	qLockTake
+	qLockHolder
+	qLockRelease
+
+	// jobs.sql
+	qJobStart
+	qJobStartedAt
+	qJobEnd
+	qJobRuns
+	qJobRun
+	qJobFiresInit
+	qJobFiresDone
+	qJobFireClaim
+	qJobHistoryExists
+	qJobFiresRename
+	qJobRunsRename
+	qJobFiresForget
+	qJobRunsForget
+
+	// sources.sql
+	qSourceState
+	qSourceStateSave
+	qSourceStates
+
+	// status.sql
+	qTotals
+	qTotalsDeliveries
+	qPing
+
+	numQueries
+)
+
+// queryNames are the names the query files give each queryID.
+var queryNames = [numQueries]string{
+	qMigrateLock:      "migrate-lock",
+	qMigrationsTable:  "migrations-table",
+	qMigrationApplied: "migration-applied",
+	qMigrationRecord:  "migration-record",
+
+	qArticleInsert:       "article-insert",
+	qArticleForUpdate:    "article-for-update",
+	qArticleUpdate:       "article-update",
+	qArticlesToSummarize: "articles-to-summarize",
+	qArticleKnown:        "article-known",
+
+	qCacheGet: "cache-get",
+	qCachePut: "cache-put",
+
+	qEntrySave:          "entry-save",
+	qEntriesUnissued:    "entries-unissued",
+	qEntryMarkDuplicate: "entry-mark-duplicate",
+	qIssueLock:          "issue-lock",
+	qIssueNextNumber:    "issue-next-number",
+	qIssueInsert:        "issue-insert",
+	qEntryTake:          "entry-take",
+	qIssueGet:           "issue-get",
+	qIssueEntries:       "issue-entries",
+	qIssueDuplicates:    "issue-duplicates",
+	qIssueLatestNumber:  "issue-latest-number",
+	qIssueNumbers:       "issue-numbers",
+	qEntriesIssued:      "entries-issued",
+	qPublishedVersion:   "published-version",
+
+	qSubscriberAdd:              "subscriber-add",
+	qSubscriberByEmail:          "subscriber-by-email",
+	qSubscriberByID:             "subscriber-by-id",
+	qSubscribersList:            "subscribers-list",
+	qSubscribersCount:           "subscribers-count",
+	qSubscriberSetStatus:        "subscriber-set-status",
+	qSubscriberConfirmationSent: "subscriber-confirmation-sent",
+	qSubscriberForRemoval:       "subscriber-for-removal",
+	qSubscriberDeliveriesDelete: "subscriber-deliveries-delete",
+	qSubscriberDelete:           "subscriber-delete",
+
+	qDeliveriesPlan:   "deliveries-plan",
+	qDeliveryCounts:   "delivery-counts",
+	qDeliveriesList:   "deliveries-list",
+	qDeliveryClaim:    "delivery-claim",
+	qDeliverySent:     "delivery-sent",
+	qDeliveryRelease:  "delivery-release",
+	qDeliveryFail:     "delivery-fail",
+	qSubscriberBounce: "subscriber-bounce",
+	qDeliveriesForget: "deliveries-forget",
+	qLedgerBegin:      "ledger-begin",
+	qLedgerCommit:     "ledger-commit",
+	qLedgerRollback:   "ledger-rollback",
+
+	qLockTake:    "lock-take",
+	qLockHolder:  "lock-holder",
+	qLockRelease: "lock-release",
+
+	qJobStart:         "job-start",
+	qJobStartedAt:     "job-started-at",
+	qJobEnd:           "job-end",
+	qJobRuns:          "job-runs",
+	qJobRun:           "job-run",
+	qJobFiresInit:     "job-fires-init",
+	qJobFiresDone:     "job-fires-done",
+	qJobFireClaim:     "job-fire-claim",
+	qJobHistoryExists: "job-history-exists",
+	qJobFiresRename:   "job-fires-rename",
+	qJobRunsRename:    "job-runs-rename",
+	qJobFiresForget:   "job-fires-forget",
+	qJobRunsForget:    "job-runs-forget",
+
+	qSourceState:     "source-state",
+	qSourceStateSave: "source-state-save",
+	qSourceStates:    "source-states",
+
+	qTotals:           "totals",
+	qTotalsDeliveries: "totals-deliveries",
+	qPing:             "ping",
+}
+
+func (id queryID) String() string { return queryNames[id] }
+
+// parseQueries reads the "-- name: " blocks of every .sql file in dir of
+// fsys. A block runs to the next name or the end of its file. A block of
+// comments only is a statement this dialect does not need (a lock that its
+// transactions take already, say): running it does nothing.
+func parseQueries(fsys fs.FS, dir string) (map[string]string, error) {
+	files, err := fs.Glob(fsys, dir+"/*.sql")
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no query files in %s", dir)
+	}
+	out := map[string]string{}
+	for _, file := range files {
+		b, err := fs.ReadFile(fsys, file)
+		if err != nil {
+			return nil, err
+		}
+		var name string
+		var body strings.Builder
+		flush := func() {
+			if name != "" {
+				out[name] = strings.TrimSpace(body.String())
+			}
+			body.Reset()
+		}
+		sc := bufio.NewScanner(strings.NewReader(string(b)))
+		for line := 1; sc.Scan(); line++ {
+			text := sc.Text()
+			if n, ok := strings.CutPrefix(text, "-- name:"); ok {
+				flush()
+				name = strings.TrimSpace(n)
+				if name == "" {
+					return nil, fmt.Errorf("%s:%d: a query without a name", file, line)
+				}
+				if _, dup := out[name]; dup {
+					return nil, fmt.Errorf("%s:%d: query %q is named twice", file, line, name)
+				}
+				continue
+			}
+			if name == "" {
+				continue // a file's leading comment
+			}
+			body.WriteString(text)
+			body.WriteByte('\n')
+		}
+		flush()
+	}
+	return out, nil
+}
+
+// loadQueries returns the dialect's statements by id. A statement the Go
+// code runs that the files lack, or one the files have that no code runs,
+// is an error: each dialect says everything, and nothing else.
+func loadQueries(d *dialect) ([numQueries]string, error) {
+	var texts [numQueries]string
+	byName, err := parseQueries(sqlFiles, "queries/"+d.name)
+	if err != nil {
+		return texts, err
+	}
+	var missing []string
+	for id, name := range queryNames {
+		text, ok := byName[name]
+		if !ok {
+			missing = append(missing, name)
+			continue
+		}
+		texts[id] = executable(text)
+		delete(byName, name)
+	}
+	if len(missing) > 0 {
+		return texts, fmt.Errorf("%s queries missing: %s", d.name, strings.Join(missing, ", "))
+	}
+	if len(byName) > 0 {
+		extra := make([]string, 0, len(byName))
+		for name := range byName {
+			extra = append(extra, name)
+		}
+		sort.Strings(extra)
+		return texts, fmt.Errorf("%s queries that nothing runs: %s", d.name, strings.Join(extra, ", "))
+	}
+	return texts, nil
+}
+
+// executable returns text, or "" if it holds nothing but comments.
+func executable(text string) string {
+	for _, line := range strings.Split(text, "\n") {
+		if l := strings.TrimSpace(line); l != "" && !strings.HasPrefix(l, "--") {
+			return text
+		}
+	}
+	return ""
+}
+
+// prepare prepares every statement, so that one the schema does not
+// support fails when the store opens rather than when it is first run.
+func (s *Store) prepare(ctx context.Context) error {
+	for id, text := range s.texts {
+		if text == "" {
+			continue
+		}
+		st, err := s.db.PrepareContext(ctx, text)
+		if err != nil {
+			return fmt.Errorf("query %s: %w", queryID(id), err)
+		}
+		s.stmts[id] = st
+	}
+	return nil
+}
+
+// runner runs the store's statements, outside a transaction (tx nil) or in
+// one.
+type runner struct {
+	s  *Store
+	tx *sql.Tx
+}
+
+func (r runner) stmt(ctx context.Context, id queryID) *sql.Stmt {
+	st := r.s.stmts[id]
+	if r.tx != nil {
+		return r.tx.StmtContext(ctx, st)
+	}
+	return st
+}
+
+func (r runner) exec(ctx context.Context, id queryID, args ...any) (sql.Result, error) {
+	if r.s.stmts[id] == nil {
+		if r.s.texts[id] == "" {
+			return driver.RowsAffected(0), nil
+		}
+		return nil, fmt.Errorf("query %s is not prepared", id)
+	}
+	return r.stmt(ctx, id).ExecContext(ctx, args...)
+}
+
+func (r runner) query(ctx context.Context, id queryID, args ...any) (*sql.Rows, error) {
+	return r.stmt(ctx, id).QueryContext(ctx, args...)
+}
+
+func (r runner) queryRow(ctx context.Context, id queryID, args ...any) *sql.Row {
+	return r.stmt(ctx, id).QueryRowContext(ctx, args...)
+}
+
+func (s *Store) exec(ctx context.Context, id queryID, args ...any) (sql.Result, error) {
+	return runner{s: s}.exec(ctx, id, args...)
+}
+
+func (s *Store) query(ctx context.Context, id queryID, args ...any) (*sql.Rows, error) {
+	return runner{s: s}.query(ctx, id, args...)
+}
+
+func (s *Store) queryRow(ctx context.Context, id queryID, args ...any) *sql.Row {
+	return runner{s: s}.queryRow(ctx, id, args...)
+}

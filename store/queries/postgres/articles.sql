@@ -1,0 +1,31 @@
+-- Collected articles (articles.go).
+
+-- name: article-insert
+-- A new article. A known key is left alone, for article-for-update; a
+-- concurrent insert of the same key waits for the other to end, then does
+-- nothing.
+INSERT INTO articles
+    (key, url, title, author, source, origin, published_at, text, content_hash, seeded, collected_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+ON CONFLICT (key) DO NOTHING
+
+-- name: article-for-update
+-- Locks the row until the update is written: two collectors of one article
+-- compare its hash one after the other.
+SELECT id, content_hash FROM articles WHERE key = $1 FOR UPDATE
+
+-- name: article-update
+UPDATE articles SET url = $1, title = $2, author = $3, source = $4, origin = $5,
+    published_at = $6, text = $7, content_hash = $8, updated_at = $9
+WHERE id = $10
+
+-- name: articles-to-summarize
+SELECT a.id, a.key, a.url, a.title, a.author, a.source, a.origin, a.published_at,
+    a.text, a.content_hash, a.seeded, a.collected_at, a.updated_at
+FROM articles a
+LEFT JOIN entries e ON e.article_id = a.id
+WHERE NOT a.seeded AND (e.id IS NULL OR e.content_hash <> a.content_hash)
+ORDER BY a.collected_at, a.id
+
+-- name: article-known
+SELECT count(*) FROM articles WHERE key = $1

@@ -1,0 +1,62 @@
+-- The delivery ledger (deliveries.go).
+
+-- name: deliveries-plan
+-- Arguments: the issue twice, the Message-ID domain, the time. The random
+-- part is the first 48 bits of a version 4 UUID (all of them random).
+INSERT INTO deliveries (issue_number, subscriber_id, email, status, message_id, updated_at)
+SELECT $1, id, email, 'pending',
+    'bulletin.' || $2::integer || '.' || id || '.' || left(replace(gen_random_uuid()::text, '-', ''), 12) || '@' || $3::text,
+    $4
+FROM subscribers WHERE status = 'confirmed'
+ON CONFLICT (issue_number, subscriber_id) DO NOTHING
+
+-- name: delivery-counts
+SELECT status, count(*) FROM deliveries WHERE issue_number = $1 GROUP BY status
+
+-- name: deliveries-list
+-- Arguments: issue, status, after this subscriber id, confirmed subscribers
+-- only, limit (-1 for all).
+SELECT d.issue_number, d.subscriber_id, d.email, coalesce(s.name, ''), coalesce(s.status, ''), d.status,
+    d.attempts, d.last_error, d.message_id, d.updated_at, d.sent_at
+FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
+WHERE d.issue_number = $1 AND d.status = $2 AND d.subscriber_id > $3
+    AND (NOT $4 OR s.status = 'confirmed')
+ORDER BY d.subscriber_id LIMIT nullif($5::bigint, -1)
+
+-- name: delivery-claim
+-- Only the row still in the status it is claimed from. Of two senders
+-- claiming it, the second waits on the first's row lock until it commits,
+-- then finds the status changed and changes nothing.
+UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = $1
+WHERE issue_number = $2 AND subscriber_id = $3 AND status = $4
+
+-- name: delivery-sent
+-- Arguments: the time twice, issue, subscriber.
+UPDATE deliveries SET status = 'sent', last_error = '', updated_at = $1, sent_at = $2
+WHERE issue_number = $3 AND subscriber_id = $4
+
+-- name: delivery-release
+UPDATE deliveries SET status = 'pending', last_error = $1, updated_at = $2
+WHERE issue_number = $3 AND subscriber_id = $4 AND status <> 'sent'
+
+-- name: delivery-fail
+UPDATE deliveries SET status = 'failed', last_error = $1, updated_at = $2,
+    attempts = attempts + CASE WHEN status = 'sending' THEN 0 ELSE 1 END
+WHERE issue_number = $3 AND subscriber_id = $4 AND status <> 'sent'
+
+-- name: subscriber-bounce
+UPDATE subscribers SET status = 'bounced', updated_at = $1 WHERE id = $2 AND status = 'confirmed'
+
+-- name: deliveries-forget
+DELETE FROM deliveries WHERE issue_number = $1
+
+-- name: ledger-begin
+-- Read committed: each claim's UPDATE locks its row and checks its status
+-- again once it has the lock (see delivery-claim).
+BEGIN
+
+-- name: ledger-commit
+COMMIT
+
+-- name: ledger-rollback
+ROLLBACK

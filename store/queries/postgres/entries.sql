@@ -1,0 +1,75 @@
+-- Digest entries and issues (entries.go). Lists of entries select the same
+-- columns, newest article first (by publication when known).
+
+-- name: entry-save
+INSERT INTO entries
+    (article_id, content_hash, summary, teaser, method, created_at, updated_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
+ON CONFLICT (article_id) DO UPDATE SET content_hash = excluded.content_hash,
+    summary = excluded.summary, teaser = excluded.teaser, method = excluded.method,
+    -- Feeds show updated_at: it moves only when what readers see does.
+    updated_at = CASE WHEN entries.summary <> excluded.summary OR entries.teaser <> excluded.teaser
+        THEN excluded.updated_at ELSE entries.updated_at END
+
+-- name: entries-unissued
+SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
+    e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at
+FROM entries e JOIN articles a ON a.id = e.article_id
+WHERE e.issue_number IS NULL AND e.duplicate_of IS NULL AND NOT a.seeded
+ORDER BY coalesce(a.published_at, a.collected_at) DESC, e.id DESC
+
+-- name: entry-mark-duplicate
+UPDATE entries SET duplicate_of = $1 WHERE id = $2 AND issue_number IS NULL
+
+-- name: issue-lock
+-- Numbers are max + 1: one process at a time numbers an issue. Readers of
+-- issues go on meanwhile.
+LOCK TABLE issues IN EXCLUSIVE MODE
+
+-- name: issue-next-number
+SELECT coalesce(max(number), 0) + 1 FROM issues
+
+-- name: issue-insert
+INSERT INTO issues (number, title, created_at) VALUES ($1, $2, $3)
+
+-- name: entry-take
+UPDATE entries SET issue_number = $1 WHERE id = $2 AND issue_number IS NULL
+
+-- name: issue-get
+SELECT number, title, created_at FROM issues WHERE number = $1
+
+-- name: issue-entries
+SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
+    e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at
+FROM entries e JOIN articles a ON a.id = e.article_id
+WHERE e.issue_number = $1
+ORDER BY coalesce(a.published_at, a.collected_at) DESC, e.id DESC
+
+-- name: issue-duplicates
+-- The other reports of the stories of issue $1.
+SELECT e.duplicate_of, a.title, a.url, a.source
+FROM entries e JOIN articles a ON a.id = e.article_id
+WHERE e.duplicate_of IN (SELECT id FROM entries WHERE issue_number = $1)
+ORDER BY a.collected_at, e.id
+
+-- name: issue-latest-number
+SELECT coalesce(max(number), 0) FROM issues
+
+-- name: issue-numbers
+-- A limit of -1 is no limit (LIMIT NULL).
+SELECT number FROM issues ORDER BY number DESC LIMIT nullif($1::bigint, -1)
+
+-- name: entries-issued
+SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
+    e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at
+FROM entries e JOIN articles a ON a.id = e.article_id
+WHERE e.issue_number IS NOT NULL
+ORDER BY coalesce(a.published_at, a.collected_at) DESC, e.id DESC
+LIMIT nullif($1::bigint, -1)
+
+-- name: published-version
+SELECT
+    (SELECT coalesce(max(number), 0) FROM issues),
+    (SELECT count(*) FROM entries WHERE issue_number IS NOT NULL),
+    (SELECT count(*) FROM entries WHERE duplicate_of IS NOT NULL),
+    (SELECT max(updated_at) FROM entries WHERE issue_number IS NOT NULL)

@@ -1,0 +1,47 @@
+-- Subscribers (subscribers.go). Addresses compare without regard to ASCII
+-- case, as in SQLite (COLLATE NOCASE): lower() under the "C" collation
+-- folds A-Z only, whatever the database's locale, and the unique index
+-- subscribers_email is on that expression.
+
+-- name: subscriber-add
+INSERT INTO subscribers (email, name, status, created_at, updated_at, confirmed_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT ((lower(email COLLATE "C"))) DO NOTHING
+
+-- name: subscriber-by-email
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+FROM subscribers WHERE lower(email COLLATE "C") = lower($1 COLLATE "C")
+
+-- name: subscriber-by-id
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+FROM subscribers WHERE id = $1
+
+-- name: subscribers-list
+-- With status '' ($1 and $2), every status. A limit of -1 is no limit.
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+FROM subscribers
+WHERE ($1 = '' OR status = $2) AND id > $3
+ORDER BY id LIMIT nullif($4::bigint, -1)
+
+-- name: subscribers-count
+SELECT status, count(*) FROM subscribers GROUP BY status
+
+-- name: subscriber-set-status
+-- $7 to $11 are the statuses it may move from.
+UPDATE subscribers SET status = $1, updated_at = $2,
+    confirmed_at = CASE WHEN $3 = 'confirmed' THEN $4::timestamptz ELSE confirmed_at END
+WHERE id = $5 AND status <> $6 AND status IN ($7, $8, $9, $10, $11)
+
+-- name: subscriber-confirmation-sent
+UPDATE subscribers SET confirm_sent_at = $1 WHERE id = $2
+
+-- name: subscriber-for-removal
+-- Locks the subscriber: a send planning its ledger meanwhile waits, then
+-- finds no one to plan for.
+SELECT id FROM subscribers WHERE lower(email COLLATE "C") = lower($1 COLLATE "C") FOR UPDATE
+
+-- name: subscriber-deliveries-delete
+DELETE FROM deliveries WHERE subscriber_id = $1
+
+-- name: subscriber-delete
+DELETE FROM subscribers WHERE id = $1

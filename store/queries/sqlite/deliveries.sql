@@ -1,0 +1,58 @@
+-- The delivery ledger (deliveries.go).
+
+-- name: deliveries-plan
+-- Arguments: the issue twice, the Message-ID domain, the time.
+INSERT INTO deliveries (issue_number, subscriber_id, email, status, message_id, updated_at)
+SELECT ?, id, email, 'pending', printf('bulletin.%d.%d.%s@%s', ?, id, lower(hex(randomblob(6))), ?), ?
+FROM subscribers WHERE status = 'confirmed'
+ON CONFLICT (issue_number, subscriber_id) DO NOTHING
+
+-- name: delivery-counts
+SELECT status, count(*) FROM deliveries WHERE issue_number = ? GROUP BY status
+
+-- name: deliveries-list
+-- Arguments: issue, status, after this subscriber id, confirmed subscribers
+-- only, limit (-1 for all).
+SELECT d.issue_number, d.subscriber_id, d.email, coalesce(s.name, ''), coalesce(s.status, ''), d.status,
+    d.attempts, d.last_error, d.message_id, d.updated_at, d.sent_at
+FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
+WHERE d.issue_number = ? AND d.status = ? AND d.subscriber_id > ?
+    AND (? = 0 OR s.status = 'confirmed')
+ORDER BY d.subscriber_id LIMIT ?
+
+-- name: delivery-claim
+-- Only the row still in the status it is claimed from: of two senders
+-- claiming it, one changes it and the other changes nothing.
+UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
+WHERE issue_number = ? AND subscriber_id = ? AND status = ?
+
+-- name: delivery-sent
+-- Arguments: the time twice, issue, subscriber.
+UPDATE deliveries SET status = 'sent', last_error = '', updated_at = ?, sent_at = ?
+WHERE issue_number = ? AND subscriber_id = ?
+
+-- name: delivery-release
+UPDATE deliveries SET status = 'pending', last_error = ?, updated_at = ?
+WHERE issue_number = ? AND subscriber_id = ? AND status <> 'sent'
+
+-- name: delivery-fail
+UPDATE deliveries SET status = 'failed', last_error = ?, updated_at = ?,
+    attempts = attempts + CASE WHEN status = 'sending' THEN 0 ELSE 1 END
+WHERE issue_number = ? AND subscriber_id = ? AND status <> 'sent'
+
+-- name: subscriber-bounce
+UPDATE subscribers SET status = 'bounced', updated_at = ? WHERE id = ? AND status = 'confirmed'
+
+-- name: deliveries-forget
+DELETE FROM deliveries WHERE issue_number = ?
+
+-- name: ledger-begin
+-- IMMEDIATE, as the store's other transactions: the write lock is taken at
+-- once, and waited for (busy_timeout) if another process holds it.
+BEGIN IMMEDIATE
+
+-- name: ledger-commit
+COMMIT
+
+-- name: ledger-rollback
+ROLLBACK

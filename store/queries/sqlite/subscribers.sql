@@ -1,0 +1,44 @@
+-- Subscribers (subscribers.go). Addresses compare without regard to ASCII
+-- case: the column is COLLATE NOCASE.
+
+-- name: subscriber-add
+INSERT INTO subscribers (email, name, status, created_at, updated_at, confirmed_at)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (email) DO NOTHING
+
+-- name: subscriber-by-email
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+FROM subscribers WHERE email = ?
+
+-- name: subscriber-by-id
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+FROM subscribers WHERE id = ?
+
+-- name: subscribers-list
+-- With status '' (the first two arguments), every status.
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+FROM subscribers
+WHERE (? = '' OR status = ?) AND id > ?
+ORDER BY id LIMIT ?
+
+-- name: subscribers-count
+SELECT status, count(*) FROM subscribers GROUP BY status
+
+-- name: subscriber-set-status
+-- The last five arguments are the statuses it may move from.
+UPDATE subscribers SET status = ?, updated_at = ?,
+    confirmed_at = CASE WHEN ? = 'confirmed' THEN ? ELSE confirmed_at END
+WHERE id = ? AND status <> ? AND status IN (?, ?, ?, ?, ?)
+
+-- name: subscriber-confirmation-sent
+UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?
+
+-- name: subscriber-for-removal
+-- The transaction holds the write lock already.
+SELECT id FROM subscribers WHERE email = ?
+
+-- name: subscriber-deliveries-delete
+DELETE FROM deliveries WHERE subscriber_id = ?
+
+-- name: subscriber-delete
+DELETE FROM subscribers WHERE id = ?
