@@ -8,7 +8,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
-	"path/filepath"
 	"time"
 
 	"github.com/bulletin-app/bulletin/digest"
@@ -54,7 +53,7 @@ func Open(ctx context.Context, cfg *Config, log *slog.Logger) (*App, error) {
 	for _, d := range cfg.Deprecated {
 		log.Warn("config key renamed; the old name works for now", "file", d.File, "line", d.Line, "key", d.Key, "use", d.Use)
 	}
-	st, err := store.Open(ctx, filepath.Join(cfg.Resolve(cfg.DataDir), "bulletin.db"))
+	st, err := store.Open(ctx, cfg.DatabaseURL())
 	if err != nil {
 		return nil, err
 	}

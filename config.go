@@ -26,6 +26,7 @@ var DefaultConfig []byte
 type Config struct {
 	Site        Site           `yaml:"site"`
 	DataDir     string         `yaml:"data_dir"`
+	Database    Database       `yaml:"database"`
 	PublicDir   string         `yaml:"public_dir"`
 	Sources     []SourceConfig `yaml:"sources"`
 	Fetch       Fetch          `yaml:"fetch"`
@@ -62,6 +63,12 @@ type Site struct {
 	Author      string `yaml:"author"`
 	Icon        string `yaml:"icon"`
 	Logo        string `yaml:"logo"`
+}
+
+type Database struct {
+	URL string `yaml:"url"`
+
+	fromEnv bool // URL came from BULLETIN_DATABASE_URL
 }
 
 type SourceConfig struct {
@@ -246,6 +253,9 @@ func (c *Config) renameJobs(name string, lineOf map[string]int) ConfigErrors {
 }
 
 func (c *Config) applyEnv() {
+	if v := os.Getenv("BULLETIN_DATABASE_URL"); v != "" {
+		c.Database.URL, c.Database.fromEnv = v, true
+	}
 	if v := os.Getenv("BULLETIN_SMTP_PASSWORD"); v != "" {
 		c.Newsletter.SMTP.Password = v
 	}
@@ -255,6 +265,21 @@ func (c *Config) applyEnv() {
 	if v := os.Getenv("BULLETIN_LLM_API_KEY"); v != "" {
 		c.Digest.LLM.APIKey = v
 	}
+}
+
+// DatabaseURL returns the database to open, as store.Open takes it: by
+// default the SQLite file bulletin.db in data_dir; with database.url set,
+// that SQLite file (a relative path taken from the config's folder) or
+// that PostgreSQL URL.
+func (c *Config) DatabaseURL() string {
+	u := c.Database.URL
+	switch {
+	case u == "":
+		return filepath.Join(c.Resolve(c.DataDir), "bulletin.db")
+	case strings.HasPrefix(u, "sqlite:"):
+		return "sqlite:" + c.Resolve(strings.TrimPrefix(u, "sqlite:"))
+	}
+	return u
 }
 
 // Resolve turns a path from the config into one usable from the working

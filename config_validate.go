@@ -1,6 +1,7 @@
 package bulletin
 
 import (
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/bulletin-app/bulletin/newsletter"
 	"github.com/bulletin-app/bulletin/schedule"
+	"github.com/bulletin-app/bulletin/store"
 )
 
 // validate checks values that decode but make no sense, naming each key with
@@ -44,6 +46,15 @@ func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 	}
 	if c.PublicDir == "" {
 		bad("public_dir", "must not be empty")
+	}
+	if c.Database.URL != "" {
+		if err := checkDatabaseURL(c.Database.URL); err != nil {
+			if c.Database.fromEnv {
+				bad("database.url", "BULLETIN_DATABASE_URL: %v", err)
+			} else {
+				bad("database.url", "%v", err)
+			}
+		}
 	}
 
 	seen := map[string]bool{}
@@ -214,6 +225,26 @@ func oneOf(v string, allowed ...string) bool {
 		}
 	}
 	return false
+}
+
+// checkDatabaseURL accepts what DatabaseURL can open. Its messages show a
+// URL without its password.
+func checkDatabaseURL(raw string) error {
+	if path, ok := strings.CutPrefix(raw, "sqlite:"); ok {
+		if path == "" {
+			return errors.New("sqlite: needs a file path, like sqlite:data/bulletin.db")
+		}
+		return nil
+	}
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		shown := "the value"
+		if err == nil {
+			shown = fmt.Sprintf("%q", store.RedactURL(u))
+		}
+		return fmt.Errorf("%s is neither sqlite:PATH nor a postgres:// URL", shown)
+	}
+	return nil
 }
 
 // checkURL accepts only absolute http(s) URLs: every URL in the config is

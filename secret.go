@@ -23,6 +23,10 @@ func (a *App) secret() ([]byte, error) {
 	buf := make([]byte, 32)
 	rand.Read(buf)
 	key := hex.EncodeToString(buf)
+	// The folder is there already only if the database is a file in it.
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
 	// O_EXCL: two processes starting at once must not each write a key.
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, os.ErrExist) {
