@@ -2,10 +2,10 @@ package bulletin
 
 import (
 	"context"
-	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/bulletin-app/bulletin/internal/storetest"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -19,8 +19,9 @@ func TestOpenHandsTheFormerJobsHistoryOn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Database.URL = storetest.DatabaseURL(t)
 	due := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
-	old, err := store.Open(ctx, filepath.Join(dir, "data", "bulletin.db"))
+	old, err := store.Open(ctx, cfg.DatabaseURL())
 	if err != nil {
 		t.Fatal(err)
 	}

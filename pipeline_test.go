@@ -18,6 +18,7 @@ import (
 	"github.com/mmcdole/gofeed"
 
 	"github.com/bulletin-app/bulletin/internal/smtptest"
+	"github.com/bulletin-app/bulletin/internal/storetest"
 	"github.com/bulletin-app/bulletin/internal/testtool"
 )
 
@@ -36,6 +37,7 @@ func newTestApp(t *testing.T, articles string, extra string) (*App, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	cfg.Database.URL = storetest.DatabaseURL(t)
 	app, err := Open(context.Background(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -8,13 +8,13 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/bulletin-app/bulletin/internal/shutdown"
+	"github.com/bulletin-app/bulletin/internal/storetest"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -69,7 +69,7 @@ func TestSignals(t *testing.T) {
 		{mode: "block", signals: 2, code: 1, errText: ErrInterrupted.Error()},
 	} {
 		t.Run(fmt.Sprintf("%d signals", tc.signals), func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "bulletin.db")
+			path := storetest.URL(t)
 			cmd := exec.Command(os.Args[0], "-test.run=^TestSignalHelper$")
 			cmd.Env = append(os.Environ(), "BULLETIN_SIGNAL_HELPER_DB="+path, "BULLETIN_SIGNAL_HELPER_MODE="+tc.mode)
 			var stderr strings.Builder

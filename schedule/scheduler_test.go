@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulletin-app/bulletin/internal/storetest"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -109,7 +110,7 @@ func TestDSTDaysRunOnce(t *testing.T) {
 	} {
 		t.Run(span.name, func(t *testing.T) {
 			clk := &fakeClock{now: span.from, end: span.to}
-			st := openStore(t, filepath.Join(t.TempDir(), "bulletin.db"), clk)
+			st := openStore(t, storetest.URL(t), clk)
 			var log runLog
 			jobs := []JobSpec{
 				{Name: "at0230", Spec: "30 2 * * *", Run: log.job("at0230", clk)},
@@ -218,7 +219,7 @@ func TestCatchUpAfterRestart(t *testing.T) {
 		},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "bulletin.db")
+			path := storetest.URL(t)
 			var log runLog
 			var clk *fakeClock
 			for _, l := range tc.lives {
@@ -283,7 +284,7 @@ func (b *blocker) run(ctx context.Context) (string, error) {
 
 func TestJobNeverOverlapsAcrossProcesses(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "bulletin.db")
+	path := storetest.URL(t)
 	b := newBlocker()
 	var log runLog
 	clkB := &fakeClock{now: time.Date(2026, 3, 2, 6, 59, 0, 0, time.UTC), end: time.Date(2026, 3, 2, 7, 30, 0, 0, time.UTC)}
@@ -331,7 +332,7 @@ func TestJobNeverOverlapsAcrossProcesses(t *testing.T) {
 
 func TestLeaseRenewedWhileRunning(t *testing.T) {
 	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "bulletin.db")
+	path := storetest.URL(t)
 	b := newBlocker()
 	s, err := New(openStore(t, path, nil), []JobSpec{{Name: "issue", Spec: "@daily", Run: b.run}},
 		Options{LockTTL: 150 * time.Millisecond})
@@ -368,7 +369,7 @@ func TestStopLetsRunningJobsFinish(t *testing.T) {
 		{"cancelled after grace", false, "context canceled"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			path := filepath.Join(t.TempDir(), "bulletin.db")
+			path := storetest.URL(t)
 			// The clock reaches one fire time, then the stop comes.
 			clk := &fakeClock{now: time.Date(2026, 3, 2, 6, 59, 0, 0, time.UTC), end: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)}
 			st := openStore(t, path, clk)
@@ -406,7 +407,7 @@ func TestStopLetsRunningJobsFinish(t *testing.T) {
 }
 
 func TestPanickingJobIsRecordedAndRunsAgain(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "bulletin.db")
+	path := storetest.URL(t)
 	clk := &fakeClock{now: time.Date(2026, 3, 2, 5, 0, 0, 0, time.UTC), end: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)}
 	st := openStore(t, path, clk)
 	runs := 0
@@ -430,7 +431,7 @@ func TestPanickingJobIsRecordedAndRunsAgain(t *testing.T) {
 }
 
 func TestNewNamesTheKey(t *testing.T) {
-	st := openStore(t, filepath.Join(t.TempDir(), "bulletin.db"), nil)
+	st := openStore(t, storetest.URL(t), nil)
 	noop := func(context.Context) (string, error) { return "", nil }
 	for _, tc := range []struct {
 		jobs []JobSpec

@@ -6,16 +6,45 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
+
+	"github.com/bulletin-app/bulletin/internal/storetest"
 )
 
-// runCLI runs one command line in dir and returns its exit code and output.
+// runCLI runs one command line in dir, on dir's database, and returns its
+// exit code and output.
 func runCLI(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	useDatabase(t, dir)
+	return runIn(t, dir, args...)
+}
+
+// runIn runs one command line in dir, on whatever database the config and
+// the environment name.
+func runIn(t *testing.T, dir string, args ...string) (code int, stdout, stderr string) {
 	t.Helper()
 	t.Chdir(dir)
 	var out, errOut bytes.Buffer
 	code = run(context.Background(), args, &out, &errOut)
 	return code, out.String(), errOut.String()
+}
+
+// databases holds each test folder's database.
+var databases sync.Map
+
+// useDatabase points BULLETIN_DATABASE_URL, for this process and those it
+// starts, at dir's database on the backend of the run: on SQLite the
+// default, bulletin.db in dir's data folder; on PostgreSQL a database of
+// dir's own.
+func useDatabase(t *testing.T, dir string) {
+	t.Helper()
+	url, ok := databases.Load(dir)
+	if !ok {
+		url = storetest.DatabaseURL(t)
+		databases.Store(dir, url)
+	}
+	t.Setenv("BULLETIN_DATABASE_URL", url.(string))
 }
 
 func writeFile(t *testing.T, path, body string) {

@@ -43,6 +43,7 @@ func freeAddr(t *testing.T) string {
 // startServe starts "bulletin serve" in dir and waits until it answers.
 func startServe(t *testing.T, bin, dir, addr string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
+	useDatabase(t, dir)
 	cmd := exec.Command(bin, "serve", "--addr", addr)
 	cmd.Dir = dir
 	logs := &syncBuffer{}
@@ -107,6 +108,7 @@ func TestServeAnswersReadersAndStopsCleanly(t *testing.T) {
 	writeFile(t, filepath.Join(dir, "articles", "one.txt"), goodArticle)
 	writeFile(t, filepath.Join(dir, "articles", "two.txt"), "Second story\n\nThe river clean-up collected two tonnes of rubbish on Saturday. "+
 		"More than 300 volunteers took part. Organisers said plastic waste had fallen since last year.\n")
+	useDatabase(t, dir) // for the processes started here
 	run := exec.Command(bin, "run")
 	run.Dir = dir
 	if out, err := run.CombinedOutput(); err != nil {

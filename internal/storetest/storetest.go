@@ -24,6 +24,17 @@ func URL(tb testing.TB) string {
 	return testdb.URL(tb, testdb.Backend(tb))
 }
 
+// DatabaseURL returns what a test's config should say as database.url:
+// empty on SQLite, for the default file in the config's data_dir (as a
+// user's first run has it), or a new PostgreSQL database.
+func DatabaseURL(tb testing.TB) string {
+	tb.Helper()
+	if testdb.Backend(tb) == testdb.SQLite {
+		return ""
+	}
+	return URL(tb)
+}
+
 // Open opens a new, empty store.
 func Open(tb testing.TB) *store.Store {
 	tb.Helper()
