@@ -2,13 +2,13 @@ package newsletter
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/bulletin-app/bulletin/internal/storetest"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -49,16 +49,11 @@ func TestRecoveryStopsOnALedgerWriteError(t *testing.T) {
 			}
 			// A trigger in the file, so the store's own connections meet it:
 			// any change of the cut-short row's status is refused.
-			db, err := sql.Open("sqlite", "file:"+st.Path())
-			if err != nil {
-				t.Fatal(err)
-			}
-			_, err = db.ExecContext(ctx, fmt.Sprintf(`CREATE TRIGGER refuse BEFORE UPDATE OF status ON deliveries
-				WHEN OLD.subscriber_id = %d BEGIN SELECT RAISE(ABORT, 'ledger write refused'); END`, cut.ID))
-			db.Close()
-			if err != nil {
-				t.Fatal(err)
-			}
+			storetest.Exec(t, st, fmt.Sprintf(`CREATE TRIGGER refuse BEFORE UPDATE OF status ON deliveries
+				WHEN OLD.subscriber_id = %d BEGIN SELECT RAISE(ABORT, 'ledger write refused'); END`, cut.ID),
+				fmt.Sprintf(`CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'ledger write refused'; END $$;
+				CREATE TRIGGER refuse BEFORE UPDATE OF status ON deliveries
+				FOR EACH ROW WHEN (OLD.subscriber_id = %d) EXECUTE FUNCTION refuse()`, cut.ID))
 
 			sum, err := n.Send(ctx, SendRequest{})
 			if err == nil || !strings.Contains(err.Error(), "ledger write refused") {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bulletin-app/bulletin"
 	"github.com/bulletin-app/bulletin/internal/smtptest"
 	"github.com/bulletin-app/bulletin/internal/storetest/testdb"
 	"github.com/bulletin-app/bulletin/store"
@@ -58,7 +59,7 @@ newsletter:
 	}
 	code, stdout, stderr = runIn(t, dir, "status")
 	if code != 0 || !regexp.MustCompile(`DELIVERIES\s+3 sent, 0 pending, 0 failed`).MatchString(stdout) ||
-		!regexp.MustCompile(`publish\s+\S+ \S+ UTC \(manual\)\s+ok`).MatchString(stdout) {
+		!regexp.MustCompile(bulletin.JobIssue+`\s+\S+ \S+ UTC \(manual\)\s+ok`).MatchString(stdout) {
 		t.Errorf("status: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	// It all went to PostgreSQL: no SQLite file was made.

@@ -7,6 +7,8 @@ package storetest
 
 import (
 	"context"
+	"database/sql"
+	"strings"
 	"testing"
 
 	"github.com/bulletin-app/bulletin/internal/storetest/testdb"
@@ -44,4 +46,24 @@ func Open(tb testing.TB) *store.Store {
 	}
 	tb.Cleanup(func() { st.Close() })
 	return st
+}
+
+// Exec runs a statement on st's database over a connection of its own, as
+// another program would, in the dialect of the database: sqlite or
+// postgres. It is for tests that change the database behind the store's
+// back (a trigger that makes a write fail, say).
+func Exec(tb testing.TB, st *store.Store, sqlite, postgres string) {
+	tb.Helper()
+	driver, dsn, stmt := "sqlite", "file:"+strings.TrimPrefix(st.Path(), "sqlite:"), sqlite
+	if st.Dialect() == testdb.Postgres {
+		driver, dsn, stmt = "pgx", st.Path(), postgres
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.ExecContext(context.Background(), stmt); err != nil {
+		tb.Fatalf("%s: %v", stmt, err)
+	}
 }
