@@ -26,6 +26,9 @@ func eachDB(t *testing.T, f func(t *testing.T, db testDB)) {
 // opens the same database, as two processes would.
 func (db testDB) url(t *testing.T) string { return testdb.URL(t, db.backend) }
 
+// urlB is url for a benchmark.
+func (db testDB) urlB(b *testing.B) string { return testdb.URL(b, db.backend) }
+
 // open opens a store on a new, empty database, closed when the test ends.
 func (db testDB) open(t *testing.T) *Store {
 	t.Helper()
@@ -33,7 +36,7 @@ func (db testDB) open(t *testing.T) *Store {
 }
 
 // openURL opens a store on target, closed when the test ends.
-func (db testDB) openURL(t *testing.T, target string) *Store {
+func (db testDB) openURL(t testing.TB, target string) *Store {
 	t.Helper()
 	st, err := Open(context.Background(), target)
 	if err != nil {
