@@ -203,15 +203,7 @@ func (s *Store) SetClock(now func() time.Time) { s.now = now }
 
 // tx runs fn in a transaction, committing if it returns nil.
 func (s *Store) tx(ctx context.Context, fn func(runner) error) error {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return err
-	}
-	if err := fn(runner{s: s, tx: tx}); err != nil {
-		tx.Rollback()
-		return err
-	}
-	return tx.Commit()
+	return s.rawTx(ctx, func(tx *sql.Tx) error { return fn(runner{s: s, tx: tx}) })
 }
 
 // timeLayout is fixed-width so that times stored as text sort as text.
