@@ -13,6 +13,7 @@ import (
 	"github.com/bulletin-app/bulletin/digest"
 	"github.com/bulletin-app/bulletin/feed"
 	"github.com/bulletin-app/bulletin/newsletter"
+	"github.com/bulletin-app/bulletin/source"
 	"github.com/bulletin-app/bulletin/store"
 	"github.com/bulletin-app/bulletin/templates"
 )
@@ -40,9 +41,12 @@ type App struct {
 	Now func() time.Time
 
 	summarizer digest.Summarizer
-	client     *http.Client
-	feeds      *feed.Handler          // set while serving
-	news       *newsletter.Newsletter // built on first use
+	client     *http.Client // for the endpoints config names: hub, LLM
+	// upstream fetches feeds and their pages: public addresses only, and
+	// the networks config allows.
+	upstream *http.Client
+	feeds    *feed.Handler          // set while serving
+	news     *newsletter.Newsletter // built on first use
 }
 
 // Open opens the store and builds the parts cfg describes.
@@ -69,6 +73,7 @@ func Open(ctx context.Context, cfg *Config, log *slog.Logger) (*App, error) {
 		Log:       log,
 		Templates: templates.Overlay(cfg.Resolve(cfg.Templates.Dir)),
 		client:    &http.Client{Timeout: cfg.Fetch.Timeout},
+		upstream:  source.NewClient(source.ClientOptions{AllowNetworks: cfg.Fetch.allowedNetworks()}),
 	}
 	a.summarizer = a.newSummarizer()
 	return a, nil

@@ -121,7 +121,7 @@ func (a *App) collectSource(ctx context.Context, sc SourceConfig) (CollectReport
 func (a *App) fetchFeed(ctx context.Context, sc SourceConfig, log *slog.Logger) (source.Result, bool, error) {
 	f := a.Config.Fetch
 	src := source.UpstreamFeed{
-		Name: sc.Name, URL: sc.Feed, FullText: sc.FullText,
+		Name: sc.Name, URL: sc.Feed, FullText: sc.FullText, Client: a.upstream,
 		UserAgent: a.userAgent(), MaxBytes: f.MaxBytes, Timeout: f.Timeout, ReportAfter: f.ReportAfter,
 		Logger: log,
 		Now:    a.now,

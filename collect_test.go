@@ -49,7 +49,7 @@ func TestUpstreamFeedSeedsFailsAndRecovers(t *testing.T) {
 	}))
 	defer srv.Close()
 
-	app, _ := newTestApp(t, "examples/articles", "")
+	app, _ := newTestApp(t, "examples/articles", "fetch:\n  allow_networks: [127.0.0.1/32]\n")
 	app.Config.Sources = []SourceConfig{{Name: "upstream", Feed: srv.URL + "/feed.xml", FullText: "never"}}
 	now := time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)
 	app.Now = func() time.Time { return now }

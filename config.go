@@ -5,6 +5,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -84,6 +85,34 @@ type Fetch struct {
 	UserAgent      string        `yaml:"user_agent"`
 	ReportAfter    int           `yaml:"report_after"`
 	SeedNewSources bool          `yaml:"seed_new_sources"`
+	// AllowNetworks are CIDR networks (or single addresses) that upstream
+	// fetches may reach although they are internal.
+	AllowNetworks []string `yaml:"allow_networks"`
+}
+
+// allowedNetworks parses AllowNetworks, which validate has checked.
+func (f Fetch) allowedNetworks() []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(f.AllowNetworks))
+	for _, s := range f.AllowNetworks {
+		if p, err := parseNetwork(s); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// parseNetwork reads a CIDR network, or a single address as the network of
+// just itself.
+func parseNetwork(s string) (netip.Prefix, error) {
+	s = strings.TrimSpace(s)
+	if a, err := netip.ParseAddr(s); err == nil {
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not a network in CIDR form, like 10.1.0.0/16 or fd00::/8", s)
+	}
+	return p.Masked(), nil
 }
 
 type DigestConfig struct {

@@ -76,6 +76,8 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"source without kind", "sources:\n  - name: x\n", []string{":2:", "sources[0]", "folder or a feed"}},
 		{"syntax", "site:\n  title: [unclosed\n", []string{"config.yaml"}},
 		{"too many retries", "digest:\n  llm:\n    retries: 40\n", []string{":3:", "digest.llm.retries"}},
+		{"bad network", "fetch:\n  allow_networks:\n    - 10.0.0.0/8\n    - 10.0.0.0/33\n", []string{":4:", "fetch.allow_networks[1]", "10.0.0.0/33", "CIDR"}},
+		{"network not a list", "fetch:\n  allow_networks: 10.0.0.0/8\n", []string{":2:", "fetch.allow_networks"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -94,6 +96,24 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 				t.Errorf("error is %T, want ConfigErrors", err)
 			}
 		})
+	}
+}
+
+func TestConfigAllowNetworks(t *testing.T) {
+	cfg, err := LoadConfig(writeConfig(t, t.TempDir(), "fetch:\n  allow_networks: [10.1.2.3/16, 192.168.5.7, \"fd00:1::/64\"]\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range cfg.Fetch.allowedNetworks() {
+		got = append(got, p.String())
+	}
+	if want := "10.1.0.0/16 192.168.5.7/32 fd00:1::/64"; strings.Join(got, " ") != want {
+		t.Errorf("allowed networks %v, want %s", got, want)
+	}
+	def, err := LoadConfig(writeConfig(t, t.TempDir(), ""))
+	if err != nil || len(def.Fetch.allowedNetworks()) != 0 {
+		t.Errorf("by default, allowed networks = %v (%v); want none", def.Fetch.AllowNetworks, err)
 	}
 }
 

@@ -91,6 +91,11 @@ func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 	if c.Fetch.ReportAfter < 1 {
 		bad("fetch.report_after", "must be at least 1")
 	}
+	for i, n := range c.Fetch.AllowNetworks {
+		if _, err := parseNetwork(n); err != nil {
+			bad(fmt.Sprintf("fetch.allow_networks[%d]", i), "%v", err)
+		}
+	}
 
 	switch c.Digest.Summarizer {
 	case "extractive":

@@ -54,8 +54,10 @@ type UpstreamFeed struct {
 	// page fetches only for new items.
 	Known func(key string) bool
 
-	// Client makes the requests; nil means a client that stops after 10
-	// redirects. Its own Timeout, if any, also applies.
+	// Client makes the requests; nil means NewClient's, which reaches only
+	// public addresses and stops after 10 redirects. A client given here is
+	// used as it is: build it with NewClient to keep those guarantees. Its
+	// own Timeout, if any, also applies.
 	Client *http.Client
 	// UserAgent is sent with every request, e.g.
 	// "bulletin/1.2 (+https://example.org)". Empty means DefaultUserAgent.

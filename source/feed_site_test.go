@@ -54,12 +54,15 @@ func newSite(t *testing.T) *site {
 	s.srv.StartTLS()
 	t.Cleanup(s.srv.Close)
 	addr := s.srv.Listener.Addr().String()
-	tr := s.srv.Client().Transport.(*http.Transport).Clone()
+	// Production's client, guard included, with the test server's address
+	// allowed and every name leading to it.
+	s.client = loopbackClient()
+	tr := s.client.Transport.(*http.Transport)
+	dial := tr.DialContext
 	tr.DialContext = func(ctx context.Context, network, _ string) (net.Conn, error) {
-		return (&net.Dialer{}).DialContext(ctx, network, addr)
+		return dial(ctx, network, addr)
 	}
 	tr.TLSClientConfig = &tls.Config{InsecureSkipVerify: true}
-	s.client = &http.Client{Transport: tr, CheckRedirect: defaultClient.CheckRedirect}
 	return s
 }
 

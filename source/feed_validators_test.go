@@ -26,7 +26,7 @@ func TestFetchKnownItemsKeepNewValidators(t *testing.T) {
 </channel></rss>`, "http://"+r.Host)
 	}))
 	defer srv.Close()
-	f := UpstreamFeed{Name: "t", URL: srv.URL + "/feed.xml", Known: func(string) bool { return true }}
+	f := UpstreamFeed{Name: "t", URL: srv.URL + "/feed.xml", Client: loopbackClient(), Known: func(string) bool { return true }}
 	res, st, err := f.Fetch(context.Background(), State{ETag: `"v1"`})
 	if err != nil || len(res.Articles) != 0 {
 		t.Fatalf("fetch: %d articles, %v", len(res.Articles), err)

@@ -41,16 +41,9 @@ func (e *StatusError) Error() string {
 	return fmt.Sprintf("GET %s: %d %s", e.URL, e.Code, http.StatusText(e.Code))
 }
 
-// defaultClient stops redirect loops the way net/http does, and is not
-// http.DefaultClient so that nobody else's changes to that reach us.
-var defaultClient = &http.Client{
-	CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if len(via) >= maxRedirects {
-			return fmt.Errorf("stopped after %d redirects (loop?)", maxRedirects)
-		}
-		return nil
-	},
-}
+// defaultClient reaches public addresses only (see NewClient). It is not
+// http.DefaultClient, so that nobody else's changes to that reach us.
+var defaultClient = NewClient(ClientOptions{})
 
 // fetcher holds the limits every request of a source obeys, feed or page.
 type fetcher struct {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -109,7 +110,8 @@ func TestSourceFailureSequencePersisted(t *testing.T) {
 		defer srv.Close()
 
 		now := time.Date(2024, 3, 13, 12, 0, 0, 0, time.UTC)
-		feed := source.UpstreamFeed{Name: "news", URL: srv.URL + "/feed", FullText: source.FullTextNever, Now: func() time.Time { return now }}
+		feed := source.UpstreamFeed{Name: "news", URL: srv.URL + "/feed", FullText: source.FullTextNever, Now: func() time.Time { return now },
+			Client: source.NewClient(source.ClientOptions{AllowNetworks: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}})}
 		run := func() error {
 			state, err := st.SourceState(ctx, "news")
 			if err != nil {

@@ -1,0 +1,145 @@
+package bulletin
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+)
+
+// secretPage is what a service on an internal address answers: text that
+// must never leave the machine.
+const secretMark = "VAULT-4471"
+
+func secretPage(n int) string {
+	var b strings.Builder
+	b.WriteString("<html><head><title>Internal</title></head><body><article><h1>Internal status</h1>")
+	for i := range 8 {
+		fmt.Fprintf(&b, "<p>The internal service %d reports that the vault code %s-%d opens the archive room on the second floor, "+
+			"and staff should keep the code to themselves at all times.</p>", n, secretMark, i)
+	}
+	b.WriteString("</article></body></html>")
+	return b.String()
+}
+
+// internalServer serves secretPage on addr (an internal address on
+// loopback) and counts the connections it accepts.
+func internalServer(t *testing.T, addr string, n int) (url string, conns *atomic.Int32) {
+	t.Helper()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		t.Skipf("cannot listen on %s: %v", addr, err)
+	}
+	conns = &atomic.Int32{}
+	srv := &httptest.Server{
+		Listener: ln,
+		Config: &http.Server{
+			Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Type", "text/html; charset=utf-8")
+				fmt.Fprint(w, secretPage(n))
+			}),
+			ConnState: func(_ net.Conn, s http.ConnState) {
+				if s == http.StateNew {
+					conns.Add(1)
+				}
+			},
+		},
+	}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return srv.URL, conns
+}
+
+// TestFeedCannotMakeBulletinReadInternalAddresses is the SSRF attack, run on
+// loopback: a feed (on 127.0.0.1, which the test config allows) whose item
+// links point at 127.0.0.2 and 0.0.0.0, and at its own host, which answers
+// with a redirect to 127.0.0.2. Their teasers make the full-text fetch read
+// those pages. None of their text may reach the store, the published feeds
+// and pages, or the emails, and the internal servers see no connection.
+func TestFeedCannotMakeBulletinReadInternalAddresses(t *testing.T) {
+	ctx := context.Background()
+	loop2, loop2Conns := internalServer(t, "127.0.0.2:0", 1)
+	_, anyPort, _ := net.SplitHostPort(strings.TrimPrefix(mustServe(t, "127.0.0.1:0", 2), "http://"))
+	anyURL := "http://0.0.0.0:" + anyPort // reaches the 127.0.0.1 listener on Linux
+
+	var feedURL string
+	feedSrv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/moved":
+			http.Redirect(w, r, loop2+"/after-redirect", http.StatusFound)
+		case "/feed.xml":
+			w.Header().Set("Content-Type", "application/rss+xml")
+			fmt.Fprintf(w, rssFeed, teaser("Loopback two", loop2+"/status")+
+				teaser("Any address", anyURL+"/status")+
+				teaser("Moved", feedURL+"/moved"))
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	defer feedSrv.Close()
+	feedURL = feedSrv.URL
+
+	app, dir := newTestApp(t, t.TempDir(), "fetch:\n  seed_new_sources: false\n  allow_networks: [127.0.0.1/32]\n")
+	app.Config.Sources = []SourceConfig{{Name: "upstream", Feed: feedURL + "/feed.xml", FullText: "auto"}}
+	rep, err := app.Run(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Collect.Found != 3 {
+		t.Errorf("collected %d articles, want the 3 items with their feed text", rep.Collect.Found)
+	}
+	if rep.Collect.Problems < 3 {
+		t.Errorf("%d problems reported, want one for each refused page", rep.Collect.Problems)
+	}
+	if n := loop2Conns.Load(); n != 0 {
+		t.Errorf("the server on 127.0.0.2 accepted %d connections", n)
+	}
+	if leaks := filesContaining(t, dir, secretMark); len(leaks) > 0 {
+		t.Errorf("internal page text was stored, published or mailed: in %s", strings.Join(leaks, ", "))
+	}
+}
+
+// teaser is an RSS item whose short description makes auto mode fetch its
+// page.
+func teaser(title, link string) string {
+	return fmt.Sprintf(`<item><title>%s</title><link>%s</link><description>A short teaser…</description></item>`, title, link)
+}
+
+// mustServe serves secretPage on addr and returns its URL.
+func mustServe(t *testing.T, addr string, n int) string {
+	u, _ := internalServer(t, addr, n)
+	return u
+}
+
+// filesContaining lists the files under dir that hold mark, the database
+// and its journal included.
+func filesContaining(t *testing.T, dir, mark string) []string {
+	t.Helper()
+	var found []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if bytes.Contains(b, []byte(mark)) {
+			rel, _ := filepath.Rel(dir, p)
+			found = append(found, rel)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return found
+}
