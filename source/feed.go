@@ -46,6 +46,10 @@ type UpstreamFeed struct {
 	// ShortText is the length under which auto mode treats a text as
 	// truncated. Zero means 600 characters.
 	ShortText int
+	// MaxItems bounds the items taken from one fetch: the newest, by
+	// their dates (document order where they have none). Zero means
+	// DefaultMaxItems.
+	MaxItems int
 	// PageConcurrency bounds page fetches running at once. Zero means 4.
 	PageConcurrency int
 	// Known, if set, reports whether an article key is already stored.
@@ -159,37 +163,17 @@ func (f UpstreamFeed) fetch(ctx context.Context, st State, now time.Time) (Resul
 		f.logger().Debug("feed not modified", "source", f.Name, "url", f.URL)
 		return Result{}, resp, 0, nil
 	}
-	parsed, err := parseFeed(resp)
+	parsed, err := parseFeed(resp, f.URL, f.maxItems())
 	if err != nil {
 		return Result{}, resp, 0, err
 	}
 	res := f.articles(ctx, parsed, resp.url, now)
-	f.logger().Debug("feed fetched", "source", f.Name, "url", f.URL, "items", len(parsed.Items), "articles", len(res.Articles), "problems", len(res.Problems))
-	return res, resp, len(parsed.Items), nil
+	f.logger().Debug("feed fetched", "source", f.Name, "url", f.URL, "items", parsed.total, "parsed", len(parsed.feed.Items),
+		"articles", len(res.Articles), "problems", len(res.Problems))
+	return res, resp, parsed.total, nil
 }
 
 const feedAccept = "application/atom+xml, application/rss+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
-
-// parseFeed decodes a fetched body in whichever feed format it is.
-func parseFeed(resp *response) (feed *gofeed.Feed, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			feed, err = nil, fmt.Errorf("feed parser failure: %v", r)
-		}
-	}()
-	body, err := toUTF8(resp.body, resp.contentType)
-	if err != nil {
-		return nil, err
-	}
-	if gofeed.DetectFeedType(bytes.NewReader(body)) == gofeed.FeedTypeUnknown {
-		return nil, notFeedError(body, resp)
-	}
-	feed, err = gofeed.NewParser().Parse(bytes.NewReader(body))
-	if err != nil {
-		return nil, fmt.Errorf("parse feed: %w", err)
-	}
-	return feed, nil
-}
 
 // notFeedError explains a body that is no feed; for an HTML page it names
 // the feed the page advertises, which is usually what was meant.
@@ -236,17 +220,18 @@ type pending struct {
 
 // articles converts the feed's items, skipping and reporting unusable ones,
 // and fetches full text where wanted.
-func (f UpstreamFeed) articles(ctx context.Context, feed *gofeed.Feed, base *url.URL, now time.Time) Result {
-	var res Result
+func (f UpstreamFeed) articles(ctx context.Context, parsed *parsedFeed, base *url.URL, now time.Time) Result {
+	res := Result{Problems: parsed.problems}
 	var items []pending
 	seen := map[string]bool{}
+	feed := parsed.feed
 	for i, it := range feed.Items {
 		if it == nil {
 			continue
 		}
 		p, err := f.item(it, base, now)
 		if err != nil {
-			res.problem(fmt.Sprintf("%s item %d", f.URL, i+1), err)
+			res.problem(fmt.Sprintf("%s item %d", f.URL, parsed.number(i)), err)
 			continue
 		}
 		if p.Author == "" {
@@ -392,6 +377,8 @@ func isTeaser(text string) bool {
 	}
 	return false
 }
+
+func (f UpstreamFeed) maxItems() int { return cmp.Or(max(f.MaxItems, 0), DefaultMaxItems) }
 
 func (f UpstreamFeed) shortText() int {
 	if f.ShortText > 0 {

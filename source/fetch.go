@@ -28,6 +28,7 @@ const (
 	DefaultFailingAfter = 24 * time.Hour
 	DefaultBackoff      = 15 * time.Minute
 	DefaultMaxBackoff   = 24 * time.Hour
+	DefaultMaxItems     = 100
 	maxRedirects        = 10
 )
 
