@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sort"
+	"strings"
 	"sync"
 
 	"github.com/bulletin-app/bulletin/internal/shutdown"
@@ -31,6 +32,9 @@ const collectConcurrency = 4
 
 // Collect reads every source and stores what is new or changed. A source that
 // fails is reported and the others go on; the error says which failed.
+//
+// Reading stops when fetch.collect_timeout has passed: what was read is
+// stored, and the sources not read by then count as failed.
 func (a *App) Collect(ctx context.Context) (CollectReport, error) {
 	var (
 		mu   sync.Mutex
@@ -41,17 +45,35 @@ func (a *App) Collect(ctx context.Context) (CollectReport, error) {
 	)
 	total := len(a.Config.Sources)
 	a.progress("collect", 0, total)
+	limit := a.Config.Fetch.CollectTimeout
+	readCtx, cancel := context.WithTimeoutCause(ctx, limit,
+		fmt.Errorf("the collect's time (fetch.collect_timeout, %v) ran out", limit))
+	defer cancel()
 	sem := make(chan struct{}, collectConcurrency)
-	for _, sc := range a.Config.Sources {
+	for i, sc := range a.Config.Sources {
 		sem <- struct{}{}
 		if shutdown.Requested(ctx) {
 			<-sem
 			break // the sources not read yet wait for the next run
 		}
+		if readCtx.Err() != nil {
+			<-sem
+			var names []string
+			for _, sc := range a.Config.Sources[i:] {
+				names = append(names, sc.Name)
+			}
+			err := fmt.Errorf("not read: %s: %w", strings.Join(names, ", "), context.Cause(readCtx))
+			a.Log.Error("collect stopped", "err", err)
+			mu.Lock()
+			rep.Failed = append(rep.Failed, names...)
+			errs = append(errs, err)
+			mu.Unlock()
+			break
+		}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			counts, err := a.collectSource(ctx, sc)
+			counts, err := a.collectSource(ctx, readCtx, sc)
 			mu.Lock()
 			defer mu.Unlock()
 			rep.Found += counts.Found
@@ -76,22 +98,23 @@ func (a *App) Collect(ctx context.Context) (CollectReport, error) {
 	return rep, errors.Join(errs...)
 }
 
-// collectSource reads one source and stores its articles.
-func (a *App) collectSource(ctx context.Context, sc SourceConfig) (CollectReport, error) {
+// collectSource reads one source with readCtx and stores its articles with
+// ctx, so that what was read before readCtx ended is kept.
+func (a *App) collectSource(ctx, readCtx context.Context, sc SourceConfig) (CollectReport, error) {
 	var rep CollectReport
 	log := a.Log.With("source", sc.Name)
 	var res source.Result
 	seeded := false
 	if sc.Folder != "" {
 		var err error
-		res, err = source.Folder{Name: sc.Name, Dir: a.Config.Resolve(sc.Folder), MaxBytes: a.Config.Fetch.MaxBytes}.Collect(ctx)
+		res, err = source.Folder{Name: sc.Name, Dir: a.Config.Resolve(sc.Folder), MaxBytes: a.Config.Fetch.MaxBytes}.Collect(readCtx)
 		if err != nil {
 			log.Error("source failed", "err", err)
 			return rep, err
 		}
 	} else {
 		var err error
-		res, seeded, err = a.fetchFeed(ctx, sc, log)
+		res, seeded, err = a.fetchFeed(ctx, readCtx, sc, log)
 		if err != nil {
 			return rep, err
 		}
@@ -118,11 +141,12 @@ func (a *App) collectSource(ctx context.Context, sc SourceConfig) (CollectReport
 	return rep, nil
 }
 
-func (a *App) fetchFeed(ctx context.Context, sc SourceConfig, log *slog.Logger) (source.Result, bool, error) {
+func (a *App) fetchFeed(ctx, readCtx context.Context, sc SourceConfig, log *slog.Logger) (source.Result, bool, error) {
 	f := a.Config.Fetch
 	src := source.UpstreamFeed{
 		Name: sc.Name, URL: sc.Feed, FullText: sc.FullText, Client: a.upstream,
 		UserAgent: a.userAgent(), MaxBytes: f.MaxBytes, Timeout: f.Timeout, ReportAfter: f.ReportAfter,
+		MaxItems: f.MaxItems, MaxPages: f.MaxPages,
 		Logger: log,
 		Now:    a.now,
 		Known: func(key string) bool {
@@ -137,10 +161,15 @@ func (a *App) fetchFeed(ctx context.Context, sc SourceConfig, log *slog.Logger) 
 	// A source that never worked before holds what it held before bulletin
 	// knew it: keep that without mailing it, when config says so.
 	seed := f.SeedNewSources && st.LastSuccess.IsZero()
-	res, next, fetchErr := src.Fetch(ctx, st)
+	res, next, fetchErr := src.Fetch(readCtx, st)
 	if errors.Is(fetchErr, source.ErrBackoff) {
 		log.Debug("source backing off", "until", st.NextAttempt)
 		return res, false, nil
+	}
+	if fetchErr != nil && readCtx.Err() != nil {
+		// Cut short by the collect's time or a stop, not the source's fault.
+		log.Error("source not read", "err", fetchErr)
+		return res, false, fetchErr
 	}
 	if err := a.Store.SaveSourceState(ctx, sc.Name, next); err != nil {
 		return res, false, err

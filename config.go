@@ -88,6 +88,11 @@ type Fetch struct {
 	// AllowNetworks are CIDR networks (or single addresses) that upstream
 	// fetches may reach although they are internal.
 	AllowNetworks []string `yaml:"allow_networks"`
+	// MaxItems bounds the items taken from one fetch of a feed, MaxPages
+	// the pages fetched for full text, and CollectTimeout a whole collect.
+	MaxItems       int           `yaml:"max_items"`
+	MaxPages       int           `yaml:"max_pages"`
+	CollectTimeout time.Duration `yaml:"collect_timeout"`
 }
 
 // allowedNetworks parses AllowNetworks, which validate has checked.

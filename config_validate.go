@@ -91,6 +91,15 @@ func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 	if c.Fetch.ReportAfter < 1 {
 		bad("fetch.report_after", "must be at least 1")
 	}
+	if c.Fetch.MaxItems < 1 {
+		bad("fetch.max_items", "must be at least 1")
+	}
+	if c.Fetch.MaxPages < 1 {
+		bad("fetch.max_pages", "must be at least 1; full_text: never fetches no pages")
+	}
+	if c.Fetch.CollectTimeout <= 0 {
+		bad("fetch.collect_timeout", "must be a positive duration, like 10m")
+	}
 	for i, n := range c.Fetch.AllowNetworks {
 		if _, err := parseNetwork(n); err != nil {
 			bad(fmt.Sprintf("fetch.allow_networks[%d]", i), "%v", err)

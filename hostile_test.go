@@ -143,3 +143,124 @@ func filesContaining(t *testing.T, dir, mark string) []string {
 	}
 	return found
 }
+
+// loopbackFeeds is the config that lets a test read feeds from httptest
+// servers, as an operator would allow an intranet.
+const loopbackFeeds = "fetch:\n  allow_networks: [127.0.0.1/32]\n"
+
+// bigFeed is an RSS feed of about size bytes of small items, newest first.
+func bigFeed(size int) (body []byte, items int) {
+	var b bytes.Buffer
+	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Flood</title><link>https://flood.example/</link>` + "\n")
+	for b.Len() < size-200 {
+		items++
+		fmt.Fprintf(&b, "<item><title>Story %d</title><link>https://flood.example/%d</link><description>Item %d.</description></item>\n", items, items, items)
+	}
+	b.WriteString("</channel></rss>\n")
+	return b.Bytes(), items
+}
+
+func serveBytes(t testing.TB, contentType string, body []byte) string {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", contentType)
+		w.Write(body)
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// A 10 MB feed of 100,000 items was collected whole (56 s, 266 MB, 100,000
+// articles stored); a collect now takes the newest fetch.max_items of them
+// and says so.
+func TestCollectTakesTheNewestItemsOfAHugeFeed(t *testing.T) {
+	body, items := bigFeed(10 << 20)
+	url := serveBytes(t, "application/rss+xml", body)
+	app, _ := newTestApp(t, t.TempDir(), loopbackFeeds)
+	app.Config.Sources = []SourceConfig{{Name: "flood", Feed: url + "/feed.xml", FullText: "never"}}
+	rep, err := app.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Found != app.Config.Fetch.MaxItems || rep.New != app.Config.Fetch.MaxItems {
+		t.Errorf("of %d items, %d found and %d stored; want the newest %d", items, rep.Found, rep.New, app.Config.Fetch.MaxItems)
+	}
+	if rep.Problems != 1 {
+		t.Errorf("%d problems, want the cut reported", rep.Problems)
+	}
+	if tot, _ := app.Store.Totals(context.Background()); tot.Articles != app.Config.Fetch.MaxItems {
+		t.Errorf("%d articles stored", tot.Articles)
+	}
+}
+
+// 3,000 teaser items made 3,000 page fetches in one collect; now at most
+// fetch.max_pages.
+func TestCollectBoundsPageFetches(t *testing.T) {
+	var pages atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/feed.xml" {
+			var b strings.Builder
+			for i := range 3000 {
+				b.WriteString(teaser(fmt.Sprintf("Teaser %d", i), fmt.Sprintf("http://%s/story/%d", r.Host, i)))
+			}
+			w.Header().Set("Content-Type", "application/rss+xml")
+			fmt.Fprintf(w, rssFeed, b.String())
+			return
+		}
+		pages.Add(1)
+		w.Header().Set("Content-Type", "text/html")
+		fmt.Fprintf(w, "<html><body><article><p>%s</p></article></body></html>", strings.Repeat("The whole story. ", 80))
+	}))
+	defer srv.Close()
+	app, _ := newTestApp(t, t.TempDir(), "fetch:\n  allow_networks: [127.0.0.1/32]\n  max_items: 5000\n  max_pages: 30\n")
+	app.Config.Sources = []SourceConfig{{Name: "teasers", Feed: srv.URL + "/feed.xml"}}
+	rep, err := app.Collect(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := pages.Load(); n != 30 {
+		t.Errorf("%d page fetches, want fetch.max_pages = 30", n)
+	}
+	if rep.Found != 3000 || rep.Problems != 1 {
+		t.Errorf("report %+v; want the 3,000 items with one problem for the pages not fetched", rep)
+	}
+}
+
+// 16 slow pages held a collect for 80 s; fetch.collect_timeout ends it:
+// the articles keep their feed text and are stored, the sources not read
+// in time are named, and the collect fails so that cron hears of it.
+func TestCollectStopsAtItsTimeout(t *testing.T) {
+	stop := make(chan struct{})
+	defer close(stop)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.URL.Path == "/teasers.xml":
+			var b strings.Builder
+			for i := range 16 {
+				b.WriteString(teaser(fmt.Sprintf("Slow %d", i), fmt.Sprintf("http://%s/story/%d", r.Host, i)))
+			}
+			w.Header().Set("Content-Type", "application/rss+xml")
+			fmt.Fprintf(w, rssFeed, b.String())
+		default: // a slow page, or a slow feed
+			select {
+			case <-r.Context().Done():
+			case <-stop:
+			}
+		}
+	}))
+	defer srv.Close()
+	app, _ := newTestApp(t, t.TempDir(), "fetch:\n  allow_networks: [127.0.0.1/32]\n  timeout: 30s\n  collect_timeout: 2s\n")
+	app.Config.Sources = []SourceConfig{{Name: "teasers", Feed: srv.URL + "/teasers.xml"}}
+	for i := range 4 {
+		app.Config.Sources = append(app.Config.Sources, SourceConfig{Name: fmt.Sprintf("slow %d", i), Feed: fmt.Sprintf("%s/slow%d.xml", srv.URL, i)})
+	}
+	rep, err := app.Collect(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "fetch.collect_timeout") {
+		t.Errorf("err = %v; want the collect's time named", err)
+	}
+	if rep.Found != 16 || rep.New != 16 || rep.Problems != 1 {
+		t.Errorf("report %+v; want the 16 teasers stored with their feed text and one problem", rep)
+	}
+	if len(rep.Failed) != 4 || !strings.HasPrefix(rep.Failed[0], "slow") {
+		t.Errorf("failed %v; want the 4 slow feeds", rep.Failed)
+	}
+}

@@ -50,6 +50,9 @@ type UpstreamFeed struct {
 	// their dates (document order where they have none). Zero means
 	// DefaultMaxItems.
 	MaxItems int
+	// MaxPages bounds the pages fetched for full text in one Fetch; the
+	// items past it keep their feed text. Zero means DefaultMaxPages.
+	MaxPages int
 	// PageConcurrency bounds page fetches running at once. Zero means 4.
 	PageConcurrency int
 	// Known, if set, reports whether an article key is already stored.
@@ -124,9 +127,9 @@ func (f UpstreamFeed) Fetch(ctx context.Context, st State) (Result, State, error
 	}
 	res, resp, items, err := f.fetch(ctx, st, now)
 	if err != nil {
-		if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-			// Our own shutdown says nothing about the source.
-			return Result{}, st, err
+		if ctx.Err() != nil {
+			// Our own shutdown or deadline says nothing about the source.
+			return Result{}, st, fmt.Errorf("feed source %q: %w", f.Name, context.Cause(ctx))
 		}
 		var retry time.Time
 		if resp != nil {
@@ -379,6 +382,8 @@ func isTeaser(text string) bool {
 }
 
 func (f UpstreamFeed) maxItems() int { return cmp.Or(max(f.MaxItems, 0), DefaultMaxItems) }
+
+func (f UpstreamFeed) maxPages() int { return cmp.Or(max(f.MaxPages, 0), DefaultMaxPages) }
 
 func (f UpstreamFeed) shortText() int {
 	if f.ShortText > 0 {

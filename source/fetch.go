@@ -29,6 +29,7 @@ const (
 	DefaultBackoff      = 15 * time.Minute
 	DefaultMaxBackoff   = 24 * time.Hour
 	DefaultMaxItems     = 100
+	DefaultMaxPages     = 50
 	maxRedirects        = 10
 )
 

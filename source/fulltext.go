@@ -11,8 +11,9 @@ import (
 const pageAccept = "text/html, application/xhtml+xml;q=0.9, */*;q=0.1"
 
 // fullText replaces the text of the items that want it with the readable
-// text of their pages, a few pages at a time. A page that fails leaves the
-// feed's text in place and is reported.
+// text of their pages, a few pages at a time and at most f.MaxPages of
+// them. A page that fails, or is left out, leaves the feed's text in place
+// and is reported.
 func (f UpstreamFeed) fullText(ctx context.Context, items []pending, res *Result) {
 	n := f.PageConcurrency
 	if n <= 0 {
@@ -22,19 +23,33 @@ func (f UpstreamFeed) fullText(ctx context.Context, items []pending, res *Result
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	fe := f.fetcher()
+	budget, overBudget, cut := f.maxPages(), 0, 0
 	for i := range items {
 		if !items[i].wantPage {
 			continue
 		}
+		if budget == 0 {
+			overBudget++
+			continue
+		}
+		budget--
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
 			p := &items[i]
-			text, err := f.pageText(ctx, fe, p.URL)
+			var text string
+			err := ctx.Err()
+			if err == nil {
+				text, err = f.pageText(ctx, fe, p.URL)
+			}
 			if err != nil {
 				mu.Lock()
+				defer mu.Unlock()
+				if ctx.Err() != nil {
+					cut++ // one problem for all, below
+					return
+				}
 				res.problem(p.URL, fmt.Errorf("full text not fetched, feed text kept: %w", err))
-				mu.Unlock()
 				return
 			}
 			// Extraction that finds less than the feed had found the wrong
@@ -45,6 +60,12 @@ func (f UpstreamFeed) fullText(ctx context.Context, items []pending, res *Result
 		})
 	}
 	wg.Wait()
+	if overBudget > 0 {
+		res.problem(f.URL, fmt.Errorf("%d pages not fetched for full text, feed text kept: at most %d a fetch (fetch.max_pages)", overBudget, f.maxPages()))
+	}
+	if cut > 0 {
+		res.problem(f.URL, fmt.Errorf("%d pages not fetched for full text, feed text kept: %w", cut, context.Cause(ctx)))
+	}
 }
 
 // pageText fetches a page and extracts its readable text.
