@@ -341,3 +341,28 @@ func TestOtherReportsShowBesideTheEntry(t *testing.T) {
 		}
 	}
 }
+
+// 55,000 copies of one item merged into one entry were each linked from
+// the issue page and the feed item; now the first few are, and the rest
+// counted.
+func TestOtherReportsAreBounded(t *testing.T) {
+	issues := loadIssues(t)
+	e := &issues[0].Entries[0]
+	for i := range 55000 {
+		e.Also = append(e.Also, store.Link{Title: "Copy", URL: sprintf("https://copy.example/%d", i), Source: sprintf("Copy %d", i)})
+	}
+	set := build(t, testSite("https://news.example.org/"), issues)
+	for _, path := range []string{issuePath(issues[0].Number), EntriesAtom, EntriesRSS, EntriesJSON, IssuesAtom} {
+		doc, ok := set.Document(path)
+		if !ok {
+			t.Fatalf("no document %s", path)
+		}
+		body := string(doc.Body)
+		if got := strings.Count(body, "https://copy.example/"); got != maxAlso {
+			t.Errorf("%s links %d other reports, want %d", path, got, maxAlso)
+		}
+		if !strings.Contains(body, sprintf("and %d more", 55000-maxAlso)) {
+			t.Errorf("%s does not count the other reports left out", path)
+		}
+	}
+}

@@ -78,8 +78,14 @@ type entryView struct {
 	Teaser  string
 	Summary []string
 	Date    time.Time
-	Also    []alsoView // other reports of the same story
+	Also    []alsoView // other reports of the same story, the first maxAlso
+	// AlsoMore counts the other reports not in Also.
+	AlsoMore int
 }
+
+// maxAlso bounds the other reports shown beside an entry: a story told by
+// thousands of copies of one item is still one entry, not a page of links.
+const maxAlso = 5
 
 type alsoView struct{ Title, URL, Source string }
 
@@ -110,7 +116,12 @@ func (b *builder) entryView(e store.Entry, issue int, absolute bool) entryView {
 		}
 	}
 	for _, l := range e.Also {
-		if u := webURL(l.URL); u != "" {
+		u := webURL(l.URL)
+		switch {
+		case u == "":
+		case len(v.Also) == maxAlso:
+			v.AlsoMore++
+		default:
 			v.Also = append(v.Also, alsoView{Title: plainText(l.Title), URL: u, Source: plainText(l.Source)})
 		}
 	}

@@ -51,9 +51,17 @@ type EntryData struct {
 	Published time.Time
 	Summary   []string // one sentence each
 	Teaser    string
-	// Also are other reports of the same story (title, URL, source).
+	// Also are other reports of the same story (title, URL, source): the
+	// first maxAlso of them.
 	Also []store.Link
+	// AlsoMore counts the other reports not in Also.
+	AlsoMore int
 }
+
+// maxAlso bounds the other reports shown beside an entry, so that a story
+// told by thousands of copies of one item does not make every subscriber's
+// email megabytes long.
+const maxAlso = 5
 
 // SubscriberData holds the per-subscriber fields. Name may be empty: write
 // {{or .Subscriber.Name "there"}} for a fallback.
@@ -339,8 +347,9 @@ func (n *Newsletter) issueData(is store.Issue, test bool) MessageData {
 	}
 	titles := make([]string, 0, len(is.Entries))
 	for _, e := range is.Entries {
+		also := e.Also[:min(len(e.Also), maxAlso)]
 		d.Entries = append(d.Entries, EntryData{Title: e.Title, URL: e.URL, Source: e.Source, Author: e.Author,
-			Published: e.Published, Summary: e.Summary, Teaser: e.Teaser, Also: e.Also})
+			Published: e.Published, Summary: e.Summary, Teaser: e.Teaser, Also: also, AlsoMore: len(e.Also) - len(also)})
 		titles = append(titles, e.Title)
 	}
 	if len(is.Entries) > 0 && is.Entries[0].Teaser != "" {
