@@ -264,7 +264,7 @@ func (f UpstreamFeed) item(it *gofeed.Item, base *url.URL, now time.Time) (pendi
 	a := &p.Article
 	a.Source, a.Origin = f.Name, f.URL
 	a.URL = itemLink(it, base)
-	a.Title = strings.Join(strings.Fields(feedText(it.Title)), " ")
+	a.Title = singleLine(feedText(it.Title))
 	content, summary := feedText(it.Content), feedText(it.Description)
 	a.Text = content
 	if a.Text == "" {
@@ -275,13 +275,13 @@ func (f UpstreamFeed) item(it *gofeed.Item, base *url.URL, now time.Time) (pendi
 	}
 	if a.Title == "" {
 		first, _ := firstLine(a.Text)
-		a.Title = truncateRunes(first, 80)
+		a.Title = truncateRunes(singleLine(first), 80)
 	}
 	if a.Title == "" {
 		a.Title = a.URL
 	}
 	if len(it.Authors) > 0 && it.Authors[0] != nil {
-		a.Author = normalizeText(it.Authors[0].Name)
+		a.Author = singleLine(it.Authors[0].Name)
 	}
 	a.Published = itemDate(it, now)
 	articleKey(a)
@@ -291,7 +291,7 @@ func (f UpstreamFeed) item(it *gofeed.Item, base *url.URL, now time.Time) (pendi
 
 func feedAuthor(feed *gofeed.Feed) string {
 	if len(feed.Authors) > 0 && feed.Authors[0] != nil {
-		return normalizeText(feed.Authors[0].Name)
+		return singleLine(feed.Authors[0].Name)
 	}
 	return ""
 }

@@ -134,11 +134,12 @@ func (f Folder) readFile(path string) (a Article, err error) {
 	if err != nil {
 		return Article{}, err
 	}
+	a.Title, a.Author = singleLine(a.Title), singleLine(a.Author)
 	if a.Title == "" && a.Text == "" {
 		return Article{}, errNoText
 	}
 	if a.Title == "" {
-		a.Title = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
+		a.Title = singleLine(strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
 	}
 	a.Source, a.Origin = f.Name, path
 	articleKey(&a)

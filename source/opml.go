@@ -71,9 +71,9 @@ func ReadOPML(r io.Reader) ([]Subscription, error) {
 			return errors.New("read opml: outlines nested too deep")
 		}
 		for _, e := range entries {
-			label := strings.TrimSpace(e.Text)
+			label := singleLine(e.Text)
 			if label == "" {
-				label = strings.TrimSpace(e.Title)
+				label = singleLine(e.Title)
 			}
 			feedURL := strings.TrimSpace(e.XMLURL)
 			if feedURL == "" {

@@ -66,6 +66,33 @@ func foldSpaces(line string) string {
 	return b.String()
 }
 
+// isBidiControl reports the invisible characters that change the direction
+// of the text around them: the embeddings and overrides (U+202A–U+202E),
+// the isolates (U+2066–U+2069), and the marks (U+200E, U+200F, U+061C). In
+// a title, a right-to-left override makes what is shown read other than
+// what is written (a link that looks like "exe.jpg", a headline reversed),
+// and an unbalanced one runs on into what the page shows after it.
+func isBidiControl(r rune) bool {
+	return (r >= '\u202A' && r <= '\u202E') || (r >= '\u2066' && r <= '\u2069') ||
+		r == '\u200E' || r == '\u200F' || r == '\u061C'
+}
+
+// singleLine tidies a field shown on one line (a title, an author, a
+// name): whitespace, line breaks included, folded to single spaces, and
+// control and direction-changing characters removed.
+func singleLine(s string) string {
+	s = strings.ToValidUTF8(s, "\uFFFD")
+	if strings.IndexFunc(s, isBidiControl) >= 0 {
+		s = strings.Map(func(r rune) rune {
+			if isBidiControl(r) {
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return foldSpaces(s)
+}
+
 // unwrap joins the lines of hard-wrapped text (as editors and mail programs
 // wrap it at 72 to 100 columns) back into paragraphs, so that a sentence
 // broken over two lines is one sentence again. Text written a paragraph per
