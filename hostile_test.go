@@ -264,3 +264,40 @@ func TestCollectStopsAtItsTimeout(t *testing.T) {
 		t.Errorf("failed %v; want the 4 slow feeds", rep.Failed)
 	}
 }
+
+// A link in the article folder to a file outside it was read, and its
+// text published and mailed; now it is skipped, and the collect counts it.
+func TestFolderLinkOutIsNotPublished(t *testing.T) {
+	base := t.TempDir()
+	articles, private := filepath.Join(base, "articles"), filepath.Join(base, "private")
+	os.Mkdir(articles, 0o755)
+	os.Mkdir(private, 0o755)
+	os.WriteFile(filepath.Join(private, "notes.txt"), []byte(secretPage(3)), 0o644)
+	os.WriteFile(filepath.Join(private, "notes.html"), []byte(secretPage(4)), 0o644)
+	for _, name := range []string{"notes.txt", "notes.html"} {
+		if err := os.Symlink(filepath.Join(private, name), filepath.Join(articles, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink("/etc/passwd", filepath.Join(articles, "passwd.txt")); err != nil {
+		t.Fatal(err)
+	}
+	examples, _ := filepath.Abs("examples/articles/2026-11-03-river-cleanup.txt")
+	os.Symlink(examples, filepath.Join(articles, "river.txt")) // outside too, however harmless
+	os.WriteFile(filepath.Join(articles, "own.txt"), []byte("Our own story\n\nThe council met on Monday and agreed on a plan for the park."), 0o644)
+
+	app, dir := newTestApp(t, articles, "")
+	rep, err := app.Run(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Collect.Found != 1 || rep.Collect.Problems != 4 {
+		t.Errorf("collect %s; want our own story found and the 4 links out reported", rep.Collect)
+	}
+	if leaks := filesContaining(t, dir, secretMark); len(leaks) > 0 {
+		t.Errorf("text from outside the folder was stored, published or mailed: in %s", strings.Join(leaks, ", "))
+	}
+	if leaks := filesContaining(t, dir, "root:x:0:0"); len(leaks) > 0 {
+		t.Errorf("/etc/passwd was stored, published or mailed: in %s", strings.Join(leaks, ", "))
+	}
+}

@@ -50,6 +50,17 @@ func (f Folder) Collect(ctx context.Context) (Result, error) {
 	if !info.IsDir() {
 		return res, fmt.Errorf("folder source %q: %s is not a directory", f.Name, f.Dir)
 	}
+	// Files are opened through root, which follows no link out of the
+	// folder, whatever a link says by the time it is opened.
+	root, err := os.OpenRoot(f.Dir)
+	if err != nil {
+		return res, fmt.Errorf("folder source %q: %w", f.Name, err)
+	}
+	defer root.Close()
+	realDir, err := filepath.EvalSymlinks(f.Dir)
+	if err != nil {
+		return res, fmt.Errorf("folder source %q: %w", f.Name, err)
+	}
 	err = filepath.WalkDir(f.Dir, func(path string, d fs.DirEntry, err error) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
@@ -74,12 +85,22 @@ func (f Folder) Collect(ctx context.Context) (Result, error) {
 		if d.IsDir() || kindOf(path) == "" {
 			return nil
 		}
+		rel, err := filepath.Rel(f.Dir, path)
+		if err == nil && d.Type()&fs.ModeSymlink != 0 {
+			// Opened by where it leads, since root refuses absolute links
+			// even to its own files.
+			rel, err = linkInside(path, realDir)
+		}
+		if err != nil {
+			res.problem(path, err)
+			return nil
+		}
 		if err := checkRegular(path, d); err != nil {
 			// Opening a named pipe or a device would block or never end.
 			res.problem(path, err)
 			return nil
 		}
-		a, err := f.readFile(path)
+		a, err := f.readFile(root, rel, path)
 		if err != nil {
 			res.problem(path, err)
 			return nil
@@ -108,13 +129,13 @@ func kindOf(path string) string {
 
 // readFile reads and parses one file. Parsers are third-party code fed
 // untrusted input, so a panic in one is turned into an error for that file.
-func (f Folder) readFile(path string) (a Article, err error) {
+func (f Folder) readFile(root *os.Root, rel, path string) (a Article, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("parser failure: %v", r)
 		}
 	}()
-	src, err := readLimited(path, f.maxBytes())
+	src, err := readLimited(root, rel, f.maxBytes())
 	if err != nil {
 		return Article{}, err
 	}
@@ -198,8 +219,26 @@ func textUTF8(src []byte) ([]byte, error) {
 // errBinary is reported for a text file that holds binary data.
 var errBinary = errors.New("binary data, not text")
 
-func readLimited(path string, limit int64) ([]byte, error) {
-	file, err := os.Open(path)
+// errOutside is reported for a symbolic link that leads out of the folder.
+var errOutside = errors.New("outside the folder: not followed")
+
+// linkInside returns where the symbolic link at path leads, all links
+// resolved, relative to dir (itself resolved), or an error matching
+// errOutside when that is not inside dir.
+func linkInside(path, dir string) (string, error) {
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", err
+	}
+	rel, err := filepath.Rel(dir, target)
+	if err != nil || rel == ".." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return "", fmt.Errorf("symbolic link to %s, %w", target, errOutside)
+	}
+	return rel, nil
+}
+
+func readLimited(root *os.Root, name string, limit int64) ([]byte, error) {
+	file, err := root.Open(name)
 	if err != nil {
 		return nil, err
 	}

@@ -2,6 +2,7 @@ package source
 
 import (
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -100,5 +101,57 @@ func TestFolderTextEncodings(t *testing.T) {
 	}
 	if len(res.Problems) != 1 || filepath.Base(res.Problems[0].Origin) != "binary.txt" {
 		t.Errorf("problems: %v, want binary.txt", res.Problems)
+	}
+}
+
+// A link in the article folder to a file outside it (ln -s /etc/passwd
+// x.txt, or to any prose file) was read and its text published. Links that
+// leave the folder, directly, through another link or relatively, are not
+// followed and are reported; links within it are read.
+func TestFolderDoesNotFollowLinksOut(t *testing.T) {
+	base := t.TempDir()
+	dir, outside := filepath.Join(base, "articles"), filepath.Join(base, "private")
+	for _, d := range []string{dir, outside, filepath.Join(dir, "sub")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	secret := filepath.Join(outside, "diary.txt")
+	os.WriteFile(secret, []byte("Private diary\n\nThe key to the safe is under the third stone."), 0o644)
+	os.WriteFile(filepath.Join(dir, "sub", "real.txt"), []byte("Real story\n\nA story that lives in the folder."), 0o644)
+	links := map[string]string{
+		"passwd.txt":      "/etc/passwd",
+		"diary.txt":       secret,
+		"relative.md":     "../private/diary.txt",
+		"hop.txt":         "sub/hop-out.txt", // a link to a link that leaves
+		"sub/hop-out.txt": "../../private/diary.txt",
+		"inside.txt":      "sub/real.txt",
+		"prefix.txt":      "../articles-not/x.txt", // a sibling whose name starts like the folder's
+	}
+	os.MkdirAll(filepath.Join(base, "articles-not"), 0o755)
+	os.WriteFile(filepath.Join(base, "articles-not", "x.txt"), []byte("Neighbour\n\nNot ours either."), 0o644)
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := collectDir(t, dir)
+	var got []string
+	for _, a := range res.Articles {
+		got = append(got, a.Title)
+		if strings.Contains(a.Text, "safe") || strings.Contains(a.Text, "root:") || strings.Contains(a.Text, "Not ours") {
+			t.Errorf("%s: text from outside the folder: %q", a.Origin, a.Text)
+		}
+	}
+	if strings.Join(got, "|") != "Real story|Real story" {
+		t.Errorf("articles %q; want the file in sub/ and the link to it", got)
+	}
+	if len(res.Problems) != 6 {
+		t.Errorf("%d problems, want the 6 links that leave the folder: %v", len(res.Problems), res.Problems)
+	}
+	for _, p := range res.Problems {
+		if !errors.Is(p.Err, errOutside) || !strings.Contains(p.Error(), "outside the folder") {
+			t.Errorf("%s: %v", p.Origin, p.Err)
+		}
 	}
 }
