@@ -127,18 +127,29 @@ func kindOf(path string) string {
 	return ""
 }
 
-// readFile reads and parses one file. Parsers are third-party code fed
-// untrusted input, so a panic in one is turned into an error for that file.
-func (f Folder) readFile(root *os.Root, rel, path string) (a Article, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("parser failure: %v", r)
-		}
-	}()
+// readFile reads and parses one file.
+func (f Folder) readFile(root *os.Root, rel, path string) (Article, error) {
 	src, err := readLimited(root, rel, f.maxBytes())
 	if err != nil {
 		return Article{}, err
 	}
+	a, err := parseFile(path, src)
+	if err != nil {
+		return Article{}, err
+	}
+	a.Source = f.Name
+	return a, nil
+}
+
+// parseFile turns the contents of the file at path into an article, by
+// the kind its name says. Parsers are third-party code fed untrusted
+// input, so a panic in one is turned into an error for that file.
+func parseFile(path string, src []byte) (a Article, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			a, err = Article{}, fmt.Errorf("parser failure: %v", r)
+		}
+	}()
 	switch kindOf(path) {
 	case "text":
 		if src, err = textUTF8(src); err == nil {
@@ -151,6 +162,8 @@ func (f Folder) readFile(root *os.Root, rel, path string) (a Article, err error)
 	case "html":
 		abs, _ := filepath.Abs(path)
 		a, err = parseHTML(src, &url.URL{Scheme: "file", Path: filepath.ToSlash(abs)})
+	default:
+		err = errors.New("not an article file")
 	}
 	if err != nil {
 		return Article{}, err
@@ -162,7 +175,7 @@ func (f Folder) readFile(root *os.Root, rel, path string) (a Article, err error)
 	if a.Title == "" {
 		a.Title = singleLine(strings.TrimSuffix(filepath.Base(path), filepath.Ext(path)))
 	}
-	a.Source, a.Origin = f.Name, path
+	a.Origin = path
 	articleKey(&a)
 	return a, nil
 }
