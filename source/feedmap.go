@@ -7,6 +7,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strings"
 )
 
@@ -46,13 +48,34 @@ type feedMap struct {
 	outside int
 }
 
+// itemSpan is one item of a body. It is kept small: a body of 10 MB holds
+// a hundred thousand.
 type itemSpan struct {
-	start, end int
-	elements   int
+	start, end int32
+	elements   int32
 	// dated says whether the item has a date of its own.
 	dated bool
-	// bad says why the item cannot be used; nil for a good one.
-	bad error
+	// bad says why the item cannot be used; 0 for a good one.
+	bad badItem
+}
+
+// badItem is why an item cannot be used.
+type badItem uint8
+
+const (
+	itemOK badItem = iota
+	itemTooBig
+	itemNotObject
+)
+
+func (b badItem) Error() string {
+	switch b {
+	case itemTooBig:
+		return fmt.Sprintf("over %d elements", maxItemElements)
+	case itemNotObject:
+		return "not an object"
+	}
+	return "usable"
 }
 
 // brokenError is a body that stops making sense at a point.
@@ -82,9 +105,10 @@ func (m *feedMap) document(keep []int) []byte {
 	if len(m.items) == 0 {
 		return m.body // mapFeed refuses a broken body without items
 	}
+	first, last := int(m.items[0].start), int(m.items[len(m.items)-1].end)
 	var b bytes.Buffer
-	b.Grow(m.items[0].start + (m.end - m.items[len(m.items)-1].end) + len(m.closing) + 64)
-	b.Write(m.body[:m.items[0].start])
+	b.Grow(first + max(m.end-last, 0) + len(m.closing) + 64)
+	b.Write(m.body[:first])
 	k := 0
 	for i, it := range m.items {
 		kept := k < len(keep) && keep[k] == i
@@ -101,7 +125,6 @@ func (m *feedMap) document(keep []int) []byte {
 			b.Write(m.body[it.end:m.items[i+1].start])
 		}
 	}
-	last := m.items[len(m.items)-1].end
 	b.Write(m.body[last:max(last, m.end)])
 	b.WriteString(m.closing)
 	return b.Bytes()
@@ -110,6 +133,9 @@ func (m *feedMap) document(keep []int) []byte {
 // mapFeed maps an XML (RSS, Atom) or JSON Feed body, which is UTF-8. It
 // fails only when not one item can be used.
 func mapFeed(body []byte, isJSON bool) (*feedMap, error) {
+	if len(body) > math.MaxInt32 {
+		return nil, fmt.Errorf("%w: a feed over 2 GB", ErrTooLarge)
+	}
 	var m *feedMap
 	if isJSON {
 		m = mapJSON(body)
@@ -167,9 +193,11 @@ func mapXML(body []byte) *feedMap {
 		return m
 	}
 	endItem := func(end int) {
-		m.items[item].end = end
-		lastEnd, lastStack = end, append(xmlStack(nil), stack...)
-		item = -1
+		m.items[item].end = int32(end)
+		lastEnd, item = end, -1
+		if !slices.Equal(lastStack, stack) { // items mostly share a parent
+			lastStack = append(xmlStack(nil), stack...)
+		}
 	}
 	for {
 		start := int(d.InputOffset())
@@ -200,15 +228,15 @@ func mapXML(body []byte) *feedMap {
 			case item >= 0:
 				it := &m.items[item]
 				it.elements++
-				if it.elements > maxItemElements && it.bad == nil {
-					it.bad = fmt.Errorf("over %d elements", maxItemElements)
+				if it.elements > maxItemElements {
+					it.bad = itemTooBig
 				}
 				if len(stack) == itemDepth+1 && xmlDates[t.Name.Local] {
 					it.dated = true
 				}
 			case (t.Name.Local == "item" || t.Name.Local == "entry") && len(stack) <= 3:
 				item, itemDepth = len(m.items), len(stack)
-				m.items = append(m.items, itemSpan{start: start})
+				m.items = append(m.items, itemSpan{start: int32(start)})
 			default:
 				m.outside++
 				if m.outside > maxOutsideElements {
@@ -323,14 +351,14 @@ func mapJSON(body []byte) *feedMap {
 			case item >= 0:
 				it := &m.items[item]
 				it.elements++
-				if it.elements > maxItemElements && it.bad == nil {
-					it.bad = fmt.Errorf("over %d values", maxItemElements)
+				if it.elements > maxItemElements {
+					it.bad = itemTooBig
 				}
 			case inItems():
 				item = len(m.items)
-				m.items = append(m.items, itemSpan{start: start, elements: 1})
+				m.items = append(m.items, itemSpan{start: int32(start), elements: 1})
 				if !opens {
-					m.items[item].bad = errors.New("not an object")
+					m.items[item].bad = itemNotObject
 				}
 			default:
 				m.outside++
@@ -351,7 +379,7 @@ func mapJSON(body []byte) *feedMap {
 		}
 		valueDone()
 		if item >= 0 && inItems() {
-			m.items[item].end = end
+			m.items[item].end = int32(end)
 			lastEnd, item = end, -1
 			lastClosing = "]}"
 		}

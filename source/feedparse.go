@@ -10,6 +10,10 @@ import (
 	"github.com/mmcdole/gofeed"
 )
 
+// detectBytes is how much of a body tells its feed type: what
+// gofeed.Parser.Parse looks at.
+const detectBytes = 4096
+
 // parsedFeed is a feed body parsed within the bounds of feedmap.go.
 type parsedFeed struct {
 	feed *gofeed.Feed
@@ -44,7 +48,9 @@ func parseFeed(resp *response, origin string, maxItems int) (parsed *parsedFeed,
 	if err != nil {
 		return nil, err
 	}
-	typ := gofeed.DetectFeedType(bytes.NewReader(body))
+	// The type is told by the first bytes, as gofeed.Parser.Parse tells
+	// it: DetectFeedType copies all it is given.
+	typ := gofeed.DetectFeedType(bytes.NewReader(body[:min(len(body), detectBytes)]))
 	if typ == gofeed.FeedTypeUnknown {
 		return nil, notFeedError(body, resp)
 	}
@@ -82,12 +88,12 @@ func (p *parsedFeed) selectItems(m *feedMap, origin string, maxItems int) []int 
 	var usable []int
 	elements := 0
 	for i, it := range m.items {
-		if it.bad != nil {
+		if it.bad != itemOK {
 			p.problem(fmt.Sprintf("%s item %d", origin, i+1), fmt.Errorf("skipped: %w", it.bad))
 			continue
 		}
 		usable = append(usable, i)
-		elements += it.elements
+		elements += int(it.elements)
 	}
 	budget := maxFeedElements - m.outside
 	if len(usable) <= maxItems && elements <= budget {
@@ -107,11 +113,11 @@ func (p *parsedFeed) selectItems(m *feedMap, origin string, maxItems int) []int 
 	var keep []int
 	elements = 0
 	for _, i := range newest {
-		if len(keep) == maxItems || elements+m.items[i].elements > budget {
+		if len(keep) == maxItems || elements+int(m.items[i].elements) > budget {
 			break
 		}
 		keep = append(keep, i)
-		elements += m.items[i].elements
+		elements += int(m.items[i].elements)
 	}
 	if len(keep) == maxItems {
 		p.problem(origin, fmt.Errorf("the feed holds %d items: took the newest %d (fetch.max_items)", len(usable), len(keep)))
@@ -134,12 +140,12 @@ func boolInt(b bool) int {
 // bounded. An item whose date is unknown has the zero time.
 func itemDates(m *feedMap, items []int) map[int]time.Time {
 	const batchItems = 500
-	dates := make(map[int]time.Time, len(items))
 	items = slices.DeleteFunc(slices.Clone(items), func(i int) bool { return !m.items[i].dated })
+	dates := make(map[int]time.Time, len(items))
 	for len(items) > 0 {
 		n, elements := 0, 0
-		for n < len(items) && n < batchItems && elements+m.items[items[n]].elements <= maxFeedElements-m.outside {
-			elements += m.items[items[n]].elements
+		for n < len(items) && n < batchItems && elements+int(m.items[items[n]].elements) <= maxFeedElements-m.outside {
+			elements += int(m.items[items[n]].elements)
 			n++
 		}
 		n = max(n, 1)

@@ -107,7 +107,7 @@ func (f fetcher) get(ctx context.Context, rawURL, accept string, header http.Hea
 	if resp.ContentLength > f.maxBytes {
 		return r, fmt.Errorf("GET %s: %w: Content-Length %d over %d bytes", rawURL, ErrTooLarge, resp.ContentLength, f.maxBytes)
 	}
-	r.body, err = io.ReadAll(io.LimitReader(resp.Body, f.maxBytes+1))
+	r.body, err = readBody(resp.Body, f.maxBytes+1, resp.ContentLength)
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		// A body cut short by the timeout can look like a clean end.
 		err = ctxErr
@@ -119,6 +119,42 @@ func (f fetcher) get(ctx context.Context, rawURL, accept string, header http.Hea
 		return r, fmt.Errorf("GET %s: %w: body over %d bytes", rawURL, ErrTooLarge, f.maxBytes)
 	}
 	return r, nil
+}
+
+// readBody reads r to its end, or to limit bytes. A body of known size is
+// read into one buffer of that size; one of unknown size in blocks, joined
+// once at the end. Either way it is not grown by repeated copying, as
+// io.ReadAll grows it, which for a 10 MB body allocates several times that.
+func readBody(r io.Reader, limit, size int64) ([]byte, error) {
+	r = io.LimitReader(r, limit)
+	if size >= 0 && size < limit {
+		b := bytes.NewBuffer(make([]byte, 0, size+bytes.MinRead))
+		_, err := b.ReadFrom(r)
+		return b.Bytes(), err
+	}
+	const blockSize = 64 << 10
+	var blocks [][]byte
+	total := 0
+	for {
+		block := make([]byte, blockSize)
+		n, err := io.ReadFull(r, block)
+		blocks = append(blocks, block[:n])
+		total += n
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	if len(blocks) == 1 {
+		return blocks[0], nil
+	}
+	out := make([]byte, 0, total)
+	for _, b := range blocks {
+		out = append(out, b...)
+	}
+	return out, nil
 }
 
 // parseRetryAfter reads either form of Retry-After (seconds or HTTP date).
@@ -172,7 +208,9 @@ func toUTF8(body []byte, contentType string) ([]byte, error) {
 		}
 		body = out
 	}
-	if m := xmlEncoding.FindSubmatchIndex(body); m != nil {
+	// Copied only when the prolog says otherwise than UTF-8: a copy of
+	// a body of 10 MB is 10 MB more to hold.
+	if m := xmlEncoding.FindSubmatchIndex(body); m != nil && !isUTF8Label(string(body[m[4]:m[5]])) {
 		body = append(append(append([]byte{}, body[:m[4]]...), "UTF-8"...), body[m[5]:]...)
 	}
 	return body, nil
