@@ -148,27 +148,6 @@ func filesContaining(t *testing.T, dir, mark string) []string {
 // servers, as an operator would allow an intranet.
 const loopbackFeeds = "fetch:\n  allow_networks: [127.0.0.1/32]\n"
 
-// bigFeed is an RSS feed of about size bytes of small items, newest first.
-func bigFeed(size int) (body []byte, items int) {
-	var b bytes.Buffer
-	b.WriteString(`<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>Flood</title><link>https://flood.example/</link>` + "\n")
-	for b.Len() < size-200 {
-		items++
-		fmt.Fprintf(&b, "<item><title>Story %d</title><link>https://flood.example/%d</link><description>Item %d.</description></item>\n", items, items, items)
-	}
-	b.WriteString("</channel></rss>\n")
-	return b.Bytes(), items
-}
-
-func serveBytes(t testing.TB, contentType string, body []byte) string {
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", contentType)
-		w.Write(body)
-	}))
-	t.Cleanup(srv.Close)
-	return srv.URL
-}
-
 // A 10 MB feed of 100,000 items was collected whole (56 s, 266 MB, 100,000
 // articles stored); a collect now takes the newest fetch.max_items of them
 // and says so.

@@ -96,7 +96,10 @@ func ReadOPML(r io.Reader) ([]Subscription, error) {
 			seenURL[key] = true
 			name := label
 			if name == "" {
-				name = feedURL
+				name = singleLine(feedURL)
+			}
+			if name == "" { // a URL of control characters alone
+				name = "feed " + strconv.Itoa(len(out)+1)
 			}
 			if n := seenName[name]; n > 0 {
 				// The numbered name may be taken too, by an outline
