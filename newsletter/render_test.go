@@ -24,6 +24,7 @@ func TestOtherReportsAreBounded(t *testing.T) {
 	}
 	html, text := r.personalize("reader@example.com", "Reader", "https://bulletin.example/unsubscribe")
 	for name, body := range map[string]string{"html": html, "text": text} {
+		t.Logf("%s body: %d bytes", name, len(body))
 		if len(body) > 20<<10 {
 			t.Errorf("%s body is %d bytes", name, len(body))
 		}
