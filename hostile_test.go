@@ -3,6 +3,7 @@ package bulletin
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"fmt"
 	"io/fs"
 	"net"
@@ -102,15 +103,18 @@ func TestFeedCannotMakeBulletinReadInternalAddresses(t *testing.T) {
 	if n := loop2Conns.Load(); n != 0 {
 		t.Errorf("the server on 127.0.0.2 accepted %d connections", n)
 	}
-	if leaks := filesContaining(t, dir, secretMark); len(leaks) > 0 {
-		t.Errorf("internal page text was stored, published or mailed: in %s", strings.Join(leaks, ", "))
+	if found := leaks(t, app, dir, secretMark); len(found) > 0 {
+		t.Errorf("internal page text was stored, published or mailed: in %s", strings.Join(found, ", "))
+	}
+	if found := leaks(t, app, dir, "Loopback two"); len(found) < 3 || !strings.Contains(strings.Join(found, " "), " store") {
+		t.Errorf("the items themselves were found only in %v; want the store, the feeds and the mail", found)
 	}
 }
 
 // teaser is an RSS item whose short description makes auto mode fetch its
 // page.
 func teaser(title, link string) string {
-	return fmt.Sprintf(`<item><title>%s</title><link>%s</link><description>A short teaser…</description></item>`, title, link)
+	return fmt.Sprintf(`<item><title>%s</title><link>%s</link><description>A short teaser on %s…</description></item>`, title, link, title)
 }
 
 // mustServe serves secretPage on addr and returns its URL.
@@ -119,8 +123,35 @@ func mustServe(t *testing.T, addr string, n int) string {
 	return u
 }
 
-// filesContaining lists the files under dir that hold mark, the database
-// and its journal included.
+// leaks lists where mark was found: the files under dir (the public
+// folder, the outbox, and a SQLite database and its journal) and the
+// articles and entries of the app's store, on whichever backend it is.
+func leaks(t *testing.T, app *App, dir, mark string) []string {
+	t.Helper()
+	found := filesContaining(t, dir, mark)
+	st := app.Store
+	driver, dsn, arg := "sqlite", "file:"+strings.TrimPrefix(st.Path(), "sqlite:"), "?1"
+	if st.Dialect() == "postgres" {
+		driver, dsn, arg = "pgx", st.Path(), "$1"
+	}
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var n int
+	q := strings.ReplaceAll(`SELECT (SELECT count(*) FROM articles WHERE title LIKE ARG OR text LIKE ARG) +
+		(SELECT count(*) FROM entries WHERE summary LIKE ARG OR teaser LIKE ARG)`, "ARG", arg)
+	if err := db.QueryRow(q, "%"+mark+"%").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n > 0 {
+		found = append(found, fmt.Sprintf("%d rows of the %s store", n, st.Dialect()))
+	}
+	return found
+}
+
+// filesContaining lists the files under dir that hold mark.
 func filesContaining(t *testing.T, dir, mark string) []string {
 	t.Helper()
 	var found []string
@@ -273,10 +304,13 @@ func TestFolderLinkOutIsNotPublished(t *testing.T) {
 	if rep.Collect.Found != 1 || rep.Collect.Problems != 4 {
 		t.Errorf("collect %s; want our own story found and the 4 links out reported", rep.Collect)
 	}
-	if leaks := filesContaining(t, dir, secretMark); len(leaks) > 0 {
-		t.Errorf("text from outside the folder was stored, published or mailed: in %s", strings.Join(leaks, ", "))
+	if found := leaks(t, app, dir, secretMark); len(found) > 0 {
+		t.Errorf("text from outside the folder was stored, published or mailed: in %s", strings.Join(found, ", "))
 	}
-	if leaks := filesContaining(t, dir, "root:x:0:0"); len(leaks) > 0 {
-		t.Errorf("/etc/passwd was stored, published or mailed: in %s", strings.Join(leaks, ", "))
+	if found := leaks(t, app, dir, "root:x:0:0"); len(found) > 0 {
+		t.Errorf("/etc/passwd was stored, published or mailed: in %s", strings.Join(found, ", "))
+	}
+	if found := leaks(t, app, dir, "Our own story"); len(found) < 3 || !strings.Contains(strings.Join(found, " "), " store") {
+		t.Errorf("our own story was found only in %v; want the store, the feeds and the mail", found)
 	}
 }
