@@ -46,7 +46,7 @@ func (n *Newsletter) dryRun(ctx context.Context, issue int, r *rendered, sum *Su
 			}
 			msg, err := n.personalMsg(r, s.Email, s.Name, n.newMessageID("dryrun"))
 			if err == nil {
-				_, err = msg.WriteTo(discard{})
+				err = n.writeMsg(discard{}, msg)
 			}
 			if err != nil {
 				sum.Failed++

@@ -32,6 +32,12 @@ var testSecret = []byte("0123456789abcdef0123456789abcdef")
 // openStore opens a fresh store with one issue of two entries.
 func openStore(t testing.TB) *store.Store {
 	t.Helper()
+	return openStoreTitled(t, func(n int) string { return fmt.Sprintf("Weekly notes #%d — café", n) })
+}
+
+// openStoreTitled is openStore with the issue titled by title.
+func openStoreTitled(t testing.TB, title func(int) string) *store.Store {
+	t.Helper()
 	ctx := context.Background()
 	st := storetest.Open(t)
 	articles := []source.Article{
@@ -46,7 +52,7 @@ func openStore(t testing.TB) *store.Store {
 		}
 	}
 	ids := saveEntries(t, st)
-	if _, err := st.CreateIssue(ctx, func(n int) string { return fmt.Sprintf("Weekly notes #%d — café", n) }, ids); err != nil {
+	if _, err := st.CreateIssue(ctx, title, ids); err != nil {
 		t.Fatal(err)
 	}
 	return st

@@ -3,6 +3,7 @@ package newsletter
 import (
 	"fmt"
 	"io"
+	"mime"
 	"net/mail"
 	"net/url"
 	"strings"
@@ -10,32 +11,50 @@ import (
 	gomail "github.com/wneessen/go-mail"
 )
 
-// dkimSigner returns the signer for messages, or nil when DKIM is off. The
-// List-Unsubscribe headers are signed too: RFC 8058 requires it, and Gmail
-// and Yahoo ignore one-click unsubscribe otherwise.
-func (n *Newsletter) dkimSigner() *gomail.DKIMSigner {
-	if n.dkimKey == nil {
-		return nil
-	}
-	s := gomail.NewDKIMSigner(n.opts.DKIM.Domain, n.opts.DKIM.Selector, n.dkimKey)
-	h := []string{"From", "To", "Subject", "Date", "Message-ID", "Content-Type", "MIME-Version", "List-Unsubscribe"}
-	if n.oneClick() {
-		h = append(h, "List-Unsubscribe-Post")
-	}
-	if n.replyTo != nil {
-		h = append(h, "Reply-To")
-	}
-	s.SignHeaders(h...)
-	// Sign works out the key's algorithm on first use and stores it in the
-	// signer, which the send's workers share: do that first use here, so
-	// that they only read it.
-	s.Sign([]byte("From: a@b\r\n"), nil)
-	return s
-}
-
 // oneClick says whether RFC 8058 one-click unsubscribe can be offered: it
 // needs an https URL.
 func (n *Newsletter) oneClick() bool { return n.site.Scheme == "https" }
+
+// listID is the List-Id header (RFC 2919) of the newsletter's messages:
+// its title, and an id under the sender's domain that filters can match
+// whatever the title becomes.
+func (n *Newsletter) makeListID() string {
+	local, domain := n.from.Address[:strings.LastIndexByte(n.from.Address, '@')], domainOf(n.from.Address)
+	label := strings.Map(func(r rune) rune {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '-':
+			return r
+		case r >= 'A' && r <= 'Z':
+			return r + 'a' - 'A'
+		}
+		return '-'
+	}, local)
+	id := "<" + label + "." + domain + ">"
+	title := cleanName(n.opts.SiteTitle)
+	if title == "" {
+		return id
+	}
+	return headerPhrase(title) + " " + id
+}
+
+// headerPhrase writes s as an RFC 5322 phrase: as it is when it is plain
+// words, quoted when it holds specials, an encoded word when it is not
+// ASCII.
+func headerPhrase(s string) string {
+	plain := true
+	for _, r := range s {
+		if r >= 0x80 {
+			return mime.QEncoding.Encode("utf-8", s)
+		}
+		if !(r == ' ' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune("!#$%&'*+-/=?^_`{|}~", r)) {
+			plain = false
+		}
+	}
+	if plain {
+		return s
+	}
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
 
 // message is what buildMsg needs to know about one message.
 type message struct {
@@ -62,11 +81,7 @@ func (n *Newsletter) buildMsg(m message) (*gomail.Msg, error) {
 	if err := checkHeaderText("message id", m.messageID); err != nil {
 		return nil, err
 	}
-	opts := []gomail.MsgOption{gomail.WithNoDefaultUserAgent()}
-	if n.signer != nil {
-		opts = append(opts, gomail.WithDKIM(n.signer))
-	}
-	msg := gomail.NewMsg(opts...)
+	msg := gomail.NewMsg(gomail.WithNoDefaultUserAgent())
 	msg.FromMailAddress(n.from)
 	if n.replyTo != nil {
 		msg.ReplyToMailAddress(n.replyTo)
@@ -79,6 +94,7 @@ func (n *Newsletter) buildMsg(m message) (*gomail.Msg, error) {
 	msg.SetDate()
 	if m.unsubscribe != "" {
 		msg.SetBulk()
+		msg.SetGenHeaderPreformatted("List-Id", n.listID)
 		uris := []string{n.pageURL("/unsubscribe", m.unsubscribe)}
 		if n.opts.ListUnsubscribeMailto != "" {
 			uris = append(uris, "mailto:"+n.opts.ListUnsubscribeMailto+"?subject="+url.PathEscape("unsubscribe "+m.unsubscribe))

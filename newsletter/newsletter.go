@@ -5,7 +5,6 @@
 package newsletter
 
 import (
-	"crypto"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -16,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emersion/go-msgauth/dkim"
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/bulletin-app/bulletin/store"
@@ -101,8 +101,8 @@ type Newsletter struct {
 	replyTo   *mail.Address
 	site      *url.URL
 	msgDomain string
-	dkimKey   crypto.Signer
-	signer    *gomail.DKIMSigner
+	listID    string
+	dkim      *dkim.SignOptions // nil: messages go out unsigned
 	log       *slog.Logger
 	tmpl      *renderer
 }
@@ -189,18 +189,18 @@ func New(st *store.Store, opts Options) (*Newsletter, error) {
 		bad("outbox_dir", errors.New("needed when no SMTP host is set"))
 	}
 	if opts.DKIM.KeyFile != "" {
-		pem, err := os.ReadFile(opts.DKIM.KeyFile)
-		if err == nil {
-			n.dkimKey, err = gomail.PrivKeyFromPEM(pem)
-		}
-		if err != nil {
-			bad("dkim.key_file", err)
-		}
-		if opts.DKIM.Selector == "" {
-			bad("dkim.selector", errors.New("needed with a DKIM key"))
-		}
 		if n.opts.DKIM.Domain == "" && from != nil {
 			n.opts.DKIM.Domain = domainOf(from.Address)
+		}
+		pem, err := os.ReadFile(opts.DKIM.KeyFile)
+		if err != nil {
+			bad("dkim.key_file", err)
+		} else if key, err := gomail.PrivKeyFromPEM(pem); err != nil {
+			bad("dkim.key_file", err)
+		} else if opts.DKIM.Selector == "" {
+			bad("dkim.selector", errors.New("needed with a DKIM key"))
+		} else if n.dkim, err = newDKIM(key, n.opts.DKIM.Domain, opts.DKIM.Selector); err != nil {
+			bad("dkim.key_file", err)
 		}
 	}
 	if n.tmpl, err = newRenderer(opts.Templates); err != nil {
@@ -209,7 +209,7 @@ func New(st *store.Store, opts Options) (*Newsletter, error) {
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	n.signer = n.dkimSigner()
+	n.listID = n.makeListID()
 	return n, nil
 }
 

@@ -13,8 +13,9 @@ import (
 
 // outboxConn writes each message to its own .eml file in a folder.
 type outboxConn struct {
-	dir  string
-	name func(rcpt string) string
+	dir   string
+	name  func(rcpt string) string
+	write func(io.Writer, *gomail.Msg) error
 }
 
 func (o *outboxConn) deliver(_ context.Context, msg *gomail.Msg, rcpt string, commit func() error) error {
@@ -28,7 +29,11 @@ func (o *outboxConn) deliver(_ context.Context, msg *gomail.Msg, rcpt string, co
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // a no-op after the rename
-	if err := writeEML(f, msg); err != nil {
+	err = o.write(f, msg)
+	if err == nil {
+		err = f.Sync()
+	}
+	if err != nil {
 		f.Close()
 		return &sendError{err: fmt.Errorf("outbox %s: %w", final, err)}
 	}
@@ -41,16 +46,6 @@ func (o *outboxConn) deliver(_ context.Context, msg *gomail.Msg, rcpt string, co
 	// The rename is atomic: a reader sees a whole message or none.
 	if err := os.Rename(tmp, final); err != nil {
 		return &sendError{err: fmt.Errorf("outbox %s: %w", final, err)}
-	}
-	return nil
-}
-
-func writeEML(w io.Writer, msg *gomail.Msg) error {
-	if _, err := msg.WriteTo(w); err != nil {
-		return err
-	}
-	if f, ok := w.(*os.File); ok {
-		return f.Sync()
 	}
 	return nil
 }

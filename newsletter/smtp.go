@@ -17,6 +17,7 @@ import (
 type smtpConn struct {
 	client  *gomail.Client
 	timeout func() error
+	write   func(io.Writer, *gomail.Msg) error
 	c       *smtp.Client
 	// pipelining says whether the server takes commands in groups
 	// (RFC 2920); mailParams is what MAIL FROM says after the address.
@@ -113,7 +114,7 @@ func (s *smtpConn) deliver(ctx context.Context, msg *gomail.Msg, rcpt string, co
 			return s.fail("DATA", err)
 		}
 	}
-	if _, err := msg.WriteTo(w); err != nil {
+	if err := s.write(w, msg); err != nil {
 		// The transaction cannot be ended without sending the message:
 		// drop the connection, which makes the server discard it.
 		s.drop()

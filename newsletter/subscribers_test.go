@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bulletin-app/bulletin/internal/smtptest"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -98,27 +97,6 @@ func TestTokens(t *testing.T) {
 	forged := signToken([]byte("guess"), purposeConfirm, "bob@example.org", now.Add(time.Hour))
 	if _, err := verifyToken(testSecret, purposeConfirm, forged, now); err == nil {
 		t.Error("forged token accepted")
-	}
-}
-
-func TestDKIMSignsListUnsubscribe(t *testing.T) {
-	ctx := context.Background()
-	st := openStore(t)
-	addSubscribers(t, st, 1)
-	keyFile := writeDKIMKey(t)
-	srv := smtptest.Start(t)
-	o := smtpOptions(t, srv)
-	o.DKIM = DKIM{KeyFile: keyFile, Selector: "s1"}
-	n := newTestNewsletter(t, st, o)
-	if _, err := n.Send(ctx, SendRequest{}); err != nil {
-		t.Fatal(err)
-	}
-	pm := parseMessage(t, srv.Messages()[0].Data)
-	sig := strings.ToLower(strings.Join(strings.Fields(pm.header.Get("Dkim-Signature")), ""))
-	for _, want := range []string{"d=bulletin.example", "s=s1", "list-unsubscribe:list-unsubscribe-post", "message-id"} {
-		if !strings.Contains(sig, want) {
-			t.Errorf("DKIM-Signature %q lacks %q", sig, want)
-		}
 	}
 }
 

@@ -79,9 +79,9 @@ func (e errCommit) Unwrap() error { return e.err }
 // newConn opens a conn of the configured kind; name picks outbox file names.
 func (n *Newsletter) newConn(client *gomail.Client, name func(rcpt string) string) conn {
 	if n.opts.SMTP.Host == "" {
-		return &outboxConn{dir: n.opts.OutboxDir, name: name}
+		return &outboxConn{dir: n.opts.OutboxDir, name: name, write: n.writeMsg}
 	}
-	sc := &smtpConn{client: client}
+	sc := &smtpConn{client: client, write: n.writeMsg}
 	sc.timeout = func() error { return sc.c.UpdateDeadline(n.opts.SMTP.Timeout) }
 	return sc
 }
