@@ -14,6 +14,7 @@ import (
 
 	gomail "github.com/wneessen/go-mail"
 
+	"github.com/bulletin-app/bulletin/internal/mailtest"
 	"github.com/bulletin-app/bulletin/internal/smtptest"
 	"github.com/bulletin-app/bulletin/internal/testtool"
 	"github.com/bulletin-app/bulletin/store"
@@ -92,7 +93,7 @@ func newBenchEnv(b *testing.B, subs int, host string, port int) *benchEnv {
 // benchmark's own runtime.
 func startSMTPSink(b *testing.B) (host string, port int) {
 	bin := testtool.Need(b, "smtp-sink")[0]
-	port = freePort(b)
+	port = mailtest.FreePort(b)
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
 	// -u: the user to run as when started as root; 1024: listen backlog.
 	cmd := exec.Command(bin, "-u", "nobody", addr, "1024")

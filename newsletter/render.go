@@ -72,10 +72,12 @@ type SubscriberData struct {
 
 // MessageData is what email.html.tmpl and email.txt.tmpl are executed with.
 type MessageData struct {
-	Site           Site
-	Issue          IssueData
-	Entries        []EntryData
-	Preheader      string // the inbox preview line
+	Site    Site
+	Issue   IssueData
+	Entries []EntryData
+	// Preheader is the inbox preview line ("In this issue: …"), which the
+	// default template shows as the message's first line.
+	Preheader      string
 	Subscriber     SubscriberData
 	UnsubscribeURL string
 	Test           bool // a [TEST] copy
@@ -352,12 +354,11 @@ func (n *Newsletter) issueData(is store.Issue, test bool) MessageData {
 			Published: e.Published, Summary: e.Summary, Teaser: e.Teaser, Also: also, AlsoMore: len(e.Also) - len(also)})
 		titles = append(titles, e.Title)
 	}
-	if len(is.Entries) > 0 && is.Entries[0].Teaser != "" {
-		d.Preheader = is.Entries[0].Teaser
-	} else {
-		d.Preheader = strings.Join(titles, " · ")
+	// The preview line is what the issue holds; the first summary, which
+	// it once was, follows right below it in the message.
+	if len(titles) > 0 {
+		d.Preheader = truncate("In this issue: "+strings.Join(titles, " · "), 140)
 	}
-	d.Preheader = truncate(d.Preheader, 140)
 	return d
 }
 

@@ -136,7 +136,7 @@ func TestSendSMTPMessageFormat(t *testing.T) {
 	}
 	// CSS is inlined and the preheader and browser link are there.
 	if !strings.Contains(pm.html, `style="`) || !strings.Contains(pm.html, "View in browser") ||
-		!strings.Contains(pm.html, "https://bulletin.example/issues/1/") || !strings.Contains(pm.html, "Teaser of") {
+		!strings.Contains(pm.html, "https://bulletin.example/issues/1/") || !strings.Contains(pm.html, ">In this issue: ") {
 		t.Errorf("HTML lacks inlined CSS, browser link or preheader")
 	}
 	// The unsubscribe link in the body is the subscriber's own.
