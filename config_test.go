@@ -78,6 +78,10 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"too many retries", "digest:\n  llm:\n    retries: 40\n", []string{":3:", "digest.llm.retries"}},
 		{"bad network", "fetch:\n  allow_networks:\n    - 10.0.0.0/8\n    - 10.0.0.0/33\n", []string{":4:", "fetch.allow_networks[1]", "10.0.0.0/33", "CIDR"}},
 		{"network not a list", "fetch:\n  allow_networks: 10.0.0.0/8\n", []string{":2:", "fetch.allow_networks"}},
+		{"quoted local part", "subscribers:\n  - '\"a b\"@example.com'\n", []string{":2:", "subscribers[0]", "quoting"}},
+		{"quoted sender", "newsletter:\n  from: 'News <\"the news\"@example.com>'\n", []string{":2:", "newsletter.from", "quoting"}},
+		{"templates dir nowhere", "templates:\n  dir: no/such/folder\n", []string{":2:", "templates.dir", "no/such/folder"}},
+		{"weekday typo", "schedule:\n  jobs:\n    issue: \"0 7 * * mnn\"\n", []string{":3:", "schedule.jobs.issue", `"mnn"`, "weekday"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -90,6 +94,9 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not contain %q", err, w)
 				}
+			}
+			if strings.Contains(err.Error(), "strconv") {
+				t.Errorf("error %q speaks of Go's internals", err)
 			}
 			var ces ConfigErrors
 			if !errors.As(err, &ces) {

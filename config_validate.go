@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/url"
+	"os"
 	"sort"
 	"strings"
 	"time"
@@ -214,6 +215,14 @@ func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 		}
 		if _, err := schedule.Parse(c.Schedule.Jobs[job], loc); err != nil {
 			bad(key, "%v", err)
+		}
+	}
+
+	if d := c.Templates.Dir; d != "" {
+		if fi, err := os.Stat(c.Resolve(d)); err != nil {
+			bad("templates.dir", "%q: %v", d, errors.Unwrap(err))
+		} else if !fi.IsDir() {
+			bad("templates.dir", "%q is not a folder", d)
 		}
 	}
 

@@ -27,6 +27,16 @@ func TestParseAddress(t *testing.T) {
 		{"ann@[127.0.0.1]", "", false},
 		{"", "", false},
 		{"@example.org", "", false},
+		// A local part that needs quoting is refused: it could never be
+		// confirmed (the token and links carried it unquoted).
+		{`"a b"@example.com`, "", false},
+		{`Ann <"a b"@example.com>`, "", false},
+		{`"a@b"@example.com`, "", false},
+		{`"a\"b"@example.com`, "", false},
+		{`".ann"@example.com`, "", false},
+		{`"ann"@example.com`, "ann@example.com", true}, // quotes that change nothing
+		{"o'brien+news@example.com", "o'brien+news@example.com", true},
+		{"jörg@example.com", "jörg@example.com", true},
 	}
 	for _, tt := range tests {
 		a, err := ParseAddress(tt.in)

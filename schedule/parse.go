@@ -6,6 +6,7 @@ package schedule
 
 import (
 	"fmt"
+	"regexp"
 	"strings"
 	"time"
 
@@ -54,7 +55,7 @@ func Parse(spec string, loc *time.Location) (sched cron.Schedule, err error) {
 	}
 	s, err := parser.Parse(rest)
 	if err != nil {
-		return nil, fmt.Errorf("cron spec %q: %w", spec, err)
+		return nil, fmt.Errorf("cron spec %q: %s", spec, explain(rest, err))
 	}
 	if ss, ok := s.(*cron.SpecSchedule); ok {
 		// The fields are matched against the wall clock as if it were UTC,
@@ -137,4 +138,34 @@ func (w *wallSchedule) instant(wall time.Time) time.Time {
 		return gapEnd
 	}
 	return time.Date(wall.Year(), wall.Month(), wall.Day(), wall.Hour(), wall.Minute(), wall.Second(), wall.Nanosecond(), w.loc)
+}
+
+// fieldNames are the five fields of a spec, and what each takes by name.
+var fieldNames = [5]struct{ name, names string }{
+	{"minute", ""}, {"hour", ""}, {"day of month", ""}, {"month", " or a name (jan-dec)"}, {"weekday", " or a name (sun-sat)"},
+}
+
+var notANumber = regexp.MustCompile(`^failed to parse int from (.*?): strconv\.`)
+
+// explain rewrites robfig/cron's message for a value that is neither a
+// number nor a name it knows, which names Go's strconv.Atoi and not the
+// field: "weekday: "mnn" is not a number or a name (sun-sat)".
+func explain(fields string, err error) string {
+	m := notANumber.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err.Error()
+	}
+	f := strings.Fields(fields)
+	for i := len(f) - 1; i >= 0 && len(f) == len(fieldNames); i-- {
+		for _, part := range strings.FieldsFunc(f[i], func(r rune) bool { return r == ',' || r == '-' || r == '/' }) {
+			if part == m[1] {
+				fn := fieldNames[i]
+				if strings.Trim(part, "0123456789") == "" {
+					return fmt.Sprintf("%s: %s is out of range", fn.name, part)
+				}
+				return fmt.Sprintf("%s: %q is not a number%s", fn.name, m[1], fn.names)
+			}
+		}
+	}
+	return fmt.Sprintf("%q is not a number or a name", m[1])
 }

@@ -37,7 +37,11 @@ func TestParseRejectsBadSpecs(t *testing.T) {
 		{"@yearly-ish", "unrecognized descriptor"},
 		{"@every", "unrecognized descriptor"},
 		{"@every fortnight", "failed to parse duration"},
-		{"0 99999999999999999999 * * *", "failed to parse int"},
+		{"0 99999999999999999999 * * *", "hour: 99999999999999999999 is out of range"},
+		{"0 7 * * mnn", `weekday: "mnn" is not a number or a name (sun-sat)`},
+		{"0 7 * jna *", `month: "jna" is not a number or a name (jan-dec)`},
+		{"0 7 * * mon-fry", `weekday: "fry" is not a number`},
+		{"x 7 * * *", `minute: "x" is not a number`},
 	} {
 		sched, err := Parse(tc.spec, time.UTC)
 		if err == nil {
@@ -46,6 +50,9 @@ func TestParseRejectsBadSpecs(t *testing.T) {
 		}
 		if !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("Parse(%q) error %q; want it to say %q", tc.spec, err, tc.want)
+		}
+		if strings.Contains(err.Error(), "strconv") {
+			t.Errorf("Parse(%q) error %q speaks of Go's internals", tc.spec, err)
 		}
 	}
 }

@@ -174,11 +174,19 @@ func TestSubscribeJSONHoneypotAndInvalid(t *testing.T) {
 	if _, err := e.st.SubscriberByEmail(ctx, "bot@example.org"); err == nil {
 		t.Fatal("honeypot submission was stored")
 	}
-	for _, bad := range []string{`{"email":"not-an-address"}`, `{"email":"x@nodot"}`, `{"email":"a@b.org\r\nBcc: c@d.org"}`} {
+	for _, bad := range []string{`{"email":"not-an-address"}`, `{"email":"x@nodot"}`, `{"email":"a@b.org\r\nBcc: c@d.org"}`, `{"email":"\"a b\"@example.org"}`} {
 		resp, body = e.post(t, "/subscribe", "application/json", bad)
 		if resp.StatusCode != http.StatusBadRequest || !strings.Contains(body, `"error"`) {
 			t.Errorf("%s: %d %s", bad, resp.StatusCode, body)
 		}
+	}
+	// The form refuses a quoted local part too, and stores nothing.
+	resp, _ = e.post(t, "/subscribe", "application/x-www-form-urlencoded", "email="+url.QueryEscape(`"a b"@example.org`))
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("form with a quoted local part: %d", resp.StatusCode)
+	}
+	if n, _ := e.st.CountSubscribers(ctx); n[store.StatusPending] != 1 {
+		t.Errorf("subscribers after the refused ones: %v", n)
 	}
 }
 

@@ -103,7 +103,7 @@ func TestInvalidSubscriberIsRefusedAndNothingLost(t *testing.T) {
 	if code, _, stderr := runCLI(t, dir, "subscribers", "add", "--confirmed", "ada@example.com"); code != 0 {
 		t.Fatalf("add a valid address: exit %d: %s", code, stderr)
 	}
-	for _, bad := range []string{"not an address", "ada@", "x@example.com\r\nBcc: victim@example.com"} {
+	for _, bad := range []string{"not an address", "ada@", "x@example.com\r\nBcc: victim@example.com", `"a b"@example.com`} {
 		code, _, stderr := runCLI(t, dir, "subscribers", "add", "--confirmed", bad)
 		if code != 1 || !strings.Contains(stderr, "address") {
 			t.Errorf("add %q: exit %d, stderr %q; want 1 and a message about the address", bad, code, stderr)
