@@ -159,6 +159,7 @@ func TestDoubleOptIn(t *testing.T) {
 
 func TestSubscribeJSONHoneypotAndInvalid(t *testing.T) {
 	e := newSubscribeEnv(t)
+	e.subs.Burst = 100
 	ctx := context.Background()
 	resp, body := e.post(t, "/subscribe", "application/json", `{"email":"bob@example.org"}`)
 	if resp.StatusCode != http.StatusAccepted || !strings.Contains(body, `"message"`) {
