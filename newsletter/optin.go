@@ -5,6 +5,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/bulletin-app/bulletin/store"
@@ -48,7 +50,7 @@ func (n *Newsletter) Subscribe(ctx context.Context, address, name string) error 
 
 func (n *Newsletter) sendConfirmation(ctx context.Context, sub store.Subscriber, now time.Time) error {
 	expires := now.Add(n.opts.ConfirmTTL)
-	token := signToken(n.opts.Secret, purposeConfirm, sub.Email, expires)
+	token := signToken(n.opts.Secret, purposeConfirm, confirmSubject(sub), expires)
 	data := ConfirmData{
 		Site:       Site{Title: n.opts.SiteTitle, URL: n.site.String()},
 		Subscriber: SubscriberData{Email: sub.Email, Name: sub.Name},
@@ -87,23 +89,64 @@ func (n *Newsletter) sendConfirmation(ctx context.Context, sub store.Subscriber,
 	return n.deliverOne(ctx, msg, sub.Email, file)
 }
 
-// Confirm confirms the subscription a confirmation token was made for.
-// Confirming twice is harmless.
-func (n *Newsletter) Confirm(ctx context.Context, token string) (store.Subscriber, error) {
-	email, err := verifyToken(n.opts.Secret, purposeConfirm, token, time.Now())
+// ErrTokenUsed is returned for a confirmation link that was used already,
+// or made before the subscriber's state last changed (an unsubscribe, say):
+// it wraps ErrBadToken.
+var ErrTokenUsed = fmt.Errorf("%w: used already, or the subscription changed since it was sent", ErrBadToken)
+
+// confirmSubject is what a confirmation token names: the address, and the
+// time its subscriber's state last changed. Any change of state (this
+// link's own confirmation, an unsubscribe, a bounce) voids every link made
+// before it, so a link is good for one state change only, and a link from
+// before an unsubscribe cannot subscribe the address again.
+func confirmSubject(sub store.Subscriber) string {
+	return sub.Email + "\n" + strconv.FormatInt(sub.UpdatedAt.UnixMicro(), 10)
+}
+
+// CheckConfirmToken returns the subscriber a confirmation link is for, if
+// it still works, without acting on it: the page a GET shows asks the
+// person to press a button, since mail scanners fetch every link.
+func (n *Newsletter) CheckConfirmToken(ctx context.Context, token string) (store.Subscriber, error) {
+	subject, err := verifyToken(n.opts.Secret, purposeConfirm, token, time.Now())
 	if err != nil {
 		return store.Subscriber{}, err
+	}
+	email, stamp, ok := strings.Cut(subject, "\n")
+	if !ok {
+		return store.Subscriber{}, ErrBadToken // made before links had a state stamp
 	}
 	sub, err := n.st.SubscriberByEmail(ctx, email)
 	if errors.Is(err, store.ErrNotFound) {
 		// Removed since: the link is no good any more.
-		return store.Subscriber{}, ErrBadToken
+		return store.Subscriber{}, ErrTokenUsed
 	}
 	if err != nil {
 		return store.Subscriber{}, err
 	}
-	if _, err := n.st.SetSubscriberStatus(ctx, sub.ID, store.StatusConfirmed, store.StatusPending, store.StatusUnsubscribed); err != nil {
+	if stamp != strconv.FormatInt(sub.UpdatedAt.UnixMicro(), 10) {
+		return sub, ErrTokenUsed
+	}
+	return sub, nil
+}
+
+// Confirm confirms the subscription a confirmation token was made for: the
+// POST of the page a GET of the link shows. The token is then void.
+func (n *Newsletter) Confirm(ctx context.Context, token string) (store.Subscriber, error) {
+	sub, err := n.CheckConfirmToken(ctx, token)
+	if err != nil {
+		return sub, err
+	}
+	if sub.Status != store.StatusPending && sub.Status != store.StatusUnsubscribed {
+		return sub, nil // bounced or complained: not from here
+	}
+	// Only from the state the token was checked in: a state change since
+	// then (an unsubscribe a moment ago) wins.
+	changed, err := n.st.SetSubscriberStatus(ctx, sub.ID, store.StatusConfirmed, sub.Status)
+	if err != nil {
 		return store.Subscriber{}, err
+	}
+	if !changed {
+		return sub, ErrTokenUsed
 	}
 	return n.st.Subscriber(ctx, sub.ID)
 }

@@ -25,6 +25,7 @@ import (
 // Subscriber is what the subscription pages need of the newsletter.
 type Subscriber interface {
 	Subscribe(ctx context.Context, address, name string) error
+	CheckConfirmToken(ctx context.Context, token string) (store.Subscriber, error)
 	Confirm(ctx context.Context, token string) (store.Subscriber, error)
 	Unsubscribe(ctx context.Context, token string) (string, error)
 	CheckUnsubscribeToken(token string) (string, error)
@@ -34,7 +35,8 @@ type Subscriber interface {
 //
 //	GET  /subscribe     the form
 //	POST /subscribe     form or JSON {"email", "name"}: sends a confirmation link
-//	GET  /confirm       ?token=: confirms
+//	GET  /confirm       ?token=: asks to confirm (a page with a button)
+//	POST /confirm       token (the page's button): confirms
 //	GET  /unsubscribe   ?token=: asks to confirm
 //	POST /unsubscribe   ?token= (RFC 8058 one-click, or the page's button)
 type Subscriptions struct {
@@ -66,6 +68,7 @@ type client struct {
 const (
 	subscribePage   = "subscribe.html.tmpl"
 	statusPage      = "subscribe-status.html.tmpl"
+	confirmPage     = "subscribe-confirm.html.tmpl"
 	unsubscribePage = "unsubscribe.html.tmpl"
 )
 
@@ -77,7 +80,7 @@ func NewSubscriptions(nl Subscriber, siteTitle string, tmpl fs.FS, log *slog.Log
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	pages, err := template.ParseFS(tmpl, subscribePage, statusPage, unsubscribePage)
+	pages, err := template.ParseFS(tmpl, subscribePage, statusPage, confirmPage, unsubscribePage)
 	if err != nil {
 		return nil, fmt.Errorf("subscription pages: %w", err)
 	}
@@ -88,7 +91,10 @@ func NewSubscriptions(nl Subscriber, siteTitle string, tmpl fs.FS, log *slog.Log
 func (s *Subscriptions) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /subscribe", s.form)
 	mux.HandleFunc("POST /subscribe", s.subscribe)
-	mux.HandleFunc("GET /confirm", s.confirm)
+	// A GET (or HEAD) never changes anything: mail scanners fetch every
+	// link of a message.
+	mux.HandleFunc("GET /confirm", s.confirmForm)
+	mux.HandleFunc("POST /confirm", s.confirm)
 	mux.HandleFunc("GET /unsubscribe", s.unsubscribeForm)
 	mux.HandleFunc("POST /unsubscribe", s.unsubscribe)
 }
@@ -190,21 +196,51 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 	reply(http.StatusAccepted, checkInbox, d)
 }
 
+// confirmForm shows the button that confirms, when the link still works.
+func (s *Subscriptions) confirmForm(w http.ResponseWriter, r *http.Request) {
+	token := r.URL.Query().Get("token")
+	sub, err := s.nl.CheckConfirmToken(r.Context(), token)
+	if err != nil {
+		s.confirmFailed(w, sub, err)
+		return
+	}
+	s.render(w, http.StatusOK, confirmPage, pageData{Title: "Confirm your subscription", Email: sub.Email, Token: token})
+}
+
 func (s *Subscriptions) confirm(w http.ResponseWriter, r *http.Request) {
-	sub, err := s.nl.Confirm(r.Context(), r.URL.Query().Get("token"))
+	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	r.ParseForm()
+	token := r.PostForm.Get("token")
+	if token == "" {
+		token = r.URL.Query().Get("token")
+	}
+	sub, err := s.nl.Confirm(r.Context(), token)
 	switch {
-	case errors.Is(err, newsletter.ErrBadToken):
-		s.render(w, http.StatusBadRequest, statusPage, pageData{Title: "Link expired",
-			Message: "This confirmation link is invalid or has expired. Please subscribe again to get a new one."})
 	case err != nil:
-		s.log.Error("confirm", "err", err)
-		s.render(w, http.StatusInternalServerError, statusPage, pageData{Title: "Something went wrong", Message: "Please try again later."})
+		s.confirmFailed(w, sub, err)
 	case sub.Status != store.StatusConfirmed:
 		s.render(w, http.StatusOK, statusPage, pageData{Title: "Not confirmed",
 			Message: "This address cannot be subscribed again from here; please write to us."})
 	default:
 		s.render(w, http.StatusOK, statusPage, pageData{Title: "Subscribed", Email: sub.Email,
 			Message: "You are subscribed. The next issue will come to " + sub.Email + "."})
+	}
+}
+
+func (s *Subscriptions) confirmFailed(w http.ResponseWriter, sub store.Subscriber, err error) {
+	switch {
+	case errors.Is(err, newsletter.ErrTokenUsed) && sub.Status == store.StatusConfirmed:
+		s.render(w, http.StatusOK, statusPage, pageData{Title: "Already subscribed", Email: sub.Email,
+			Message: "This link has been used: " + sub.Email + " is subscribed."})
+	case errors.Is(err, newsletter.ErrTokenUsed):
+		s.render(w, http.StatusBadRequest, statusPage, pageData{Title: "Link no longer valid",
+			Message: "This confirmation link has been used, or the subscription has changed since it was sent. Please subscribe again to get a new one."})
+	case errors.Is(err, newsletter.ErrBadToken):
+		s.render(w, http.StatusBadRequest, statusPage, pageData{Title: "Link expired",
+			Message: "This confirmation link is invalid or has expired. Please subscribe again to get a new one."})
+	default:
+		s.log.Error("confirm", "err", err)
+		s.render(w, http.StatusInternalServerError, statusPage, pageData{Title: "Something went wrong", Message: "Please try again later."})
 	}
 }
 

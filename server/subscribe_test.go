@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"html"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -139,21 +140,93 @@ func TestDoubleOptIn(t *testing.T) {
 	if r, _ := e.get(t, bad); r.StatusCode != http.StatusBadRequest {
 		t.Fatalf("altered token: %d", r.StatusCode)
 	}
-	if r, b := e.get(t, link[1]); r.StatusCode != http.StatusOK || !strings.Contains(b, "You are subscribed") {
-		t.Fatalf("confirm: %d %s", r.StatusCode, b)
+	// Opening the link, as a mail scanner does (GET or HEAD), confirms
+	// nothing: it shows a button.
+	r, b := e.get(t, link[1])
+	if r.StatusCode != http.StatusOK || !strings.Contains(b, "<button") || !strings.Contains(b, `action="/confirm"`) {
+		t.Fatalf("confirm page: %d %s", r.StatusCode, b)
 	}
-	if r, _ := e.get(t, link[1]); r.StatusCode != http.StatusOK {
-		t.Fatalf("confirming twice: %d", r.StatusCode)
+	if hr, err := http.Head(e.srv.URL + link[1]); err != nil || hr.StatusCode != http.StatusOK {
+		t.Fatalf("HEAD: %v %v", hr, err)
+	}
+	if sub, _ := e.st.SubscriberByEmail(ctx, "ann@example.org"); sub.Status != store.StatusPending {
+		t.Fatalf("opening the link (GET, HEAD) made ann %s", sub.Status)
+	}
+	// The page's button posts the token.
+	token := formToken(t, b)
+	if r, b := e.post(t, "/confirm", "application/x-www-form-urlencoded", "token="+url.QueryEscape(token)); r.StatusCode != http.StatusOK || !strings.Contains(b, "You are subscribed") {
+		t.Fatalf("confirm: %d %s", r.StatusCode, b)
 	}
 	sub, _ = e.st.SubscriberByEmail(ctx, "ann@example.org")
 	if sub.Status != store.StatusConfirmed {
 		t.Fatalf("status %s after confirming", sub.Status)
+	}
+	// The link is used up; pressing again says so, harmlessly.
+	if r, b := e.post(t, "/confirm", "application/x-www-form-urlencoded", "token="+url.QueryEscape(token)); r.StatusCode != http.StatusOK || !strings.Contains(b, "has been used") {
+		t.Fatalf("confirming twice: %d %s", r.StatusCode, b)
 	}
 
 	// A confirmed address subscribing again: the same answer, no mail.
 	resp3, body3 := e.post(t, "/subscribe", "application/x-www-form-urlencoded", form)
 	if resp3.StatusCode != resp.StatusCode || body3 != body || len(e.smtp.Messages()) != 1 {
 		t.Fatalf("resubscribing a confirmed address leaked or mailed")
+	}
+}
+
+// formToken is the token a page's form posts.
+func formToken(t *testing.T, page string) string {
+	t.Helper()
+	m := regexp.MustCompile(`name="token" value="([^"]+)"`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no token in the form:\n%s", page)
+	}
+	return html.UnescapeString(m[1])
+}
+
+// TestConfirmLinkIsGoodForOneStateChange: a confirmation link made before
+// an unsubscribe must not subscribe the address again, though it has not
+// expired; nor may a link be used twice to undo what happened since.
+func TestConfirmLinkIsGoodForOneStateChange(t *testing.T) {
+	e := newSubscribeEnv(t)
+	ctx := context.Background()
+	confirm := func(link string) (int, string) {
+		_, page := e.get(t, link)
+		if !strings.Contains(page, "<button") {
+			return http.StatusBadRequest, page
+		}
+		r, b := e.post(t, "/confirm", "application/x-www-form-urlencoded", "token="+url.QueryEscape(formToken(t, page)))
+		return r.StatusCode, b
+	}
+	lastLink := func() string {
+		msgs := e.smtp.Messages()
+		m := confirmLink.FindStringSubmatch(textPart(t, msgs[len(msgs)-1].Data))
+		if m == nil {
+			t.Fatal("no confirm link")
+		}
+		return m[1]
+	}
+	if err := e.nl.Subscribe(ctx, "dee@example.org", ""); err != nil {
+		t.Fatal(err)
+	}
+	first := lastLink()
+	if code, b := confirm(first); code != 200 || !strings.Contains(b, "You are subscribed") {
+		t.Fatalf("confirm: %d %s", code, b)
+	}
+	if _, err := e.nl.Unsubscribe(ctx, e.nl.UnsubscribeToken("dee@example.org")); err != nil {
+		t.Fatal(err)
+	}
+	// The old link, posted directly as a scanner or an attacker could.
+	token := strings.TrimPrefix(first, "/confirm?token=")
+	tok, _ := url.QueryUnescape(token)
+	r, b := e.post(t, "/confirm", "application/x-www-form-urlencoded", "token="+url.QueryEscape(tok))
+	if r.StatusCode != http.StatusBadRequest || !strings.Contains(b, "no longer valid") {
+		t.Errorf("old link after unsubscribing: %d %s", r.StatusCode, b)
+	}
+	if g, _ := e.get(t, first); g.StatusCode != http.StatusBadRequest {
+		t.Errorf("old link's page after unsubscribing: %d", g.StatusCode)
+	}
+	if sub, _ := e.st.SubscriberByEmail(ctx, "dee@example.org"); sub.Status != store.StatusUnsubscribed {
+		t.Fatalf("an old confirmation link re-subscribed dee: %s", sub.Status)
 	}
 }
 
@@ -220,8 +293,11 @@ func TestUnsubscribe(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(body, "<button") || !strings.Contains(body, "cy@example.org") {
 		t.Fatalf("unsubscribe page: %d %s", resp.StatusCode, body)
 	}
+	if hr, err := http.Head(e.srv.URL + path); err != nil || hr.StatusCode != http.StatusOK {
+		t.Fatalf("HEAD: %v %v", hr, err)
+	}
 	if sub, _ := e.st.SubscriberByEmail(ctx, "cy@example.org"); sub.Status != store.StatusConfirmed {
-		t.Fatal("showing the page unsubscribed")
+		t.Fatal("showing the page (GET, HEAD) unsubscribed")
 	}
 	// RFC 8058 one-click: a POST to the header's URL, no cookies.
 	for range 2 {
