@@ -42,7 +42,9 @@ func (a *App) PublishAndSend(ctx context.Context) (RunReport, error) {
 		a.Log.Info("finishing an earlier send", "issue", number)
 	}
 	sum, err := a.Send(ctx, newsletter.SendRequest{Issue: number})
-	rep.Sent = &sum
+	if sum.Issue != 0 {
+		rep.Sent = &sum
+	}
 	return rep, err
 }
 

@@ -53,7 +53,7 @@ func (a *App) jobs(rep *RunReport, all bool) []schedule.JobSpec {
 			r.DigestReport, r.Sent = pub.DigestReport, pub.Sent
 			detail := fmt.Sprintf("%d summarized, no issue", r.Summarized)
 			if r.Issue.Number > 0 {
-				detail = fmt.Sprintf("%d summarized, issue #%d with %d entries", r.Summarized, r.Issue.Number, len(r.Issue.Entries))
+				detail = fmt.Sprintf("%d summarized, issue #%d with %s", r.Summarized, r.Issue.Number, plural(len(r.Issue.Entries), "entry", "entries"))
 			}
 			if r.Sent != nil {
 				detail += fmt.Sprintf("; sent %d, failed %d", r.Sent.Sent, r.Sent.Failed)

@@ -19,6 +19,9 @@ func (a *App) Preview(ctx context.Context, issue int, htmlPath string) ([]string
 		return nil, err
 	}
 	textPath := strings.TrimSuffix(htmlPath, filepath.Ext(htmlPath)) + ".txt"
+	if err := os.MkdirAll(filepath.Dir(htmlPath), 0o755); err != nil {
+		return nil, err
+	}
 	if err := os.WriteFile(htmlPath, []byte(htmlBody), 0o644); err != nil {
 		return nil, err
 	}

@@ -27,7 +27,7 @@ func (r RunReport) String() string {
 	}
 	b.WriteString("\n")
 	if r.Issue.Number > 0 {
-		fmt.Fprintf(&b, "issue: #%d with %d entries\n", r.Issue.Number, len(r.Issue.Entries))
+		fmt.Fprintf(&b, "issue: #%d with %s\n", r.Issue.Number, plural(len(r.Issue.Entries), "entry", "entries"))
 	} else {
 		b.WriteString("issue: none (nothing new)\n")
 	}
@@ -37,6 +37,21 @@ func (r RunReport) String() string {
 		b.WriteString("sent: nothing")
 	}
 	return b.String()
+}
+
+// CollectNow runs the collect job once, by hand: as Collect, recorded as
+// the job's run (bulletin status shows it) and never overlapping a
+// scheduled collect, in this process or another.
+func (a *App) CollectNow(ctx context.Context) (CollectReport, error) {
+	var rep RunReport
+	sched, err := a.scheduler(a.jobs(&rep, true), nil)
+	if err != nil {
+		return rep.Collect, err
+	}
+	jobCtx, cancel := shutdown.WithGrace(ctx, shutdownGrace)
+	defer cancel()
+	_, err = sched.RunNow(jobCtx, JobCollect)
+	return rep.Collect, err
 }
 
 // Run collects, then publishes and sends: the whole pipeline once. It runs

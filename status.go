@@ -40,7 +40,13 @@ type IssueStatus struct {
 	Created    time.Time
 	Entries    int
 	Deliveries map[store.DeliveryStatus]int
+	// Unconfirmed lists (the first unconfirmedShown of) the rows left in
+	// "sending": handed to the server, its reply never read.
+	Unconfirmed []store.Delivery
 }
+
+// unconfirmedShown bounds the rows status lists.
+const unconfirmedShown = 20
 
 // Status reports each job's last and next run, each upstream source's last
 // fetch, and the latest issue's deliveries.
@@ -98,6 +104,11 @@ func status(ctx context.Context, st *store.Store, jobs []schedule.JobSpec, loc *
 	}
 	r.Issue = &IssueStatus{Number: issue.Number, Title: issue.Title, Created: issue.CreatedAt,
 		Entries: len(issue.Entries), Deliveries: counts}
+	if counts[store.DeliverySending] > 0 {
+		if r.Issue.Unconfirmed, err = st.Deliveries(ctx, issue.Number, store.DeliverySending, false, 0, unconfirmedShown); err != nil {
+			return StatusReport{}, err
+		}
+	}
 	return r, nil
 }
 
@@ -154,9 +165,9 @@ func (r StatusReport) WriteText(w io.Writer) error {
 		state := "ok"
 		switch {
 		case !s.FailingSince.IsZero():
-			state = fmt.Sprintf("FAILING since %s (%d failures): %s", at(s.FailingSince), s.Failures, s.LastError)
+			state = fmt.Sprintf("FAILING since %s (%s): %s", at(s.FailingSince), plural(s.Failures, "failure", "failures"), s.LastError)
 		case s.Failures > 0:
-			state = fmt.Sprintf("%d failures: %s", s.Failures, s.LastError)
+			state = fmt.Sprintf("%s: %s", plural(s.Failures, "failure", "failures"), s.LastError)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", clean.Replace(s.Name), at(s.LastFetch), at(s.LastSuccess), clean.Replace(state))
 	}
@@ -167,7 +178,7 @@ func (r StatusReport) WriteText(w io.Writer) error {
 		return tw.Flush()
 	}
 	d := r.Issue.Deliveries
-	fmt.Fprintf(tw, "LATEST ISSUE\t#%d %s\t%d entries\tbuilt %s\n", r.Issue.Number, clean.Replace(r.Issue.Title), r.Issue.Entries, at(r.Issue.Created))
+	fmt.Fprintf(tw, "LATEST ISSUE\t#%d %s\t%s\tbuilt %s\n", r.Issue.Number, clean.Replace(r.Issue.Title), plural(r.Issue.Entries, "entry", "entries"), at(r.Issue.Created))
 	sending := ""
 	if n := d[store.DeliverySending]; n > 0 {
 		// Being handed to the mail server now, or cut short while it was:
@@ -176,5 +187,18 @@ func (r StatusReport) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(tw, "DELIVERIES\t%d sent, %d pending, %d failed%s\n",
 		d[store.DeliverySent], d[store.DeliveryPending], d[store.DeliveryFailed], sending)
+	if len(r.Issue.Unconfirmed) > 0 {
+		fmt.Fprintln(tw)
+		fmt.Fprintln(tw, "UNCONFIRMED\tMESSAGE-ID\tSINCE\tLAST ERROR")
+		for _, u := range r.Issue.Unconfirmed {
+			fmt.Fprintf(tw, "%s\t<%s>\t%s\t%s\n", clean.Replace(u.Email), clean.Replace(u.MessageID), at(u.UpdatedAt), clean.Replace(u.LastError))
+		}
+		if more := d[store.DeliverySending] - len(r.Issue.Unconfirmed); more > 0 {
+			fmt.Fprintf(tw, "(and %d more)\n", more)
+		}
+		fmt.Fprintf(tw, "\nThese were handed to the mail server, and the connection or the process ended\n"+
+			"before its reply: most were delivered. \"bulletin send --issue %d --resend-unconfirmed\"\n"+
+			"sends them again, which may give their subscribers a second copy.\n", r.Issue.Number)
+	}
 	return tw.Flush()
 }

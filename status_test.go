@@ -73,13 +73,14 @@ func TestStatusReport(t *testing.T) {
 		}
 	}
 
-	// An issue with three deliveries: one sent, one failed, one pending.
+	// An issue with four deliveries: one sent, one failed, one pending, and
+	// one left unconfirmed (claimed, its reply never read).
 	issue, err := st.CreateIssue(ctx, func(int) string { return "Week\t10" }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ids []int64
-	for _, addr := range []string{"a@example.com", "b@example.com", "c@example.com"} {
+	for _, addr := range []string{"a@example.com", "b@example.com", "c@example.com", "d@example.com"} {
 		sub, _, err := st.AddSubscriber(ctx, addr, "", store.StatusConfirmed)
 		if err != nil {
 			t.Fatal(err)
@@ -89,6 +90,9 @@ func TestStatusReport(t *testing.T) {
 	st.PlanDeliveries(ctx, issue.Number, "example.com")
 	st.MarkDeliverySent(ctx, issue.Number, ids[0])
 	st.FailDelivery(ctx, issue.Number, ids[1], "550", false)
+	if ok, err := st.ClaimDelivery(ctx, issue.Number, ids[3], store.DeliveryPending); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
 
 	if r, err = status(ctx, st, jobs, ny, now); err != nil {
 		t.Fatal(err)
@@ -101,14 +105,21 @@ func TestStatusReport(t *testing.T) {
 	if err := r.WriteText(&b); err != nil {
 		t.Fatal(err)
 	}
-	text := b.String()
+	if !strings.Contains(b.String(), "#1 Week 10") {
+		t.Errorf("the tab in the title breaks the columns:\n%s", b.String())
+	}
+	text := strings.Join(strings.Fields(b.String()), " ") // the columns' padding aside
 	for _, want := range []string{
 		"12 articles, 2 new",
 		"2026-03-02 07:30 EST", // collect's next run, in the configured zone
 		"not scheduled",
 		"FAILING since 2026-03-01 19:00 EST (5 failures): HTTP 503",
+		"LATEST ISSUE #1 Week 10",
 		"#1 Week 10", // the tab in the title does not break the columns
-		"1 sent, 1 pending, 1 failed",
+		"1 sent, 1 pending, 1 failed, 1 in flight or cut short",
+		"d@example.com <bulletin.1.4.", // the unconfirmed row, by address and Message-ID
+		"--resend-unconfirmed",
+		"0 entries", "(5 failures)",
 	} {
 		if !strings.Contains(text, want) {
 			t.Errorf("status text lacks %q:\n%s", want, text)

@@ -60,6 +60,7 @@ func (p *pool) record(o outcome, reason string) {
 			p.sum.Failed++
 		} else {
 			p.sum.Unconfirmed++
+			p.sum.NewUnconfirmed++
 		}
 		p.failsRow++
 		if limit := p.n.opts.PauseAfter; limit > 0 && p.failsRow >= limit {

@@ -28,6 +28,13 @@ type SendRequest struct {
 	To string
 	// ResendFailed retries only the ledger rows that failed before.
 	ResendFailed bool
+	// ResendUnconfirmed sends again the rows left unconfirmed ("sending")
+	// by an earlier run: the connection broke, or the process died, after
+	// the message was handed over and before the server's reply. The server
+	// has most likely accepted them, so this may deliver second copies: it
+	// is for an operator who chose to, after looking (see Summary and
+	// bulletin status).
+	ResendUnconfirmed bool
 	// Progress, if set, is called after each message (from one goroutine at
 	// a time); see TerminalProgress.
 	Progress func(Progress)
@@ -58,11 +65,24 @@ type Summary struct {
 	// reading the server's reply. They are not sent again (see
 	// docs/delivery.md).
 	Unconfirmed int
-	Remaining   int // still pending when the send stopped
-	PauseReason string
-	DryRun      bool
-	Test        bool
-	Duration    time.Duration
+	// NewUnconfirmed counts those of Unconfirmed that this run left so.
+	NewUnconfirmed int
+	Remaining      int // still pending when the send stopped
+	PauseReason    string
+	DryRun         bool
+	Test           bool
+	Duration       time.Duration
+}
+
+// Undelivered counts the messages the send meant to deliver and did not:
+// failed, still pending (after their retries, or a pause), or left
+// unconfirmed by this run. A caller that must tell an operator (an exit
+// status) looks at it.
+func (s Summary) Undelivered() int {
+	if s.DryRun || s.Test {
+		return s.Failed
+	}
+	return s.Failed + s.Remaining + s.NewUnconfirmed
 }
 
 func (s Summary) String() string {
@@ -129,14 +149,25 @@ func (n *Newsletter) loadIssue(ctx context.Context, number int) (store.Issue, er
 // row for every confirmed subscriber without one, and has the pool send
 // them.
 func (n *Newsletter) deliverIssue(ctx context.Context, cancel context.CancelCauseFunc, issue int, r *rendered, req SendRequest, sum *Summary) error {
-	if err := n.recoverSending(ctx, issue, sum); err != nil {
-		return err
-	}
 	from := store.DeliveryPending
-	if req.ResendFailed {
+	switch {
+	case req.ResendUnconfirmed:
+		// Under the send lock, no other sender has a row in flight: every
+		// row in "sending" was left so by one that ended.
+		from = store.DeliverySending
+		n.log.Warn("sending again the deliveries left unconfirmed; their subscribers may get a second copy", "issue", issue)
+	case req.ResendFailed:
+		if err := n.recoverSending(ctx, issue, sum); err != nil {
+			return err
+		}
 		from = store.DeliveryFailed
-	} else if _, err := n.st.PlanDeliveries(ctx, issue, n.msgDomain); err != nil {
-		return err
+	default:
+		if err := n.recoverSending(ctx, issue, sum); err != nil {
+			return err
+		}
+		if _, err := n.st.PlanDeliveries(ctx, issue, n.msgDomain); err != nil {
+			return err
+		}
 	}
 	counts, err := n.st.DeliveryCounts(ctx, issue)
 	if err != nil {

@@ -117,3 +117,44 @@ func TestLostReplyIsNotSentAgain(t *testing.T) {
 		t.Errorf("after a second run %s got %d copies, want 1", emails[1], c)
 	}
 }
+
+// TestResendUnconfirmed: the operator can choose to send the rows a lost
+// reply left unconfirmed; only those go again, and then count as sent.
+func TestResendUnconfirmed(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	emails := addSubscribers(t, st, 3)
+	b, host, port := startAcceptThenDrop(t, emails[1])
+	o := testOptions(t)
+	o.OutboxDir = ""
+	o.SMTP = SMTP{Host: host, Port: port, TLS: "none"}
+	o.Concurrency = 1
+	n := newTestNewsletter(t, st, o)
+	sum, err := n.Send(ctx, SendRequest{})
+	if err != nil || sum.NewUnconfirmed != 1 || sum.Undelivered() != 1 {
+		t.Fatalf("first send: %+v %v", sum, err)
+	}
+	// A later plain send reports the row, but it was not this run's doing.
+	if sum, err := n.Send(ctx, SendRequest{}); err != nil || sum.Unconfirmed != 1 || sum.Undelivered() != 0 {
+		t.Fatalf("second send: %+v %v", sum, err)
+	}
+	sum, err = n.Send(ctx, SendRequest{ResendUnconfirmed: true})
+	if err != nil || sum.Sent != 1 || sum.Total != 1 {
+		t.Fatalf("resend unconfirmed: %+v %v", sum, err)
+	}
+	b.mu.Lock()
+	for i, e := range emails {
+		want := 1
+		if i == 1 {
+			want = 2 // the operator chose a possible duplicate
+		}
+		if c := b.count[e]; c != want {
+			t.Errorf("%s got %d copies, want %d", e, c, want)
+		}
+	}
+	b.mu.Unlock()
+	counts, _ := st.DeliveryCounts(ctx, 1)
+	if counts[store.DeliverySent] != 3 || counts[store.DeliverySending] != 0 {
+		t.Errorf("ledger after the resend: %v", counts)
+	}
+}

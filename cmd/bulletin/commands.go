@@ -52,7 +52,7 @@ func init() {
 				if err := noArgs(args); err != nil {
 					return err
 				}
-				rep, err := app.Collect(ctx)
+				rep, err := app.CollectNow(ctx)
 				fmt.Fprintf(e.stdout, "collected: %s\n", rep)
 				return err
 			})

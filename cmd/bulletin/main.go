@@ -12,7 +12,9 @@ import (
 	"os"
 	"sort"
 
+	"github.com/bulletin-app/bulletin"
 	"github.com/bulletin-app/bulletin/internal/shutdown"
+	"github.com/bulletin-app/bulletin/newsletter"
 )
 
 // command is one subcommand: its flags are defined by setup, and run does
@@ -44,8 +46,15 @@ func main() {
 	os.Exit(code)
 }
 
-// run executes one command line and returns the exit code: 0 on success, 1
-// when the work failed, 2 for a usage error.
+// Exit codes.
+const (
+	exitOK          = 0
+	exitFailed      = 1 // the work failed
+	exitUsage       = 2 // the command line is wrong
+	exitUndelivered = 3 // it ran, but messages failed or are still pending
+)
+
+// run executes one command line and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	e := &env{stdout: stdout, stderr: stderr}
 	global := flag.NewFlagSet("bulletin", flag.ContinueOnError)
@@ -56,7 +65,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	args = global.Args()
-	if len(args) == 0 || args[0] == "help" || args[0] == "-h" {
+	if len(args) == 0 {
+		// Nothing asked: a cron line missing its command must not pass.
+		usage(stderr)
+		return exitUsage
+	}
+	if args[0] == "help" || args[0] == "-h" {
 		if len(args) > 1 {
 			if c := find(args[1]); c != nil {
 				fs := c.flagSet(e)
@@ -91,9 +105,32 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		fmt.Fprintf(stderr, "bulletin %s: %v\n", c.name, err)
-		return 1
+		return exitCode(err)
 	}
 	return 0
+}
+
+// exitCode is exitUndelivered when every error in err is about deliveries
+// (failed, pending after retries, a paused send), else exitFailed.
+func exitCode(err error) int {
+	if errs, ok := err.(interface{ Unwrap() []error }); ok {
+		code := exitOK
+		for _, e := range errs.Unwrap() {
+			if e != nil {
+				code = max(code, exitCode(e))
+				if code == exitFailed {
+					return exitFailed
+				}
+			}
+		}
+		if code != exitOK {
+			return code
+		}
+	}
+	if errors.Is(err, bulletin.ErrUndelivered) || errors.Is(err, newsletter.ErrPaused) {
+		return exitUndelivered
+	}
+	return exitFailed
 }
 
 func (c *command) flagSet(e *env) *flag.FlagSet {

@@ -92,7 +92,7 @@ func TestBrokenArticleIsReportedAndTheRestCollected(t *testing.T) {
 			t.Errorf("the skipped file %s is not reported:\n%s", want, stderr)
 		}
 	}
-	if !strings.Contains(stdout, "issue: #1 with 1 entries") || !strings.Contains(stdout, "2 skipped") {
+	if !strings.Contains(stdout, "issue: #1 with 1 entry") || !strings.Contains(stdout, "2 skipped") {
 		t.Errorf("stdout:\n%s", stdout)
 	}
 }

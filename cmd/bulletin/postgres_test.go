@@ -41,7 +41,7 @@ newsletter:
 	writeFile(t, filepath.Join(dir, "articles", "one.txt"), goodArticle)
 
 	code, stdout, stderr := runIn(t, dir, "run")
-	if code != 0 || !strings.Contains(stdout, "issue: #1 with 1 entries") || !strings.Contains(stdout, "2 sent") {
+	if code != 0 || !strings.Contains(stdout, "issue: #1 with 1 entry") || !strings.Contains(stdout, "2 sent") {
 		t.Fatalf("run: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	if code, _, stderr := runIn(t, dir, "subscribers", "add", "--confirmed", "cy@example.org"); code != 0 {

@@ -24,12 +24,16 @@ func init() {
 			dry := fs.Bool("dry-run", false, "render and count the messages without sending or recording anything")
 			to := fs.String("to", "", "send one [TEST] copy to this address instead; the ledger does not record it")
 			failed := fs.Bool("resend-failed", false, "retry only the deliveries that failed before")
+			unconfirmed := fs.Bool("resend-unconfirmed", false, "send again the deliveries an earlier send left unconfirmed\n(handed over, the server's reply lost; see status): MAY DELIVER SECOND COPIES")
 			return withApp(func(ctx context.Context, e *env, app *bulletin.App, args []string) error {
 				if err := noArgs(args); err != nil {
 					return err
 				}
-				if *to != "" && (*dry || *failed) {
+				if *to != "" && (*dry || *failed || *unconfirmed) {
 					return usagef("--to goes alone: it sends one test copy")
+				}
+				if *failed && *unconfirmed {
+					return usagef("--resend-failed and --resend-unconfirmed go one at a time")
 				}
 				if f, ok := e.stderr.(*os.File); ok {
 					app.SendProgress = newsletter.TerminalProgress(f, app.Log)
@@ -37,8 +41,13 @@ func init() {
 				// A first signal lets the send finish what is in flight.
 				ctx, cancel := shutdown.WithGrace(ctx, 30*time.Second)
 				defer cancel()
-				sum, err := app.Send(ctx, newsletter.SendRequest{Issue: *issue, DryRun: *dry, To: *to, ResendFailed: *failed})
-				fmt.Fprintln(e.stdout, sum)
+				sum, err := app.Send(ctx, newsletter.SendRequest{Issue: *issue, DryRun: *dry, To: *to,
+					ResendFailed: *failed, ResendUnconfirmed: *unconfirmed})
+				// Only what happened: no "test copy sent" for a copy that
+				// was not, no summary of a send that never started.
+				if sum.Issue != 0 && !(sum.Test && err != nil) {
+					fmt.Fprintln(e.stdout, sum)
+				}
 				return err
 			})
 		},
