@@ -19,7 +19,8 @@ import (
 	"github.com/bulletin-app/bulletin/store"
 )
 
-// JobSpec is one job and when it runs.
+// JobSpec is one job and when it runs. Jobs due at the same time run one
+// after another, in the order New was given them.
 type JobSpec struct {
 	Name string // also the name of its lease in the store
 	Key  string // config key of Spec, named in errors (schedule.jobs.issue)
@@ -204,12 +205,16 @@ func (s *Scheduler) Run(ctx context.Context) error {
 
 	now := s.clock.Now()
 	next := make([]time.Time, len(s.jobs))
+	var catchUps []firing
 	for i, j := range s.jobs {
-		s.catchUp(ctx, jobCtx, j, now)
+		if due := s.catchUp(ctx, j, now); !due.IsZero() {
+			catchUps = append(catchUps, firing{j, due, CauseCatchUp})
+		}
 		if next[i] = j.sched.Next(now); !next[i].IsZero() {
 			s.log.Info("job scheduled", "job", j.Name, "spec", j.Spec, "next", next[i])
 		}
 	}
+	s.fire(jobCtx, catchUps)
 	for {
 		var wake time.Time
 		for _, t := range next {
@@ -221,15 +226,17 @@ func (s *Scheduler) Run(ctx context.Context) error {
 			break
 		}
 		now = s.clock.Now()
+		var due []firing
 		for i, j := range s.jobs {
 			if next[i].IsZero() || next[i].After(now) {
 				continue
 			}
-			s.fire(jobCtx, j, next[i], CauseSchedule)
+			due = append(due, firing{j, next[i], CauseSchedule})
 			// From now, not from the fire time: after a suspend, one run,
 			// not a burst of the ones slept through.
 			next[i] = j.sched.Next(now)
 		}
+		s.fire(jobCtx, due)
 	}
 	return s.stop(cancelJobs)
 }
@@ -256,23 +263,22 @@ func (s *Scheduler) stop(cancelJobs context.CancelFunc) error {
 	}
 }
 
-// catchUp runs j once if a fire time passed while no scheduler was running
-// it, and that fire time is still within the catch-up window.
-func (s *Scheduler) catchUp(ctx, jobCtx context.Context, j *job, now time.Time) {
+// catchUp returns the fire time of j to make up, if one passed while no
+// scheduler was running it and is still within the catch-up window.
+func (s *Scheduler) catchUp(ctx context.Context, j *job, now time.Time) time.Time {
 	done, err := s.st.JobFiresDone(ctx, j.Name, now)
 	if err != nil {
 		s.log.Error("cannot tell whether a run was missed", "job", j.Name, "error", err)
-		return
+		return time.Time{}
 	}
 	due, missed, stale := Missed(j.sched, done, now, s.opts.CatchUpWindow)
 	if stale > 0 {
 		s.log.Warn("missed runs too old to make up", "job", j.Name, "runs", stale, "window", s.opts.CatchUpWindow)
 	}
-	if due.IsZero() {
-		return
+	if !due.IsZero() {
+		s.log.Info("making up a missed run", "job", j.Name, "due", due, "missed", missed)
 	}
-	s.log.Info("making up a missed run", "job", j.Name, "due", due, "missed", missed)
-	s.fire(jobCtx, j, due, CauseCatchUp)
+	return due
 }
 
 // Missed looks at the fire times of sched after done (the last one taken
@@ -313,17 +319,39 @@ func countFires(sched cron.Schedule, after, upto time.Time) int {
 	return n
 }
 
-// fire runs j for the fire time scheduled without waiting for it.
-func (s *Scheduler) fire(ctx context.Context, j *job, scheduled time.Time, cause string) {
+// firing is one job to run for one fire time.
+type firing struct {
+	j         *job
+	scheduled time.Time
+	cause     string
+}
+
+// fire runs the jobs due together without waiting for them, one after
+// another in the order the jobs were given: the flow's order, so that an
+// issue due in the same minute as a collect goes out with what that collect
+// brings, not before it.
+func (s *Scheduler) fire(ctx context.Context, due []firing) {
+	if len(due) == 0 {
+		return
+	}
 	s.inflight.Add(1)
-	s.pending.Add(1)
+	s.pending.Add(int32(len(due)))
 	go func() {
 		defer s.inflight.Done()
-		defer s.pending.Add(-1)
-		c := &call{ctx: ctx, scheduled: scheduled, cause: cause}
-		if !s.invoke(j, c) {
-			s.skips.Inc(j.Name, "running")
-			s.log.Info("job still running: fire skipped", "job", j.Name, "due", scheduled)
+		for i, f := range due {
+			if i > 0 && shutdown.Requested(ctx) {
+				// Stopping: what has not started waits for the next start
+				// (a catch-up, within the window).
+				s.pending.Add(-int32(len(due) - i))
+				s.log.Info("stopping: job not started", "job", f.j.Name, "due", f.scheduled)
+				return
+			}
+			c := &call{ctx: ctx, scheduled: f.scheduled, cause: f.cause}
+			if !s.invoke(f.j, c) {
+				s.skips.Inc(f.j.Name, "running")
+				s.log.Info("job still running: fire skipped", "job", f.j.Name, "due", f.scheduled)
+			}
+			s.pending.Add(-1)
 		}
 	}()
 }

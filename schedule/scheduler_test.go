@@ -490,3 +490,44 @@ func TestJobWithoutSpecRunsOnlyWhenAsked(t *testing.T) {
 		t.Errorf("RunNow = %q, %v; ran %d times", detail, err, ran)
 	}
 }
+
+// TestJobsDueTogetherRunInOrder: with collect and issue both on
+// "* * * * *", issue must not run before, nor beside, the collect of the
+// same minute: it would miss what that collect brings. Jobs due together
+// run one after another, in the order given.
+func TestJobsDueTogetherRunInOrder(t *testing.T) {
+	clk := &fakeClock{now: time.Date(2026, 3, 2, 6, 59, 30, 0, time.UTC), end: time.Date(2026, 3, 2, 7, 5, 0, 0, time.UTC)}
+	st := openStore(t, filepath.Join(t.TempDir(), "b.db"), clk)
+	var mu sync.Mutex
+	var events []string
+	note := func(e string) {
+		mu.Lock()
+		defer mu.Unlock()
+		events = append(events, e)
+	}
+	jobs := []JobSpec{
+		{Name: "collect", Spec: "* * * * *", Run: func(context.Context) (string, error) {
+			note("collect start")
+			time.Sleep(20 * time.Millisecond) // long enough for a job beside it to start
+			note("collect end")
+			return "", nil
+		}},
+		{Name: "issue", Spec: "* * * * *", Run: func(context.Context) (string, error) {
+			note("issue start")
+			note("issue end")
+			return "", nil
+		}},
+	}
+	simulate(t, st, clk, jobs, Options{Location: time.UTC})
+	mu.Lock()
+	defer mu.Unlock()
+	if len(events) != 6*4 {
+		t.Fatalf("%d events, want 24 (both jobs at 7:00 to 7:05): %v", len(events), events)
+	}
+	for i := 0; i < len(events); i += 4 {
+		got := strings.Join(events[i:i+4], ", ")
+		if got != "collect start, collect end, issue start, issue end" {
+			t.Fatalf("minute %d: %s", i/4+1, got)
+		}
+	}
+}
