@@ -5,14 +5,18 @@ package bulletin
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"net/http"
+	texttemplate "text/template"
 	"time"
 
 	"github.com/bulletin-app/bulletin/digest"
 	"github.com/bulletin-app/bulletin/feed"
 	"github.com/bulletin-app/bulletin/newsletter"
+	"github.com/bulletin-app/bulletin/server"
 	"github.com/bulletin-app/bulletin/source"
 	"github.com/bulletin-app/bulletin/store"
 	"github.com/bulletin-app/bulletin/templates"
@@ -75,8 +79,27 @@ func Open(ctx context.Context, cfg *Config, log *slog.Logger) (*App, error) {
 		client:    &http.Client{Timeout: cfg.Fetch.Timeout},
 		upstream:  source.NewClient(source.ClientOptions{AllowNetworks: cfg.Fetch.allowedNetworks()}),
 	}
+	if err := checkTemplates(a.Templates); err != nil {
+		st.Close()
+		if cfg.Templates.Dir != "" {
+			err = fmt.Errorf("templates.dir %s: %w", cfg.Templates.Dir, err)
+		}
+		return nil, err
+	}
 	a.summarizer = a.newSummarizer()
 	return a, nil
+}
+
+// checkTemplates parses every template, so that a broken one stops any
+// command at start-up, not the next send or publish.
+func checkTemplates(fsys fs.FS) error {
+	errs := []error{feed.CheckTemplates(fsys), newsletter.CheckTemplates(fsys), server.CheckTemplates(fsys)}
+	// The summarizer's prompt is parsed by digest when it is first used;
+	// it is a plain text/template.
+	if _, err := texttemplate.ParseFS(fsys, "summarize.tmpl"); err != nil {
+		errs = append(errs, fmt.Errorf("digest: %w", err))
+	}
+	return errors.Join(errs...)
 }
 
 // Close releases the store.

@@ -1,6 +1,7 @@
 package bulletin
 
 import (
+	"context"
 	"errors"
 	"log/slog"
 	"os"
@@ -181,5 +182,33 @@ func TestFormerJobKeyStillWorks(t *testing.T) {
 	}
 	if spec, ok := cfg.Schedule.Jobs[JobIssue]; !ok || spec != "" {
 		t.Errorf("issue = %q, %v; want it unscheduled", spec, ok)
+	}
+}
+
+// TestBrokenTemplateStopsStartUp: a template that does not parse is found
+// when the app opens, naming the file, not at the next send.
+func TestBrokenTemplateStopsStartUp(t *testing.T) {
+	for _, name := range []string{"email.html.tmpl", "confirm.txt.tmpl", "archive_issue.html.tmpl", "unsubscribe.html.tmpl", "summarize.tmpl"} {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(dir, "tmpl"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "tmpl", name), []byte("<p>{{.Issue.Title</p>\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			cfg, err := LoadConfig(writeConfig(t, dir, "templates:\n  dir: tmpl\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			app, err := Open(context.Background(), cfg, nil)
+			if err == nil {
+				app.Close()
+				t.Fatal("the app opened with a broken template")
+			}
+			if !strings.Contains(err.Error(), name) || !strings.Contains(err.Error(), "templates.dir") {
+				t.Errorf("error %q does not name %s and the key", err, name)
+			}
+		})
 	}
 }

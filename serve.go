@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -58,6 +60,9 @@ func (a *App) Serve(ctx context.Context, addr string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	if msg := siteURLMismatch(a.Config.Site.URL, ln.Addr().String()); msg != "" {
+		a.Log.Warn(msg, "site_url", a.Config.Site.URL, "listening", ln.Addr().String())
+	}
 	var wg sync.WaitGroup
 	var serveErr, schedErr error
 	ctx, cancel := context.WithCancel(ctx)
@@ -82,6 +87,41 @@ func (a *App) Serve(ctx context.Context, addr string) error {
 		schedErr = nil
 	}
 	return errors.Join(serveErr, schedErr)
+}
+
+// siteURLMismatch says, when site.url points at this machine but not at
+// the address serve listens on, that every link in feeds, pages and email
+// leads elsewhere: the case of serve --addr on another port with the
+// default site.url. A site.url on another host (behind a reverse proxy, or
+// public) is not compared.
+func siteURLMismatch(siteURL, listening string) string {
+	u, err := url.Parse(siteURL)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	host, port := u.Hostname(), u.Port()
+	if port == "" {
+		port = map[string]string{"http": "80", "https": "443"}[u.Scheme]
+	}
+	if !isLoopback(host) {
+		return ""
+	}
+	lhost, lport, err := net.SplitHostPort(listening)
+	if err != nil {
+		return ""
+	}
+	if lport == port && (isLoopback(lhost) || net.ParseIP(lhost).IsUnspecified()) {
+		return ""
+	}
+	return "site.url points at this machine, but not at the address served: links in feeds, pages and email lead elsewhere; set site.url"
+}
+
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") || strings.HasSuffix(strings.ToLower(host), ".localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // refreshEvery is how often serve looks for a publish by another process.

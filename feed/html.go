@@ -29,6 +29,13 @@ var templateFuncs = template.FuncMap{
 	"join": strings.Join,
 }
 
+// CheckTemplates parses the archive page templates of fsys, so that a
+// broken one is found at start-up rather than at the next publish.
+func CheckTemplates(fsys fs.FS) error {
+	_, err := loadPages(fsys)
+	return err
+}
+
 func loadPages(fsys fs.FS) (*pages, error) {
 	if fsys == nil {
 		fsys = templates.FS

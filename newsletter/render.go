@@ -112,6 +112,15 @@ type renderer struct {
 
 var ugc = bluemonday.UGCPolicy()
 
+// CheckTemplates parses the email templates of fsys, so that a broken one
+// is found at start-up rather than at the next send.
+func CheckTemplates(fsys fs.FS) error {
+	if _, err := newRenderer(fsys); err != nil {
+		return fmt.Errorf("newsletter: templates: %w", err)
+	}
+	return nil
+}
+
 func newRenderer(fsys fs.FS) (*renderer, error) {
 	var r renderer
 	var err error

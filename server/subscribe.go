@@ -75,6 +75,15 @@ const (
 // honeypot is a form field people never see nor fill in.
 const honeypot = "website"
 
+// CheckTemplates parses the subscription pages of fsys, so that a broken
+// one is found at start-up rather than when serve starts.
+func CheckTemplates(fsys fs.FS) error {
+	if _, err := template.ParseFS(fsys, subscribePage, statusPage, confirmPage, unsubscribePage); err != nil {
+		return fmt.Errorf("subscription pages: %w", err)
+	}
+	return nil
+}
+
 // NewSubscriptions parses the pages from tmpl (see templates.Overlay).
 func NewSubscriptions(nl Subscriber, siteTitle string, tmpl fs.FS, log *slog.Logger) (*Subscriptions, error) {
 	if log == nil {
