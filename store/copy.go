@@ -75,6 +75,8 @@ var copyTables = []copyTable{
 		{"last_success", kTime}, {"failures", kInt}, {"first_failure", kTime},
 		{"failing_since", kTime}, {"next_attempt", kTime}, {"last_error", kText},
 		{"updated_at", kTime}}},
+	{name: "suppressions", order: "key", columns: []column{
+		{"key", kText}, {"created_at", kTime}}},
 }
 
 // notCopied are the tables a copy leaves: the target's migrations are its

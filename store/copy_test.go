@@ -110,6 +110,9 @@ func fill(t *testing.T, st *Store) {
 	must(err)
 	must(st.MarkDeliverySent(ctx, 1, pending[0].SubscriberID))
 	must(st.FailDelivery(ctx, 1, pending[1].SubscriberID, "550 no such user", true))
+	// A subscriber erased since: the ledger row stays, the address is a
+	// suppression entry.
+	must(st.ForgetSubscriber(ctx, "Reader4@Example.org"))
 	must(st.RecordJobStart(ctx, "publish", now.Add(-time.Minute), "schedule"))
 	must(st.RecordJobEnd(ctx, "publish", nil, "1 issue"))
 	must(st.RecordJobStart(ctx, "collect", time.Time{}, "manual"))
@@ -163,6 +166,8 @@ func view(t *testing.T, st *Store) map[string]any {
 	add("published version", ver, err)
 	known, err := st.KnownArticle(ctx, "https://example.org/5")
 	add("known seeded", known, err)
+	suppressed, err := st.Suppressed(ctx, "reader4@example.org")
+	add("suppressed", suppressed, err)
 	return v
 }
 

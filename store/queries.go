@@ -61,6 +61,10 @@ const (
 	qSubscriberForRemoval
 	qSubscriberDeliveriesDelete
 	qSubscriberDelete
+	qSubscriberForget
+	qDeliveriesEraseAddress
+	qSuppressionAdd
+	qSuppressionFind
 
 	// deliveries.sql
 	qDeliveriesPlan
@@ -150,6 +154,10 @@ var queryNames = [numQueries]string{
 	qSubscriberForRemoval:       "subscriber-for-removal",
 	qSubscriberDeliveriesDelete: "subscriber-deliveries-delete",
 	qSubscriberDelete:           "subscriber-delete",
+	qSubscriberForget:           "subscriber-forget",
+	qDeliveriesEraseAddress:     "deliveries-erase-address",
+	qSuppressionAdd:             "suppression-add",
+	qSuppressionFind:            "suppression-find",
 
 	qDeliveriesPlan:   "deliveries-plan",
 	qDeliveryCounts:   "delivery-counts",

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"slices"
@@ -223,6 +225,73 @@ func (s *Store) MarkConfirmationSent(ctx context.Context, id int64, t time.Time)
 	return nil
 }
 
+// ForgetSubscriber erases a subscriber's personal data and keeps a hashed
+// suppression entry in its place, in one transaction. The ledger is
+// history and keeps its rows, without the address: the subscriber row
+// keeps its id, with the address replaced by ForgottenEmail(id), no name,
+// and the status unsubscribed, so nothing is ever sent to it; the
+// ledger's copies of the address and its errors (which may quote it) are
+// cleared.
+func (s *Store) ForgetSubscriber(ctx context.Context, email string) error {
+	now := s.timeArg(s.now())
+	err := s.tx(ctx, func(tx runner) error {
+		var id int64
+		err := tx.queryRow(ctx, qSubscriberForRemoval, email).Scan(&id)
+		if errors.Is(err, sql.ErrNoRows) {
+			return ErrNotFound
+		}
+		if err != nil {
+			return err
+		}
+		gone := ForgottenEmail(id)
+		if _, err := tx.exec(ctx, qSubscriberForget, gone, now, id); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, qDeliveriesEraseAddress, gone, id); err != nil {
+			return err
+		}
+		// The key folds ASCII case as the lookup did: the address as given
+		// and as stored make the same key.
+		_, err = tx.exec(ctx, qSuppressionAdd, SuppressionKey(email), now)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("forget subscriber %s: %w", email, err)
+	}
+	return nil
+}
+
+// Suppressed reports whether email was erased with ForgetSubscriber.
+func (s *Store) Suppressed(ctx context.Context, email string) (bool, error) {
+	var n int
+	if err := s.queryRow(ctx, qSuppressionFind, SuppressionKey(email)).Scan(&n); err != nil {
+		return false, fmt.Errorf("suppressed %s: %w", email, err)
+	}
+	return n > 0, nil
+}
+
+// SuppressionKey is what the suppression list keeps of an address: a
+// SHA-256 of it with its ASCII letters in lower case, as the store
+// compares addresses.
+func SuppressionKey(email string) string {
+	b := []byte(email)
+	for i, c := range b {
+		if 'A' <= c && c <= 'Z' {
+			b[i] = c + 'a' - 'A'
+		}
+	}
+	sum := sha256.Sum256(append([]byte("bulletin suppression v1\n"), b...))
+	return hex.EncodeToString(sum[:])
+}
+
+// ForgottenEmail is what takes the place of a forgotten subscriber's
+// address: unique, and undeliverable (.invalid, RFC 2606).
+func ForgottenEmail(id int64) string { return fmt.Sprintf("forgotten-%d@invalid", id) }
+
+// IsForgotten says whether email is a ForgottenEmail.
+func IsForgotten(email string) bool {
+	return strings.HasPrefix(email, "forgotten-") && strings.HasSuffix(email, "@invalid")
+}
 // RemoveSubscriber deletes a subscriber and their delivery ledger rows, which
 // hold their address too.
 func (s *Store) RemoveSubscriber(ctx context.Context, email string) error {

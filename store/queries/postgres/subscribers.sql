@@ -45,3 +45,20 @@ DELETE FROM deliveries WHERE subscriber_id = $1
 
 -- name: subscriber-delete
 DELETE FROM subscribers WHERE id = $1
+
+-- name: subscriber-forget
+-- The row stays, for the ledger's rows that point at it, under an address
+-- that is unique and undeliverable (store.ForgottenEmail).
+UPDATE subscribers SET email = $1, name = '', status = 'unsubscribed', updated_at = $2
+WHERE id = $3
+
+-- name: deliveries-erase-address
+-- Errors may quote the address: they go with it.
+UPDATE deliveries SET email = $1, last_error = '' WHERE subscriber_id = $2
+
+-- name: suppression-add
+INSERT INTO suppressions (key, created_at) VALUES ($1, $2)
+ON CONFLICT (key) DO NOTHING
+
+-- name: suppression-find
+SELECT count(*) FROM suppressions WHERE key = $1

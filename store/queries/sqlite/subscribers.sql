@@ -42,3 +42,20 @@ DELETE FROM deliveries WHERE subscriber_id = ?
 
 -- name: subscriber-delete
 DELETE FROM subscribers WHERE id = ?
+
+-- name: subscriber-forget
+-- The row stays, for the ledger's rows that point at it, under an address
+-- that is unique and undeliverable (store.ForgottenEmail).
+UPDATE subscribers SET email = ?, name = '', status = 'unsubscribed', updated_at = ?
+WHERE id = ?
+
+-- name: deliveries-erase-address
+-- Errors may quote the address: they go with it.
+UPDATE deliveries SET email = ?, last_error = '' WHERE subscriber_id = ?
+
+-- name: suppression-add
+INSERT INTO suppressions (key, created_at) VALUES (?, ?)
+ON CONFLICT (key) DO NOTHING
+
+-- name: suppression-find
+SELECT count(*) FROM suppressions WHERE key = ?
