@@ -8,8 +8,10 @@ import (
 )
 
 // AddConfiguredSubscribers adds config's subscribers that the store does not
-// know yet, as confirmed: the operator vouches for them. Known addresses keep
-// their state, so an unsubscribe is never undone.
+// know yet, as confirmed: the operator vouches for them. Each is added once,
+// ever: a known address keeps its state (an unsubscribe or a removal is
+// never undone), and one erased with "subscribers forget" is not added
+// again.
 func (a *App) AddConfiguredSubscribers(ctx context.Context) error {
 	for _, s := range a.Config.Subscribers {
 		addr, err := newsletter.ParseAddress(s)
@@ -17,7 +19,10 @@ func (a *App) AddConfiguredSubscribers(ctx context.Context) error {
 			return err
 		}
 		_, err = newsletter.AddSubscriber(ctx, a.Store, addr.Address, addr.Name, true)
-		if err != nil && !errors.Is(err, newsletter.ErrExists) {
+		switch {
+		case errors.Is(err, newsletter.ErrSuppressed):
+			a.Log.Debug("config subscriber was erased: not added again", "subscriber", addr.Address)
+		case err != nil && !errors.Is(err, newsletter.ErrExists):
 			return err
 		}
 	}

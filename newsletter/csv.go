@@ -43,11 +43,18 @@ func csvTime(t time.Time) string {
 
 // ImportOptions tunes ImportCSV.
 type ImportOptions struct {
-	// Confirmed imports subscribers as confirmed, when the operator vouches
-	// for the list; otherwise each row's status column decides, and rows
-	// without one are pending.
+	// Confirmed says the operator vouches for the list's consent: it is
+	// required. An import does not send confirmation emails, and a
+	// pending row that nothing ever asks to confirm would wait forever;
+	// addresses whose owners must still confirm are added one by one with
+	// Newsletter.Subscribe (bulletin subscribers add), which sends the link.
 	Confirmed bool
 }
+
+// ErrImportNeedsConfirmed is returned by ImportCSV without
+// ImportOptions.Confirmed.
+var ErrImportNeedsConfirmed = errors.New("an import adds subscribers as confirmed and sends nothing: " +
+	"pass --confirmed if you vouch for their consent; without it nothing would ever ask them to confirm")
 
 // RowError is an import row that was refused.
 type RowError struct {
@@ -61,19 +68,28 @@ func (e RowError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.E
 type ImportReport struct {
 	Added    int        // new subscribers stored
 	Existing int        // addresses already known, left as they were
-	Invalid  []RowError // refused rows, with their line numbers
+	Invalid  []RowError // refused rows, with their line numbers and reasons
 }
 
 func (r ImportReport) String() string {
-	return fmt.Sprintf("%d added, %d already known, %d invalid", r.Added, r.Existing, len(r.Invalid))
+	return fmt.Sprintf("%d added, %d already known, %d refused", r.Added, r.Existing, len(r.Invalid))
 }
 
 // ImportCSV reads subscribers from CSV: a column "email" (or, without a
-// header line, the first column), optionally "name" and "status". Invalid
-// rows are reported with their line numbers and left out; the valid ones
-// are stored in one transaction, so an import that fails stores nothing.
+// header line, the first column), optionally "name" and "status", and adds
+// them as confirmed (opts.Confirmed is required). A status column is
+// honoured where it says not to mail: unsubscribed, bounced and complained
+// rows are stored so (a suppression list survives a move), confirmed or
+// empty ones are confirmed, and pending ones are refused, since nothing
+// would ever ask them to confirm. Refused rows (invalid, repeated, pending,
+// erased with ForgetSubscriber) are reported with their line numbers and
+// reasons and left out; the others are stored in one transaction, so an
+// import that fails stores nothing.
 func ImportCSV(ctx context.Context, st *store.Store, r io.Reader, opts ImportOptions) (ImportReport, error) {
 	var rep ImportReport
+	if !opts.Confirmed {
+		return rep, ErrImportNeedsConfirmed
+	}
 	cr := csv.NewReader(r)
 	cr.FieldsPerRecord = -1
 	cr.TrimLeadingSpace = true
@@ -87,7 +103,6 @@ func ImportCSV(ctx context.Context, st *store.Store, r io.Reader, opts ImportOpt
 		if err == io.EOF {
 			break
 		}
-		line, _ := cr.FieldPos(0)
 		if err != nil {
 			var pe *csv.ParseError
 			if errors.As(err, &pe) {
@@ -96,6 +111,8 @@ func ImportCSV(ctx context.Context, st *store.Store, r io.Reader, opts ImportOpt
 			}
 			return ImportReport{}, fmt.Errorf("import: %w", err)
 		}
+		// Only after a record was read: FieldPos panics otherwise.
+		line, _ := cr.FieldPos(0)
 		if first {
 			first = false
 			if h := headerColumns(rec); h != nil {
@@ -106,7 +123,10 @@ func ImportCSV(ctx context.Context, st *store.Store, r io.Reader, opts ImportOpt
 		if len(rec) == 1 && strings.TrimSpace(rec[0]) == "" {
 			continue // blank line
 		}
-		ns, err := importRow(rec, col, opts)
+		ns, err := importRow(rec, col)
+		if err == nil {
+			err = checkSuppressed(ctx, st, ns.Email)
+		}
 		if err != nil {
 			rep.Invalid = append(rep.Invalid, RowError{Line: line, Err: err})
 			continue
@@ -147,7 +167,7 @@ func headerColumns(rec []string) map[string]int {
 	return col
 }
 
-func importRow(rec []string, col map[string]int, opts ImportOptions) (store.NewSubscriber, error) {
+func importRow(rec []string, col map[string]int) (store.NewSubscriber, error) {
 	field := func(name string) string {
 		if i := col[name]; i >= 0 && i < len(rec) {
 			return strings.TrimSpace(rec[i])
@@ -165,14 +185,15 @@ func importRow(rec []string, col map[string]int, opts ImportOptions) (store.NewS
 	if err := checkHeaderText("name", name); err != nil {
 		return store.NewSubscriber{}, err
 	}
-	ns := store.NewSubscriber{Email: a.Address, Name: name, Status: store.StatusPending}
-	switch {
-	case opts.Confirmed:
-		ns.Status = store.StatusConfirmed
-	case field("status") != "":
-		if ns.Status, err = store.ParseSubscriberStatus(field("status")); err != nil {
-			return store.NewSubscriber{}, err
-		}
+	ns := store.NewSubscriber{Email: a.Address, Name: name, Status: store.StatusConfirmed}
+	if field("status") == "" {
+		return ns, nil
+	}
+	if ns.Status, err = store.ParseSubscriberStatus(field("status")); err != nil {
+		return store.NewSubscriber{}, err
+	}
+	if ns.Status == store.StatusPending {
+		return store.NewSubscriber{}, fmt.Errorf("%s has status pending: an import sends no confirmation, so it would stay pending; add it with \"bulletin subscribers add\", which sends one", a.Address)
 	}
 	return ns, nil
 }

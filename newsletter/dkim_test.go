@@ -44,7 +44,7 @@ func TestDKIMVerifies(t *testing.T) {
 			if sum, err := n.Send(ctx, SendRequest{}); err != nil || sum.Sent != 2 {
 				t.Fatalf("send: %+v, %v", sum, err)
 			}
-			if err := n.Subscribe(ctx, "new@example.org", "Renée Müller"); err != nil {
+			if _, err := n.Subscribe(ctx, "new@example.org", "Renée Müller"); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := n.Send(ctx, SendRequest{To: "Ærlig Tester <tester@example.org>"}); err != nil {

@@ -61,7 +61,7 @@ func TestMailpit(t *testing.T) {
 	checkHTML(t, mp, msgs[0].ID, "issue")
 
 	// The confirmation email, too.
-	if err := n.Subscribe(ctx, "new@example.org", ""); err != nil {
+	if _, err := n.Subscribe(ctx, "new@example.org", ""); err != nil {
 		t.Fatal(err)
 	}
 	for _, m := range mp.Messages(t) {
@@ -108,7 +108,7 @@ func TestSpamAssassin(t *testing.T) {
 	if _, err := n.Send(ctx, SendRequest{}); err != nil {
 		t.Fatal(err)
 	}
-	if err := n.Subscribe(ctx, "new@example.org", "Nova"); err != nil {
+	if _, err := n.Subscribe(ctx, "new@example.org", "Nova"); err != nil {
 		t.Fatal(err)
 	}
 	msgs := srv.Messages()

@@ -12,16 +12,35 @@ import (
 	"github.com/bulletin-app/bulletin/store"
 )
 
+// Subscribed says what Subscribe did, for an operator; the sign-up form
+// shows the same whatever it is, so as not to tell who is subscribed.
+type Subscribed int
+
+const (
+	// ConfirmationSent: a confirmation link went out; the address is
+	// pending (or stays unsubscribed) until it is followed.
+	ConfirmationSent Subscribed = iota
+	// AlreadyConfirmed: the address is subscribed; nothing was sent.
+	AlreadyConfirmed
+	// ConfirmationRecent: a link went out less than ConfirmResendAfter
+	// ago; no other was sent.
+	ConfirmationRecent
+	// NotSubscribable: the address bounced or complained; nothing was
+	// sent.
+	NotSubscribable
+)
+
 // Subscribe starts a double opt-in: a new address is stored as pending and
 // sent a confirmation link. Subscribing again is harmless: a pending or
 // unsubscribed address gets a new link (at most one per ConfirmResendAfter),
-// a confirmed one nothing. The result does not depend on whether the
-// address was known; only an invalid address is an error the caller should
-// show (it wraps ErrInvalidAddress).
-func (n *Newsletter) Subscribe(ctx context.Context, address, name string) error {
+// a confirmed one nothing. An address erased with ForgetSubscriber may
+// sign up again: the confirmation is the new opt-in. Only an invalid
+// address is an error the sign-up form should show (it wraps
+// ErrInvalidAddress); what happened is for operators only.
+func (n *Newsletter) Subscribe(ctx context.Context, address, name string) (Subscribed, error) {
 	a, err := ParseAddress(address)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	if name == "" {
 		name = a.Name
@@ -29,24 +48,30 @@ func (n *Newsletter) Subscribe(ctx context.Context, address, name string) error 
 	name = cleanName(name)
 	sub, _, err := n.st.AddSubscriber(ctx, a.Address, name, store.StatusPending)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	switch sub.Status {
 	case store.StatusPending, store.StatusUnsubscribed:
+	case store.StatusConfirmed:
+		return AlreadyConfirmed, nil
 	default:
-		return nil
+		return NotSubscribable, nil
 	}
 	now := time.Now()
 	if !sub.ConfirmSentAt.IsZero() && now.Sub(sub.ConfirmSentAt) < n.opts.ConfirmResendAfter {
-		return nil
+		return ConfirmationRecent, nil
 	}
 	// Recorded before sending: a failed send then waits like a sent one
 	// rather than letting a flood of requests through.
 	if err := n.st.MarkConfirmationSent(ctx, sub.ID, now); err != nil {
-		return err
+		return 0, err
 	}
-	return n.sendConfirmation(ctx, sub, now)
+	return ConfirmationSent, n.sendConfirmation(ctx, sub, now)
 }
+
+// ConfirmResendAfter is the least time between two confirmation emails to
+// one address.
+func (n *Newsletter) ConfirmResendAfter() time.Duration { return n.opts.ConfirmResendAfter }
 
 func (n *Newsletter) sendConfirmation(ctx context.Context, sub store.Subscriber, now time.Time) error {
 	expires := now.Add(n.opts.ConfirmTTL)

@@ -12,6 +12,11 @@ import (
 // ErrExists is returned when adding an address that is already subscribed.
 var ErrExists = errors.New("already subscribed")
 
+// ErrSuppressed is returned when adding, without a new opt-in, an address
+// that was erased with ForgetSubscriber: only signing up again (a new
+// confirmation) brings it back.
+var ErrSuppressed = errors.New("erased with \"subscribers forget\"; only signing up again (a new opt-in) brings it back")
+
 // AddSubscriber adds one address as the operator asks: pending (the
 // subscriber must still confirm, e.g. after Newsletter.Subscribe) or, with
 // confirmed, straight to confirmed for lists the operator vouches for. The
@@ -31,6 +36,9 @@ func AddSubscriber(ctx context.Context, st *store.Store, address, name string, c
 	status := store.StatusPending
 	if confirmed {
 		status = store.StatusConfirmed
+		if err := checkSuppressed(ctx, st, a.Address); err != nil {
+			return store.Subscriber{}, err
+		}
 	}
 	sub, created, err := st.AddSubscriber(ctx, a.Address, strings.TrimSpace(name), status)
 	if err != nil {
@@ -42,13 +50,49 @@ func AddSubscriber(ctx context.Context, st *store.Store, address, name string, c
 	return sub, nil
 }
 
-// RemoveSubscriber deletes a subscriber and their delivery history.
-func RemoveSubscriber(ctx context.Context, st *store.Store, address string) error {
+func checkSuppressed(ctx context.Context, st *store.Store, email string) error {
+	suppressed, err := st.Suppressed(ctx, email)
+	if err != nil {
+		return err
+	}
+	if suppressed {
+		return fmt.Errorf("%s: %w", email, ErrSuppressed)
+	}
+	return nil
+}
+
+// RemoveSubscriber unsubscribes an address, as its unsubscribe link would.
+// It stays known, with its delivery history, so no import or config list
+// adds it again; ForgetSubscriber erases it. changed is false if it was
+// not subscribed (unsubscribed already, bounced or complained).
+func RemoveSubscriber(ctx context.Context, st *store.Store, address string) (sub store.Subscriber, changed bool, err error) {
+	email, err := ValidEmail(address)
+	if err != nil {
+		return store.Subscriber{}, false, err
+	}
+	if sub, err = st.SubscriberByEmail(ctx, email); err != nil {
+		return store.Subscriber{}, false, err
+	}
+	changed, err = st.SetSubscriberStatus(ctx, sub.ID, store.StatusUnsubscribed, store.StatusPending, store.StatusConfirmed)
+	if err != nil {
+		return sub, false, err
+	}
+	if sub, err = st.Subscriber(ctx, sub.ID); err != nil {
+		return sub, false, err
+	}
+	return sub, changed, nil
+}
+
+// ForgetSubscriber erases an address and its name (store.ForgetSubscriber):
+// the ledger keeps its rows without them, and a hashed suppression entry
+// keeps any import, config list or operator's add from bringing the
+// address back without a new opt-in.
+func ForgetSubscriber(ctx context.Context, st *store.Store, address string) error {
 	email, err := ValidEmail(address)
 	if err != nil {
 		return err
 	}
-	return st.RemoveSubscriber(ctx, email)
+	return st.ForgetSubscriber(ctx, email)
 }
 
 // ListSubscribers calls fn for each subscriber with the given status (all
@@ -69,10 +113,13 @@ func ListSubscribers(ctx context.Context, st *store.Store, status string, fn fun
 			return err
 		}
 		for _, s := range subs {
+			after = s.ID
+			if store.IsForgotten(s.Email) {
+				continue // no one to show: only the ledger's history points here
+			}
 			if err := fn(s); err != nil {
 				return err
 			}
-			after = s.ID
 		}
 	}
 }

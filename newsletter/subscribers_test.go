@@ -81,11 +81,31 @@ func TestSubscriberCommands(t *testing.T) {
 	if err := ListSubscribers(ctx, st, "sleeping", nil); err == nil {
 		t.Fatal("unknown status accepted")
 	}
-	if err := RemoveSubscriber(ctx, st, "bo@example.org"); err != nil {
+	// Removing unsubscribes; the address stays known, so nothing adds it
+	// again.
+	if sub, changed, err := RemoveSubscriber(ctx, st, "ann@example.org"); err != nil || !changed || sub.Status != store.StatusUnsubscribed {
+		t.Fatalf("remove: %+v %v %v", sub, changed, err)
+	}
+	if _, changed, err := RemoveSubscriber(ctx, st, "ann@example.org"); err != nil || changed {
+		t.Fatalf("removing twice: %v %v", changed, err)
+	}
+	if _, err := AddSubscriber(ctx, st, "ann@example.org", "", true); !errors.Is(err, ErrExists) {
+		t.Fatalf("adding a removed address again: %v", err)
+	}
+	if _, _, err := RemoveSubscriber(ctx, st, "nobody@example.org"); !errors.Is(err, store.ErrNotFound) {
+		t.Fatalf("removing an unknown address: %v", err)
+	}
+	// Forgetting erases; adding without a new opt-in is refused after.
+	if err := ForgetSubscriber(ctx, st, "bo@example.org"); err != nil {
 		t.Fatal(err)
 	}
-	if err := RemoveSubscriber(ctx, st, "bo@example.org"); !errors.Is(err, store.ErrNotFound) {
-		t.Fatalf("removing twice: %v", err)
+	if _, err := AddSubscriber(ctx, st, "BO@example.org", "", true); !errors.Is(err, ErrSuppressed) {
+		t.Fatalf("adding a forgotten address as confirmed: %v", err)
+	}
+	var all []string
+	ListSubscribers(ctx, st, "", func(s store.Subscriber) error { all = append(all, s.Email); return nil })
+	if strings.Join(all, ",") != "ann@example.org" {
+		t.Fatalf("list after forgetting bo: %v", all)
 	}
 }
 

@@ -24,7 +24,7 @@ import (
 
 // Subscriber is what the subscription pages need of the newsletter.
 type Subscriber interface {
-	Subscribe(ctx context.Context, address, name string) error
+	Subscribe(ctx context.Context, address, name string) (newsletter.Subscribed, error)
 	CheckConfirmToken(ctx context.Context, token string) (store.Subscriber, error)
 	Confirm(ctx context.Context, token string) (store.Subscriber, error)
 	Unsubscribe(ctx context.Context, token string) (string, error)
@@ -198,7 +198,7 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 	s.wg.Go(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		if err := s.nl.Subscribe(ctx, in.Email, in.Name); err != nil {
+		if _, err := s.nl.Subscribe(ctx, in.Email, in.Name); err != nil {
 			s.log.Error("subscribe", "err", err)
 		}
 	})

@@ -205,7 +205,7 @@ func TestConfirmLinkIsGoodForOneStateChange(t *testing.T) {
 		}
 		return m[1]
 	}
-	if err := e.nl.Subscribe(ctx, "dee@example.org", ""); err != nil {
+	if _, err := e.nl.Subscribe(ctx, "dee@example.org", ""); err != nil {
 		t.Fatal(err)
 	}
 	first := lastLink()

@@ -59,8 +59,6 @@ const (
 	qSubscriberSetStatus
 	qSubscriberConfirmationSent
 	qSubscriberForRemoval
-	qSubscriberDeliveriesDelete
-	qSubscriberDelete
 	qSubscriberForget
 	qDeliveriesEraseAddress
 	qSuppressionAdd
@@ -152,8 +150,6 @@ var queryNames = [numQueries]string{
 	qSubscriberSetStatus:        "subscriber-set-status",
 	qSubscriberConfirmationSent: "subscriber-confirmation-sent",
 	qSubscriberForRemoval:       "subscriber-for-removal",
-	qSubscriberDeliveriesDelete: "subscriber-deliveries-delete",
-	qSubscriberDelete:           "subscriber-delete",
 	qSubscriberForget:           "subscriber-forget",
 	qDeliveriesEraseAddress:     "deliveries-erase-address",
 	qSuppressionAdd:             "suppression-add",

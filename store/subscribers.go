@@ -292,24 +292,3 @@ func ForgottenEmail(id int64) string { return fmt.Sprintf("forgotten-%d@invalid"
 func IsForgotten(email string) bool {
 	return strings.HasPrefix(email, "forgotten-") && strings.HasSuffix(email, "@invalid")
 }
-// RemoveSubscriber deletes a subscriber and their delivery ledger rows, which
-// hold their address too.
-func (s *Store) RemoveSubscriber(ctx context.Context, email string) error {
-	return s.tx(ctx, func(tx runner) error {
-		var id int64
-		err := tx.queryRow(ctx, qSubscriberForRemoval, email).Scan(&id)
-		if errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("remove subscriber %s: %w", email, ErrNotFound)
-		}
-		if err != nil {
-			return fmt.Errorf("remove subscriber %s: %w", email, err)
-		}
-		if _, err := tx.exec(ctx, qSubscriberDeliveriesDelete, id); err != nil {
-			return fmt.Errorf("remove subscriber %s: %w", email, err)
-		}
-		if _, err := tx.exec(ctx, qSubscriberDelete, id); err != nil {
-			return fmt.Errorf("remove subscriber %s: %w", email, err)
-		}
-		return nil
-	})
-}

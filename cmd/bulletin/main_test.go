@@ -139,7 +139,7 @@ func TestSubscribersExportToFileReadsBackOnImport(t *testing.T) {
 	}
 	other := t.TempDir()
 	writeFile(t, filepath.Join(other, "config.yaml"), "subscribers: []\nsources: []\n")
-	if code, out, stderr := runCLI(t, other, "subscribers", "import", csv); code != 0 {
+	if code, out, stderr := runCLI(t, other, "subscribers", "import", "--confirmed", csv); code != 0 {
 		t.Fatalf("import: exit %d, %q %q", code, out, stderr)
 	}
 	if _, out, _ := runCLI(t, other, "subscribers", "list", "--status", "confirmed"); !strings.Contains(out, "ada@example.com") || !strings.Contains(out, "Ada") {

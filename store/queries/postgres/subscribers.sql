@@ -40,12 +40,6 @@ UPDATE subscribers SET confirm_sent_at = $1 WHERE id = $2
 -- finds no one to plan for.
 SELECT id FROM subscribers WHERE lower(email COLLATE "C") = lower($1 COLLATE "C") FOR UPDATE
 
--- name: subscriber-deliveries-delete
-DELETE FROM deliveries WHERE subscriber_id = $1
-
--- name: subscriber-delete
-DELETE FROM subscribers WHERE id = $1
-
 -- name: subscriber-forget
 -- The row stays, for the ledger's rows that point at it, under an address
 -- that is unique and undeliverable (store.ForgottenEmail).

@@ -37,12 +37,6 @@ UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?
 -- The transaction holds the write lock already.
 SELECT id FROM subscribers WHERE email = ?
 
--- name: subscriber-deliveries-delete
-DELETE FROM deliveries WHERE subscriber_id = ?
-
--- name: subscriber-delete
-DELETE FROM subscribers WHERE id = ?
-
 -- name: subscriber-forget
 -- The row stays, for the ledger's rows that point at it, under an address
 -- that is unique and undeliverable (store.ForgottenEmail).
