@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"runtime"
 	"runtime/metrics"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -16,7 +17,9 @@ import (
 
 	"github.com/bulletin-app/bulletin/internal/mailtest"
 	"github.com/bulletin-app/bulletin/internal/smtptest"
+	"github.com/bulletin-app/bulletin/internal/storetest"
 	"github.com/bulletin-app/bulletin/internal/testtool"
+	"github.com/bulletin-app/bulletin/source"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -247,5 +250,83 @@ func benchSendVsBareLoop(b *testing.B, sink func(*testing.B) (string, int)) {
 			b.ReportMetric(sendPeak, "send-peak-heap-MiB")
 			b.ReportMetric(barePeak, "bare-peak-heap-MiB")
 		})
+	}
+}
+
+// openStoreWithEntries opens a store with one issue of n entries of about
+// the length the summarizer writes (three sentences, 65 words or so).
+func openStoreWithEntries(b *testing.B, n int) *store.Store {
+	b.Helper()
+	ctx := context.Background()
+	st := storetest.Open(b)
+	summary := []string{
+		"The regional grant for home heat pumps ran out three weeks after the new round opened, as applications doubled compared with last year.",
+		"About 2,400 households applied for the grant, which covers up to 40 percent of the cost of replacing an oil or gas boiler.",
+		"The agency said it would ask the government for more money before the winter.",
+	}
+	for i := range n {
+		url := fmt.Sprintf("https://news.example.org/2026/11/story-%d-with-a-longer-slug-as-news-sites-write-them", i)
+		if _, err := st.SaveArticle(ctx, source.Article{Key: url, URL: url, Title: fmt.Sprintf("Story %d: heat pump grants run out as applications double", i),
+			Source: "Example News", Author: "A. Reporter", Text: strings.Join(summary, " "), Published: time.Date(2026, 11, 2, 9, 0, 0, 0, time.UTC)}, false); err != nil {
+			b.Fatal(err)
+		}
+	}
+	arts, err := st.ArticlesToSummarize(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, a := range arts {
+		if err := st.SaveEntry(ctx, store.Entry{ArticleID: a.ID, ContentHash: a.ContentHash, Summary: summary, Teaser: summary[0], Method: "extractive"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	es, err := st.UnissuedEntries(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	var ids []int64
+	for _, e := range es {
+		ids = append(ids, e.ID)
+	}
+	if _, err := st.CreateIssue(ctx, func(int) string { return "Bulletin #1, 2 November 2026" }, ids); err != nil {
+		b.Fatal(err)
+	}
+	return st
+}
+
+// BenchmarkSendDKIM sends a 20-entry issue without DKIM, then signed with
+// an RSA-2048 and an Ed25519 key, back to back to the same in-process
+// sink, and reports each rate and its ratio to the unsigned send: what
+// signing every message's finished bytes costs.
+func BenchmarkSendDKIM(b *testing.B) {
+	const subs = 2000
+	keys := []mailtest.Key{mailtest.RSAKey(b), mailtest.Ed25519Key(b)}
+	st := openStoreWithEntries(b, 20)
+	addSubscribers(b, st, subs)
+	srv := smtptest.Start(b)
+	srv.SetDiscard(true)
+	var envs []*benchEnv
+	for i := range 1 + len(keys) {
+		o := testOptions(b)
+		o.OutboxDir = ""
+		o.SMTP = SMTP{Host: srv.Host, Port: srv.Port, TLS: "none", Timeout: 5 * time.Second}
+		o.Concurrency = benchConns
+		if i > 0 {
+			o.DKIM = DKIM{KeyFile: keys[i-1].File, Selector: "bench"}
+		}
+		envs = append(envs, &benchEnv{st: st, n: newTestNewsletter(b, st, o), emails: make([]string, subs)})
+	}
+	times := make([]time.Duration, len(envs))
+	for b.Loop() {
+		for i, e := range envs {
+			d, _ := e.send(b)
+			times[i] += d
+		}
+	}
+	msgs := float64(subs * b.N)
+	b.ReportMetric(msgs/times[0].Seconds(), "plain-msgs/s")
+	for i, k := range keys {
+		b.ReportMetric(msgs/times[i+1].Seconds(), k.Name+"-msgs/s")
+		b.ReportMetric(times[0].Seconds()/times[i+1].Seconds(), k.Name+"-ratio")
 	}
 }
