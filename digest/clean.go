@@ -141,10 +141,25 @@ func endsSentence(s string) bool {
 	return r == '.' || r == '!' || r == '?' || r == '\u2026' || lastRune(strings.TrimSpace(s)) == ')' && strings.Contains(s, ".")
 }
 
+// cleanOptions are the cleaner's settings that cmd/sumeval chooses with the
+// model.
+type cleanOptions struct {
+	// minWords is the shortest sentence worth showing on its own.
+	minWords int
+}
+
+// defaultMinWords is the shortest sentence kept when no model says otherwise.
+const defaultMinWords = 6
+
 // clean turns an article's raw text into candidate sentences, dropping
 // captions, credits, bylines, prompts and repeats, and collects the
 // publisher's bullet highlights.
 func clean(title, text string) cleaned {
+	return cleanWith(title, text, cleanOptions{minWords: defaultMinWords})
+}
+
+// cleanWith is clean with explicit settings.
+func cleanWith(title, text string, o cleanOptions) cleaned {
 	var c cleaned
 	text = spaceFix.Replace(text)
 	lines := strings.Split(text, "\n")
@@ -212,7 +227,7 @@ func clean(title, text string) cleaned {
 	all = all[:footerStart(len(all), func(i int) string { return all[i].text })]
 	seen := map[string]bool{}
 	for _, r := range all {
-		if !keepSentence(r.text) {
+		if !keepSentence(r.text, o.minWords) {
 			continue
 		}
 		key := strings.ToLower(strings.Join(strings.Fields(r.text), " "))
@@ -258,11 +273,9 @@ func splitGlued(s string) []string {
 	return append(out, s)
 }
 
-// minWords is the shortest sentence worth showing on its own.
-const minWords = 6
-
-// keepSentence rejects captions, fragments and furniture.
-func keepSentence(s string) bool {
+// keepSentence rejects captions, fragments and furniture, and sentences of
+// fewer than minWords words.
+func keepSentence(s string, minWords int) bool {
 	n := wordCount(s)
 	if n < minWords || !endsSentence(s) || 2*letterWords(s) < n {
 		return false

@@ -11,20 +11,39 @@ import (
 
 // ExtractiveOptions configure the extractive summarizer. The zero value works.
 type ExtractiveOptions struct {
-	// Words is the summary's word budget; 0 means 65. It is a target:
-	// sentences are added while the summary is under it, and the last may
-	// run past it by at most half. ROUGE F1 against news highlights peaked
-	// between 65 and 75 in cross-validation; 65 is the end of that range
-	// nearest a short read.
+	// Words is the summary's word budget; 0 means the model's (see Model).
+	// It is a target: sentences are added while the summary is under it, and
+	// the last may run past it by at most half.
 	Words int
 	// MaxSentences caps the summary; 0 means 3.
 	MaxSentences int
-	// Weights replaces the built-in model (one weight per FeatureNames entry);
-	// nil uses the weights learned from news articles.
+	// Model replaces the built-in model; nil uses the one learned from news
+	// articles (BuiltinModel).
+	Model *Model
+}
+
+// Model is what the extractive summarizer learned from news articles with
+// reference summaries: the sentence scorer's weights and the settings that
+// were chosen together with them. cmd/sumeval -train writes the built-in
+// one; its nested cross-validation measures how well that procedure does
+// on articles it never saw.
+type Model struct {
+	// Weights are the sentence scorer's, one per FeatureNames entry.
 	Weights []float64
+	// Words is the word budget; 0 means 65.
+	Words int
 	// Redundancy is how strongly a sentence similar to one already chosen is
-	// held back (the MMR trade-off); 0 means the default.
+	// held back (the MMR trade-off); 0 means 0.5.
 	Redundancy float64
+	// MinWords is the shortest sentence the cleaner keeps; 0 means 6.
+	MinWords int
+}
+
+// BuiltinModel returns a copy of the model bulletin ships.
+func BuiltinModel() Model {
+	m := learnedModel
+	m.Weights = slices.Clone(m.Weights)
+	return m
 }
 
 // Extractive picks an article's own sentences: it scores each with a small
@@ -33,7 +52,8 @@ type ExtractiveOptions struct {
 // greedily under the word budget while penalising redundancy (maximal
 // marginal relevance).
 type Extractive struct {
-	opts ExtractiveOptions
+	opts  ExtractiveOptions
+	model Model
 }
 
 const (
@@ -45,19 +65,29 @@ const (
 
 // NewExtractive returns an extractive summarizer; it is safe for concurrent use.
 func NewExtractive(opts ExtractiveOptions) *Extractive {
+	m := learnedModel
+	if opts.Model != nil {
+		m = *opts.Model
+	}
+	if m.Weights == nil {
+		m.Weights = learnedModel.Weights
+	}
+	if m.Words <= 0 {
+		m.Words = defaultWords
+	}
+	if m.Redundancy == 0 {
+		m.Redundancy = defaultRedundancy
+	}
+	if m.MinWords <= 0 {
+		m.MinWords = defaultMinWords
+	}
 	if opts.Words <= 0 {
-		opts.Words = defaultWords
+		opts.Words = m.Words
 	}
 	if opts.MaxSentences <= 0 {
 		opts.MaxSentences = defaultSentences
 	}
-	if opts.Weights == nil {
-		opts.Weights = learnedWeights
-	}
-	if opts.Redundancy == 0 {
-		opts.Redundancy = defaultRedundancy
-	}
-	return &Extractive{opts: opts}
+	return &Extractive{opts: opts, model: m}
 }
 
 // Summarize implements Summarizer. It never fails; an article with no usable
@@ -66,12 +96,41 @@ func (e *Extractive) Summarize(ctx context.Context, doc Document) (Summary, erro
 	if err := ctx.Err(); err != nil {
 		return Summary{}, err
 	}
-	a := analyze(doc)
+	return e.SummarizePrepared(e.Prepare(doc)), nil
+}
+
+// Prepared is an article cleaned, split and measured, ready to be summarized.
+// A program that compares many models on the same articles (cmd/sumeval)
+// prepares each article once: what Prepare does depends only on the
+// cleaner's settings (Model.MinWords), not on the weights or the budget.
+type Prepared struct {
+	a *analysis
+}
+
+// Prepare cleans and measures doc with e's cleaning settings.
+func (e *Extractive) Prepare(doc Document) *Prepared {
+	return &Prepared{a: analyze(doc, cleanOptions{minWords: e.model.MinWords})}
+}
+
+// Candidates returns the sentences the summarizer may choose, in reading
+// order, with their features; cmd/sumeval learns the model's weights from
+// them.
+func (p *Prepared) Candidates() []Candidate {
+	out := make([]Candidate, len(p.a.sents))
+	for i, s := range p.a.sents {
+		out[i] = Candidate{Text: s.text, Features: p.a.feats[i]}
+	}
+	return out
+}
+
+// SummarizePrepared summarizes an article prepared by any Extractive with
+// e's model and budget.
+func (e *Extractive) SummarizePrepared(p *Prepared) Summary {
+	a := p.a
 	out := Summary{Method: "extractive"}
 	if len(a.sents) == 0 && len(a.highlights) == 0 {
-		return out, nil
+		return out
 	}
-	score := a.scores(e.opts.Weights)
 	if len(a.highlights) > 0 {
 		// The publisher's own bullet points are a summary already.
 		out.Sentences = budgetPrefix(a.highlights, e.opts.Words, e.opts.MaxSentences)
@@ -81,7 +140,8 @@ func (e *Extractive) Summarize(ctx context.Context, doc Document) (Summary, erro
 			}
 		}
 	} else {
-		for _, i := range a.choose(score, e.opts) {
+		score := a.scores(e.model.Weights)
+		for _, i := range a.choose(score, e.opts.Words, e.opts.MaxSentences, e.model.Redundancy) {
 			out.Sentences = append(out.Sentences, a.sents[i].text)
 		}
 	}
@@ -90,7 +150,7 @@ func (e *Extractive) Summarize(ctx context.Context, doc Document) (Summary, erro
 	} else if len(out.Sentences) > 0 {
 		out.Teaser = out.Sentences[0]
 	}
-	return out, nil
+	return out
 }
 
 // budgetPrefix returns the first items that fit the budget, at least one.
@@ -132,24 +192,14 @@ var FeatureNames = []string{
 }
 
 // Candidate is a sentence the extractive summarizer may choose, with its
-// features; cmd/sumeval learns the model's weights from them.
+// features.
 type Candidate struct {
 	Text     string
 	Features []float64
 }
 
-// Candidates returns the cleaned sentences of doc and their features.
-func Candidates(doc Document) []Candidate {
-	a := analyze(doc)
-	out := make([]Candidate, len(a.sents))
-	for i, s := range a.sents {
-		out[i] = Candidate{Text: s.text, Features: a.feats[i]}
-	}
-	return out
-}
-
-func analyze(doc Document) *analysis {
-	c := clean(doc.Title, doc.Text)
+func analyze(doc Document, co cleanOptions) *analysis {
+	c := cleanWith(doc.Title, doc.Text, co)
 	a := &analysis{sents: c.sentences, highlights: c.highlights}
 	if len(a.sents) > maxGraphSentences {
 		a.sents = a.sents[:maxGraphSentences]
@@ -246,23 +296,23 @@ func (a *analysis) scores(w []float64) []float64 {
 
 // choose picks sentences by maximal marginal relevance under the word budget
 // and returns their indexes in reading order.
-func (a *analysis) choose(score []float64, o ExtractiveOptions) []int {
+func (a *analysis) choose(score []float64, words, maxSentences int, redundancy float64) []int {
 	var picked []int
 	used := 0
-	for len(picked) < o.MaxSentences {
+	for len(picked) < maxSentences {
 		best, bestVal := -1, math.Inf(-1)
 		for i := range a.sents {
 			if slices.Contains(picked, i) {
 				continue
 			}
-			if len(picked) > 0 && !fits(used, a.words[i], o.Words, len(picked) < 2) {
+			if len(picked) > 0 && !fits(used, a.words[i], words, len(picked) < 2) {
 				continue
 			}
 			red := 0.0
 			for _, j := range picked {
 				red = max(red, cosine(a.bags[i], a.bags[j], a.weight))
 			}
-			if v := score[i] - o.Redundancy*red; v > bestVal {
+			if v := score[i] - redundancy*red; v > bestVal {
 				best, bestVal = i, v
 			}
 		}

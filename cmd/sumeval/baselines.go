@@ -63,10 +63,14 @@ func firstSentence(article string) []string {
 // cleanLead3 is Lead-3 on equal footing with the default summarizer: the
 // first three sentences left after the same cleaning (datelines, captions,
 // bylines and page furniture removed).
-func cleanLead3(e example) []string {
+func cleanLead3(e example) []string { return cleanLead(e, 3) }
+
+// cleanLead returns the first n sentences the default summarizer's cleaner
+// keeps, or all of them for n < 0.
+func cleanLead(e example, n int) []string {
 	var out []string
-	for _, c := range digest.Candidates(digest.Document{Title: e.Title, Text: e.Article}) {
-		if len(out) == 3 {
+	for _, c := range digest.NewExtractive(digest.ExtractiveOptions{}).Prepare(digest.Document{Title: e.Title, Text: e.Article}).Candidates() {
+		if len(out) == n {
 			break
 		}
 		out = append(out, c.Text)

@@ -1,19 +1,25 @@
 // Command sumeval measures bulletin's summarizers on a JSONL file of news
-// articles with reference summaries: ROUGE-1, ROUGE-2 and ROUGE-Lsum F1 and
-// articles per second for Lead-3, plain TextRank and the default extractive
-// summarizer (or, with -teaser, for one-sentence teasers). It writes each
-// system's predictions to DIR/<system>.jsonl so that an independent scorer can
-// check the figures. With -train it instead learns the extractive model's
-// weights and prints them as Go source; with -crossval it measures, by
-// repeated k-fold cross-validation, how far the summarizer beats Lead-3 on
-// articles its weights never saw.
+// articles with reference summaries: ROUGE-1, ROUGE-2 and ROUGE-Lsum F1,
+// articles per second and readability (summaries that open with an
+// unresolved pronoun or connective, or put sentences out of the article's
+// order) for Lead-3, plain TextRank and the default extractive summarizer (or,
+// with -teaser, for one-sentence teasers). It writes each system's
+// predictions to DIR/<system>.jsonl so that an independent scorer can check
+// the figures.
+//
+// With -crossval it measures the whole learning procedure by nested
+// cross-validation: every choice (word budget, feature set, penalty,
+// cleaning setting, redundancy, weights) is made on the outer training folds
+// alone, the model then summarizes the fold left out, and the margin over
+// Lead-3 is given with a 95% bootstrap interval. With -train it runs that
+// procedure on every article and prints the model as Go source.
 //
 // Usage:
 //
 //	go run ./cmd/sumeval -data cnndm-dev.jsonl -out /tmp/sum
 //	go run ./cmd/sumeval -data xsum-dev.jsonl -out /tmp/teaser -teaser
+//	go run ./cmd/sumeval -data cnndm-dev.jsonl -crossval -folds 5 -repeats 4 -out /tmp/cv
 //	go run ./cmd/sumeval -data cnndm-dev.jsonl -train > digest/weights.go
-//	go run ./cmd/sumeval -data cnndm-dev.jsonl -crossval -folds 5 -repeats 5
 package main
 
 import (
@@ -43,28 +49,27 @@ type example struct {
 	Reference string `json:"reference"`
 }
 
-// defaultLambda is the L2 penalty the shipped weights were fitted with.
-const defaultLambda = 3.0
-
 func main() {
 	data := flag.String("data", "", "evaluation file (JSONL: id, article, reference, optional title)")
 	out := flag.String("out", "", "folder for each system's predictions (DIR/<system>.jsonl)")
 	teaser := flag.Bool("teaser", false, "evaluate one-sentence teasers instead of summaries")
-	split := flag.String("split", "all", "which articles: all, tune (the half the model is fitted on) or held (the other half)")
-	words := flag.Int("words", 0, "word budget of the default summarizer (0: its default)")
-	train := flag.Bool("train", false, "learn the extractive model's weights on the chosen articles and print them as Go source")
-	crossVal := flag.Bool("crossval", false, "repeated k-fold cross-validation: fit the model on all folds but one, score it on that one")
-	folds := flag.Int("folds", 5, "folds of -crossval")
-	repeats := flag.Int("repeats", 5, "repeats of -crossval, each with its own random folds")
-	lambda := flag.Float64("lambda", defaultLambda, "L2 penalty of the fitted model")
-	features := flag.String("features", "", "comma-separated FeatureNames the fitted model uses (empty: all)")
-	labels := flag.String("labels", "oracle", "training labels: oracle (greedy ROUGE oracle picks) or rouge (each sentence's own ROUGE)")
+	split := flag.String("split", "all", "which articles: all, tune or held (two halves by a hash of the id)")
+	words := flag.Int("words", 0, "word budget of the default summarizer (0: its model's)")
 	sentences := flag.Int("sentences", 0, "most sentences in a summary of the default summarizer (0: its default)")
-	redundancy := flag.Float64("redundancy", 0, "MMR redundancy weight of the default summarizer (0: its default)")
+	train := flag.Bool("train", false, "run the learning procedure on the chosen articles and print the model as Go source")
+	crossVal := flag.Bool("crossval", false, "nested cross-validation of the learning procedure")
+	folds := flag.Int("folds", 5, "outer folds of -crossval")
+	repeats := flag.Int("repeats", 4, "repeats of -crossval, each with its own random folds")
+	inner := flag.Int("inner", 5, "folds of the cross-validation that chooses the model's settings")
+	resamples := flag.Int("resamples", 10000, "bootstrap resamples of -crossval's intervals")
+	labels := flag.String("labels", "oracle", "training labels: oracle (greedy ROUGE oracle picks) or rouge (each sentence's own ROUGE)")
+	grid := flag.String("grid", "", "override grid dimensions, e.g. 'words=60,65;features=all;lambda=3;minwords=6;redundancy=0.5'")
 	pyScorer := flag.String("rouge-py", "", "path to rouge.py; when set, each system's predictions are also scored by it")
 	flag.Parse()
 	if *data == "" || (*out == "" && !*train && !*crossVal) {
-		fmt.Fprintln(os.Stderr, "usage: sumeval -data FILE.jsonl -out DIR [-teaser] [-split all|tune|held] [-rouge-py rouge.py]")
+		fmt.Fprintln(os.Stderr, "usage: sumeval -data FILE.jsonl -out DIR [-teaser] [-split all|tune|held] [-rouge-py rouge.py]\n"+
+			"       sumeval -data FILE.jsonl -crossval [-folds 5 -repeats 4 -inner 5] [-out DIR [-rouge-py rouge.py]]\n"+
+			"       sumeval -data FILE.jsonl -train > digest/weights.go")
 		os.Exit(2)
 	}
 	exs, err := load(*data, *split)
@@ -72,33 +77,46 @@ func main() {
 		slog.Error("load", "err", err)
 		os.Exit(1)
 	}
-	fo := fitOptions{lambda: *lambda, labels: *labels}
-	if *features != "" {
-		fo.features = strings.Split(*features, ",")
+	sp, err := parseGrid(defaultSpace, *grid)
+	if err != nil {
+		slog.Error("grid", "err", err)
+		os.Exit(2)
 	}
-	opts := digest.ExtractiveOptions{Words: *words, MaxSentences: *sentences, Redundancy: *redundancy}
-	if *train {
-		if err := learn(os.Stdout, exs, fo); err != nil {
-			slog.Error("train", "err", err)
+	if *train || *crossVal {
+		arts, err := prepare(exs, sp, *labels)
+		if err != nil {
+			slog.Error("prepare", "err", err)
 			os.Exit(1)
 		}
-		return
-	}
-	if *crossVal {
-		o := cvOptions{folds: *folds, repeats: *repeats, fit: fo, summarizer: opts}
-		res, err := crossValidate(exs, o)
+		if *train {
+			if err := learn(os.Stdout, arts, sp, *inner, *labels); err != nil {
+				slog.Error("train", "err", err)
+				os.Exit(1)
+			}
+			return
+		}
+		o := cvOptions{folds: *folds, repeats: *repeats, inner: *inner, space: sp, resamples: *resamples}
+		start := time.Now()
+		res, err := crossValidate(arts, o)
 		if err != nil {
 			slog.Error("crossval", "err", err)
 			os.Exit(1)
 		}
 		res.report(os.Stdout, o)
+		fmt.Printf("(%s)\n", time.Since(start).Round(time.Second))
+		if *out != "" {
+			if err := writeCrossVal(res, *data, *split, *out, *pyScorer); err != nil {
+				slog.Error("out", "err", err)
+				os.Exit(1)
+			}
+		}
 		return
 	}
 	if err := os.MkdirAll(*out, 0o755); err != nil {
 		slog.Error("out", "err", err)
 		os.Exit(1)
 	}
-	ext := digest.NewExtractive(opts)
+	ext := digest.NewExtractive(digest.ExtractiveOptions{Words: *words, MaxSentences: *sentences})
 	var systems []system
 	if *teaser {
 		systems = []system{
@@ -114,24 +132,30 @@ func main() {
 			{"default", summaryOf(ext)},
 		}
 	}
-	evalFile := *data
-	if *split != "all" && *pyScorer != "" {
-		// The independent scorer averages over every article of its file.
-		evalFile = filepath.Join(*out, "eval-"+*split+".jsonl")
-		if err := writeSubset(*data, evalFile, exs); err != nil {
-			slog.Error("subset", "err", err)
-			os.Exit(1)
-		}
+	evalFile, err := evalFileFor(*data, *split, *out, *pyScorer, exs)
+	if err != nil {
+		slog.Error("subset", "err", err)
+		os.Exit(1)
+	}
+	kept := make([][]string, len(exs))
+	leads := make([][]string, len(exs))
+	for i, e := range exs {
+		kept[i] = cleanLead(e, -1)
+		leads[i] = lead3(e.Article)
 	}
 	fmt.Printf("%d articles (%s, split %s)\n", len(exs), filepath.Base(*data), *split)
 	fmt.Printf("%-10s %7s %7s %7s %12s\n", "system", "R1", "R2", "RLsum", "articles/s")
-	for _, s := range systems {
+	reads := make([]readability, len(systems))
+	for k, s := range systems {
 		res, err := run(s, exs, filepath.Join(*out, s.name+".jsonl"))
 		if err != nil {
 			slog.Error("run", "system", s.name, "err", err)
 			os.Exit(1)
 		}
 		fmt.Printf("%-10s %7.2f %7.2f %7.2f %12.0f\n", s.name, 100*res.scores.R1, 100*res.scores.R2, 100*res.scores.RLsum, res.rate)
+		for i, e := range exs {
+			reads[k].add(e.Article, res.preds[i], kept[i], leads[i])
+		}
 		if *pyScorer != "" {
 			line, err := pyScore(*pyScorer, evalFile, filepath.Join(*out, s.name+".jsonl"))
 			if err != nil {
@@ -141,6 +165,62 @@ func main() {
 			fmt.Printf("%-10s %s\n", "  rouge.py", line)
 		}
 	}
+	fmt.Println()
+	readabilityHeader(os.Stdout)
+	for k, s := range systems {
+		reads[k].row(os.Stdout, s.name)
+	}
+	fmt.Print(readabilityLegend)
+}
+
+// evalFileFor returns the file an outside scorer should score the chosen
+// articles against: the data file itself, or a copy of the chosen lines when
+// only a split is evaluated (the scorer averages over every line of its
+// file).
+func evalFileFor(data, split, out, pyScorer string, exs []example) (string, error) {
+	if split == "all" || pyScorer == "" {
+		return data, nil
+	}
+	path := filepath.Join(out, "eval-"+split+".jsonl")
+	return path, writeSubset(data, path, exs)
+}
+
+// writeCrossVal writes the first repeat's out-of-fold summaries and Lead-3 as
+// DIR/default.jsonl and DIR/lead3.jsonl and, with rouge.py, scores them.
+func writeCrossVal(res cvResult, data, split, out, pyScorer string) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return err
+	}
+	exs := make([]example, len(res.arts))
+	lead := make([][]string, len(res.arts))
+	for i, a := range res.arts {
+		exs[i] = a.example
+		lead[i] = a.lead
+	}
+	evalFile, err := evalFileFor(data, split, out, pyScorer, exs)
+	if err != nil {
+		return err
+	}
+	fmt.Println("first repeat's out-of-fold predictions:")
+	for _, s := range []struct {
+		name  string
+		preds [][]string
+	}{{"lead3", lead}, {"default", res.preds[0]}} {
+		path := filepath.Join(out, s.name+".jsonl")
+		sc, err := writePreds(path, exs, s.preds)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("%-10s Go       R1 %.2f R2 %.2f RLsum %.2f  (%s)\n", s.name, 100*sc.R1, 100*sc.R2, 100*sc.RLsum, path)
+		if pyScorer != "" {
+			line, err := pyScore(pyScorer, evalFile, path)
+			if err != nil {
+				return err
+			}
+			fmt.Printf("%-10s rouge.py %s\n", s.name, line)
+		}
+	}
+	return nil
 }
 
 type system struct {
@@ -174,6 +254,7 @@ func teaserOf(s digest.Summarizer) func(example) []string {
 type result struct {
 	scores rouge.Scores
 	rate   float64
+	preds  [][]string
 }
 
 // run summarizes every article (timing only that), writes the predictions
@@ -185,9 +266,19 @@ func run(s system, exs []example, path string) (result, error) {
 		preds[i] = s.run(e)
 	}
 	elapsed := time.Since(start)
-	f, err := os.Create(path)
+	total, err := writePreds(path, exs, preds)
 	if err != nil {
 		return result{}, err
+	}
+	return result{scores: total, rate: float64(len(exs)) / elapsed.Seconds(), preds: preds}, nil
+}
+
+// writePreds writes one line {"id", "summary"} per article, the summary's
+// sentences one a line, and returns their mean scores.
+func writePreds(path string, exs []example, preds [][]string) (rouge.Scores, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return rouge.Scores{}, err
 	}
 	w := bufio.NewWriter(f)
 	enc := json.NewEncoder(w)
@@ -196,19 +287,18 @@ func run(s system, exs []example, path string) (result, error) {
 		text := strings.Join(oneLine(preds[i]), "\n")
 		if err := enc.Encode(map[string]string{"id": e.ID, "summary": text}); err != nil {
 			f.Close()
-			return result{}, err
+			return rouge.Scores{}, err
 		}
 		total = total.Add(rouge.Score(text, e.Reference))
 	}
 	if err := w.Flush(); err != nil {
 		f.Close()
-		return result{}, err
+		return rouge.Scores{}, err
 	}
 	if err := f.Close(); err != nil {
-		return result{}, err
+		return rouge.Scores{}, err
 	}
-	n := max(len(exs), 1)
-	return result{scores: total.Scale(1 / float64(n)), rate: float64(len(exs)) / elapsed.Seconds()}, nil
+	return total.Scale(1 / float64(max(len(exs), 1))), nil
 }
 
 // oneLine keeps each sentence on its own line, as Lsum expects.
