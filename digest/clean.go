@@ -23,27 +23,39 @@ type cleaned struct {
 
 // boilerplate matches page furniture: share and comment prompts, video and
 // newsletter calls to action, photo credits. A short sentence that matches is
-// not part of the story.
+// not part of the story. The words it looks for also occur in news ("2.8
+// million subscribers", "state-sponsored", "a copyright case", "fans follow
+// him on his runs"), so each is held to the way furniture uses it.
 var boilerplate = regexp.MustCompile(`(?i)(scroll (down|up)( for| to)|click here|tap here|` +
 	`comments? (below|section|are|have)|have not been moderated|house rules|top commenter|` +
 	`(post|posting|leave|add) (a |your )?comments?|views expressed|` +
 	`share (this|on|via|with|your)|copy (this )?link|` +
-	`sign up|subscribe|newsletter|follow us|follow (him|her|them|@)|` +
+	`sign up (now|here|for (our|the|free|a)|to (our|the))|subscribe\b|our newsletter|follow us|` +
+	`follow (him|her|them) on (twitter|instagram|facebook)|follow @|` +
 	`read more|related (articles|stories|content|links)|more on this|` +
-	`advertisement|sponsored|all rights reserved|copyright|©|` +
+	`^advertisement\b|sponsored (by|content|links?|stories|posts?)|all rights reserved|` +
+	`copyright (\d{4}|©)|(^|[^Ã])©|` +
 	`(getty|ap|reuters|afp|pa|epa|rex|shutterstock) (images|photo|features)|` +
 	`image (copyright|caption|source)|photo(graph)? (by|credit|:)|` +
 	`watch (the )?video|video (player|loading)|download the app|` +
-	`(email|facebook|twitter|whatsapp|pinterest|linkedin|messenger)\W*(email|facebook|twitter|whatsapp|pinterest|linkedin|messenger))`)
+	`(email|facebook|twitter|whatsapp|pinterest|linkedin|messenger) ?(email|facebook|twitter|whatsapp|pinterest|linkedin|messenger))`)
 
 // inlinePrompt matches calls to action glued into running text, which are cut
 // out of the sentence rather than dropping it.
+// The share bar's list of networks may be glued to its last words and to the
+// story's first ("Share this withEmailFacebookTwitterCopy this linkThe
+// council..."): the match stops at "copy this link" when there is one.
 var inlinePrompt = regexp.MustCompile(`(?i)(scroll down for (the )?(video|videos|more)|` +
-	`share this with\S*(\s*copy this link)?|click here to [a-z ]{3,40}?(?:\.|$))\s*`)
+	`share this with(?:[\p{L}+ ]{0,120}?copy this link|\S*)|click here to [a-z ]{3,40}?(?:\.|$)|` +
+	`media playback is (?:not |un)supported on (?:this|your) device)\s*`)
 
-// captionLabel matches a photo caption's lead-in: a short label and a colon
-// followed directly by a capitalised sentence, not by a quotation.
-var captionLabel = regexp.MustCompile(`^[‘'"“]?\p{Lu}[^:.!?]{0,60}?[’'"”!?]?: +\p{Lu}`)
+// inlineCues are the literal parts of inlinePrompt, which run it.
+var inlineCues = []string{"scroll down", "share this", "click here", "media playback"}
+
+// captionLabel matches a photo caption's lead-in: a label of at most five
+// words and no comma ("Wrecked:", "Back in the dock:") and a colon followed
+// directly by a capitalised sentence, not by a quotation.
+var captionLabel = regexp.MustCompile(`^[‘'"“]?\p{Lu}[^\s:.!?,]*(?: [^\s:.!?,]+){0,4}?[’'"”!?]?: +\p{Lu}`)
 
 // gluedBoundary finds where a caption without a full stop runs into the next
 // sentence: a function word that is capitalised mid-sentence ("...of the club
@@ -55,22 +67,53 @@ var gluedBoundary = regexp.MustCompile(`\S (?:(?:He|She|They|We|It|His|Her|Their
 
 // gluedAt reports whether the word ending at i (exclusive) can end a
 // caption. A capitalised little word before it ("Gone With The Wind",
-// "Harry And The Hendersons") means a title instead.
+// "Harry And The Hendersons") means a title instead, and a word that cannot
+// end a sentence ("release of Fall of an Empire: The Story", "bid for the
+// White House: The") means the text runs on.
 func gluedAt(s string, i int) bool {
 	w := wordBefore(s, 0, i)
-	if w == "" {
+	if w == "" || strings.HasSuffix(w, ":") || strings.HasSuffix(w, ",") || strings.HasSuffix(w, ";") {
+		// A colon introduces what follows it; a comma continues.
 		return false
 	}
 	switch w {
 	case "Of", "The", "And", "With", "In", "On", "For", "To", "A", "An", "At", "By", "From", "But", "Or":
 		return false
 	}
-	return true
+	return !runsOn[w]
 }
+
+// runsOn are lower-case words after which a sentence cannot end: articles,
+// prepositions, conjunctions, possessives and auxiliaries.
+var runsOn = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`a an the of to in on at for with by from as into onto about
+		over under between than and or nor but if that which who whose whom his her their its our my
+		your is are was were be been being has have had will would can could should may might must
+		very more most such`) {
+		m[w] = true
+	}
+	return m
+}()
 
 // dateline matches a wire-style opening: an optional place and the agency in
 // brackets ("(CNN)", "LONDON (Reuters) -").
 var dateline = regexp.MustCompile(`^(?:[\p{Lu}][\p{L}.' -]{0,40}(?:, [\p{L}.' -]{1,30})? )?\([\p{Lu}][\p{L}.& ]{0,40}\)\s*(?:[-–—]+\s*)?`)
+
+// stripDateline removes a dateline from the start of p, when what follows it
+// starts a sentence: "The All Progressives Congress (APC) won" is a
+// sentence with an acronym, not a place and an agency.
+func stripDateline(p string) string {
+	loc := dateline.FindStringIndex(p)
+	if loc == nil || loc[1] == 0 {
+		return p
+	}
+	r, _ := utf8.DecodeRuneInString(p[loc[1]:])
+	if unicode.IsLower(r) {
+		return p
+	}
+	return p[loc[1]:]
+}
 
 // mailHeader matches the byline and time stamps that open pages of some
 // publishers, with their stray full stops: "By . Jane Doe . PUBLISHED: .
@@ -213,10 +256,14 @@ func cleanWith(title, text string, o cleanOptions) cleaned {
 			if strings.HasPrefix(p, "By . ") || strings.HasPrefix(p, "PUBLISHED: ") || strings.HasPrefix(p, "Last updated at ") {
 				p = mailHeader.ReplaceAllString(p, "")
 			}
-			p = dateline.ReplaceAllString(p, "")
+			p = stripDateline(p)
 		}
-		if low := strings.ToLower(p); strings.Contains(low, "scroll down") || strings.Contains(low, "share this") || strings.Contains(low, "click here") {
-			p = inlinePrompt.ReplaceAllString(p, "")
+		low := strings.ToLower(p)
+		for _, c := range inlineCues {
+			if strings.Contains(low, c) {
+				p = inlinePrompt.ReplaceAllString(p, "")
+				break
+			}
 		}
 		for _, s := range SplitSentences(p) {
 			for _, f := range splitGlued(s) {
@@ -243,6 +290,19 @@ func cleanWith(title, text string, o cleanOptions) cleaned {
 // splitGlued cuts a sentence where a caption without a full stop runs into
 // real text; the caption part then fails keepSentence on its own.
 func splitGlued(s string) []string {
+	var out []string
+	for _, p := range splitAtBoundaries(s) {
+		if k := captionLede(p); k > 0 {
+			out = append(out, strings.TrimSpace(p[:k]), p[k:])
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// splitAtBoundaries cuts s at every gluedBoundary that gluedAt accepts.
+func splitAtBoundaries(s string) []string {
 	cued := false
 	for _, c := range gluedCues {
 		if strings.Contains(s, c) {
@@ -263,7 +323,9 @@ func splitGlued(s string) []string {
 		_, size := utf8.DecodeRuneInString(s[from+loc[0]:])
 		cut := from + loc[0] + size // after the last character of the word
 		if !gluedAt(s, cut) {
-			from = cut + 1
+			// Past the whole match: a label that runs on ("for the White
+			// House: The") holds no boundary of its own either.
+			from += loc[1] - 1
 			continue
 		}
 		out = append(out, strings.TrimSpace(s[:cut]))
@@ -271,6 +333,73 @@ func splitGlued(s string) []string {
 		from = 0
 	}
 	return append(out, s)
+}
+
+// captionLede returns where the story starts in a labelled caption that runs
+// into it with no full stop between ("Accused: Dr Jones, 38, has denied
+// assault A senior doctor facing ... ."), or -1. The story starts at a
+// capitalised word that commonly opens a sentence ("A", "The", "Police",
+// "He"), after a word that can end one, and runs to the end of s as a
+// sentence of at least defaultMinWords words. Where the opener is followed by
+// a lower-case word or a number ("A senior", "An 86-year-old") it is taken
+// first; a name after it ("The Montgomery County police") only when there is
+// no such place.
+func captionLede(s string) int {
+	if !strings.Contains(s, ": ") || !captionLabel.MatchString(s) {
+		return -1
+	}
+	colon := strings.Index(s, ": ") + 2
+	type word struct {
+		at   int
+		text string
+	}
+	var words []word
+	for i := colon; i < len(s); {
+		for i < len(s) && s[i] == ' ' {
+			i++
+		}
+		j := i
+		for j < len(s) && s[j] != ' ' {
+			j++
+		}
+		if j > i {
+			words = append(words, word{i, s[i:j]})
+		}
+		i = j
+	}
+	for _, strict := range []bool{true, false} {
+		// The first word after the label starts the caption itself.
+		for k := 1; k+1 < len(words); k++ {
+			prev, w, next := words[k-1].text, words[k].text, words[k+1].text
+			if !canEndCaption(prev) || !unicode.IsUpper(firstLetter(w)) ||
+				!sentenceOpeners[strings.ToLower(strings.Trim(w, "'\"‘“"))] {
+				continue
+			}
+			if r := firstLetter(next); strict && !unicode.IsLower(r) && !unicode.IsDigit(r) {
+				continue
+			}
+			rest := s[words[k].at:]
+			if wordCount(rest) >= defaultMinWords && endsSentence(rest) {
+				return words[k].at
+			}
+		}
+	}
+	return -1
+}
+
+// canEndCaption reports whether a caption can end with word w: a lower-case
+// word that is not a function word, a number, or a closing quote or bracket.
+func canEndCaption(w string) bool {
+	r := lastRune(w)
+	switch {
+	case isCloseQuote(r):
+		return true
+	case unicode.IsDigit(r):
+		return true
+	case unicode.IsLower(r):
+		return !runsOn[strings.ToLower(w)]
+	}
+	return false
 }
 
 // keepSentence rejects captions, fragments and furniture, and sentences of

@@ -123,3 +123,78 @@ func TestCleanPageHeaders(t *testing.T) {
 		})
 	}
 }
+
+func cleanedTexts(title, text string) []string {
+	var got []string
+	for _, s := range clean(title, text).sentences {
+		got = append(got, s.text)
+	}
+	return got
+}
+
+// TestCleanKeepsTheLedeAfterAGluedCaption covers photo captions that run
+// into the story's first sentence with no full stop between them: the
+// caption goes, the lede stays.
+func TestCleanKeepsTheLedeAfterAGluedCaption(t *testing.T) {
+	cases := []struct{ name, text, first string }{
+		{"labelled caption before an article",
+			"Accused: Dr Helen Marsh, 41, has denied three counts of fraud A senior surgeon accused of billing patients for operations that never took place told a court on Monday that she was innocent. The trial continues next week at Leeds Crown Court.",
+			"A senior surgeon accused of billing patients for operations that never took place told a court on Monday that she was innocent."},
+		{"labelled caption before a common opener",
+			"Wanted: Officers have issued a warrant for a 30-year-old driving instructor from Leeds Police in Yorkshire have launched a search for a driving instructor who failed to appear in court. He was last seen on Friday.",
+			"Police in Yorkshire have launched a search for a driving instructor who failed to appear in court."},
+		{"labelled caption before a number",
+			"Back home: The mayor, 62, greets residents outside the town hall An 80-year-old woman has been named the town's first honorary citizen after seventy years of volunteering.",
+			"An 80-year-old woman has been named the town's first honorary citizen after seventy years of volunteering."},
+		{"labelled caption before a name",
+			"Honoured: The actress arrives at the palace with her husband and her two daughters The Duchess of Kent presented the awards to twelve nurses at a ceremony on Tuesday.",
+			"The Duchess of Kent presented the awards to twelve nurses at a ceremony on Tuesday."},
+		{"unlabelled caption before a pronoun",
+			"The former champion was pictured at a charity gala in Miami last month He was once the best-paid boxer in the world, with a fortune of $15million.",
+			"He was once the best-paid boxer in the world, with a fortune of $15million."},
+		{"share bar glued to the lede",
+			"Share this withEmailFacebookMessengerTwitterWhatsAppLinkedinCopy this linkThe council approved the new bridge on Monday after a long debate.",
+			"The council approved the new bridge on Monday after a long debate."},
+		{"player notice glued to the lede",
+			"Media playback is unsupported on your deviceThe striker scored twice in the second half to win the match.",
+			"The striker scored twice in the second half to win the match."},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			got := cleanedTexts("", tc.text)
+			if len(got) == 0 || got[0] != tc.first {
+				t.Errorf("sentences = %q\nwant first %q", got, tc.first)
+			}
+		})
+	}
+}
+
+// TestCleanKeepsStorySentences covers sentences that look like furniture or
+// captions to a careless rule and are news.
+func TestCleanKeepsStorySentences(t *testing.T) {
+	for _, s := range []string{
+		"The book, Fall of an Empire: The Story of a Queen, was published on Friday to wide acclaim.",
+		"The senator has won the backing of the party's women's caucus in her bid for the White House: The group endorsed her on Monday.",
+		"The Scottish National Party (SNP) won 40 of the 59 seats in the election on Thursday.",
+		"The channel now has 2.8 million subscribers after six years of make-up tutorials.",
+		"The agency accused the country of running a state-sponsored doping programme for years.",
+		"The band lost a copyright case over the chorus of its biggest hit in 2015.",
+		"Hundreds of fans follow him on his morning runs along the beach every day.",
+		"The charity uses Facebook, Twitter and Instagram to reach young people who need help.",
+		"The word café comes from the French for coffee, the mayor told the crowd.",
+	} {
+		if got := cleanedTexts("", s); len(got) != 1 || got[0] != s {
+			t.Errorf("clean(%q) = %q, want it kept whole", s, got)
+		}
+	}
+	for _, s := range []string{
+		"Follow him on Twitter for the latest updates from the court.",
+		"Sign up for our newsletter to get the news every morning.",
+		"Sponsored content from our partners appears below this article.",
+		"Subscribe to the Sport newsletter to get our pick of the news.",
+	} {
+		if got := cleanedTexts("", s); len(got) != 0 {
+			t.Errorf("clean(%q) kept furniture: %q", s, got)
+		}
+	}
+}

@@ -133,11 +133,12 @@ func boundary(text string, start, i int, term rune, j int) (end, next int, ok bo
 			}
 			return j, k, true
 		}
-		prev := wordBefore(text, start, i)
-		if len(prev) < 2 || !unicode.IsUpper(nr) || !isLowerWord(prev) {
+		if !unicode.IsUpper(nr) || !gluedStart(nextWord) {
 			return 0, 0, false
 		}
-		if rest := nextWord; len(rest) < 2 || !unicode.IsLower(rune(rest[1])) {
+		prev := wordBefore(text, start, i)
+		opener := sentenceOpeners[strings.ToLower(nextWord)]
+		if !gluedEnd(text[start:i], prev) && !(opener && isCapitalized(prev) && !titleAbbrev[strings.ToLower(prev)]) {
 			return 0, 0, false
 		}
 		return j, k, true
@@ -168,13 +169,85 @@ func boundary(text string, start, i int, term rune, j int) (end, next int, ok bo
 		if !opener {
 			return 0, 0, false
 		}
-	case strings.Contains(prev, "."):
-		// Dotted acronyms: "U.S.", "a.m.".
+	case strings.Contains(prev, ".") && !isDecimal(prev):
+		// Dotted acronyms: "U.S.", "a.m.", not prices ("$3.00.").
 		if !opener {
 			return 0, 0, false
 		}
 	}
 	return j, k, true
+}
+
+// gluedEnd reports whether a full stop with no space after it ends a
+// sentence, judging by the text before it (before) and its last word
+// (prev): a lower-case word ("home.Half"), a number ("in 1999.It"), an
+// acronym ("11:00 BST.Ninety") or a closing quote ("priority\".He"), but
+// not an abbreviation, a dotted acronym or a decimal ("Mr.Smith",
+// "U.S.A", "e.g.The", "3.5").
+func gluedEnd(before, prev string) bool {
+	if prev == "" {
+		return isCloseQuote(lastRune(before))
+	}
+	if titleAbbrev[strings.ToLower(prev)] {
+		return false
+	}
+	lower, upper, digit := 0, 0, 0
+	for _, r := range prev {
+		switch {
+		case unicode.IsLower(r):
+			lower++
+		case unicode.IsUpper(r):
+			upper++
+		case unicode.IsDigit(r):
+			digit++
+		case isCloseQuote(r) || r == '%':
+		default:
+			return false
+		}
+	}
+	switch {
+	case lower >= 2 && upper == 0 && digit == 0:
+		return true
+	case digit > 0 && lower == 0 && upper == 0:
+		return true
+	case upper >= 2 && lower == 0 && digit == 0:
+		return true
+	}
+	return lower > 0 && isCloseQuote(lastRune(prev))
+}
+
+// isCapitalized reports whether w is a capital followed by one or more
+// lower-case letters ("Whiplash").
+func isCapitalized(w string) bool {
+	r := []rune(w)
+	return len(r) >= 2 && unicode.IsUpper(r[0]) && isLowerWord(string(r[1:]))
+}
+
+// gluedStart reports whether a word after a full stop with no space looks
+// like the start of a sentence: a capital followed by a lower-case letter
+// ("The", "Half"), or "A" or "I" on their own.
+func gluedStart(w string) bool {
+	if w == "A" || w == "I" || strings.HasPrefix(w, "A\u00a0") {
+		return true
+	}
+	r := []rune(w)
+	return len(r) >= 2 && unicode.IsUpper(r[0]) && unicode.IsLower(r[1])
+}
+
+// isDecimal reports whether w is a number with a decimal point, perhaps
+// with a currency sign ("3.5", "$3.00").
+func isDecimal(w string) bool {
+	w = strings.TrimLeft(w, "$£€¥")
+	dot := strings.IndexByte(w, '.')
+	if dot <= 0 || dot == len(w)-1 {
+		return false
+	}
+	for i, r := range w {
+		if i != dot && !unicode.IsDigit(r) && r != ',' {
+			return false
+		}
+	}
+	return true
 }
 
 func isInitial(w string) bool {

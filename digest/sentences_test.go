@@ -31,6 +31,13 @@ func TestSplitSentences(t *testing.T) {
 		{"name mid-sentence", "He told E! Online he was fine.", []string{"He told E! Online he was fine."}},
 		{"exclamation after a word", "I love this Apple! Luckily it works.", []string{"I love this Apple!", "Luckily it works."}},
 		{"letter and bang before an opener", "Take plan B! The rest failed.", []string{"Take plan B!", "The rest failed."}},
+		{"missing space after a number", "The party won in 2007.It lost the next poll.", []string{"The party won in 2007.", "It lost the next poll."}},
+		{"missing space before A", "Work will resume.A review starts today.", []string{"Work will resume.", "A review starts today."}},
+		{"missing space after an acronym", "Talks begin at 10:00 GMT.Ninety delegates came.", []string{"Talks begin at 10:00 GMT.", "Ninety delegates came."}},
+		{"missing space after a closing quote", "It is the \"top priority\".He will start soon.", []string{"It is the \"top priority\".", "He will start soon."}},
+		{"price ends a sentence", "Tickets cost $3.00. Organisers expect a crowd.", []string{"Tickets cost $3.00.", "Organisers expect a crowd."}},
+		{"no split in glued abbreviations", "Mr.Smith flew to the U.S.A.Then ASP.NET crashed at 3.5 per cent.", []string{"Mr.Smith flew to the U.S.A.Then ASP.NET crashed at 3.5 per cent."}},
+		{"missing space after a name", "It follows the film Whiplash.The sequel is due in May.", []string{"It follows the film Whiplash.", "The sequel is due in May."}},
 		{"empty", "   ", nil},
 	}
 	for _, tc := range cases {
