@@ -49,6 +49,27 @@ var inlinePrompt = regexp.MustCompile(`(?i)(scroll down for (the )?(video|videos
 	`share this with(?:[\p{L}+ ]{0,120}?copy this link|\S*)|click here to [a-z ]{3,40}?(?:\.|$)|` +
 	`media playback is (?:not |un)supported on (?:this|your) device)\s*`)
 
+// photoRef matches a pointer to a photo inside running text ("his wife
+// (pictured) said", "the minister (left) and", "(pictured with his son)"):
+// without the photos, a summary reads better without them.
+var photoRef = regexp.MustCompile(` ?\((?:pictured|left|right|centre|center|above|below|inset|middle|` +
+	`(?:far|second|third|top|bottom|back|front|from) (?:left|right)|left (?:and|to) right|from left to right|` +
+	`pictured [^()]{1,40})\)`)
+
+// photoCues are the literal openings of photoRef.
+var photoCues = []string{"(pictured", "(left", "(right", "(centre", "(center", "(above", "(below",
+	"(inset", "(middle", "(far ", "(second ", "(third ", "(top ", "(bottom ", "(back ", "(front ", "(from "}
+
+// cutPhotoRefs removes photoRef matches from p.
+func cutPhotoRefs(p string) string {
+	for _, c := range photoCues {
+		if strings.Contains(p, c) {
+			return photoRef.ReplaceAllString(p, "")
+		}
+	}
+	return p
+}
+
 // inlineCues are the literal parts of inlinePrompt, which run it.
 var inlineCues = []string{"scroll down", "share this", "click here", "media playback"}
 
@@ -258,6 +279,7 @@ func cleanWith(title, text string, o cleanOptions) cleaned {
 			}
 			p = stripDateline(p)
 		}
+		p = cutPhotoRefs(p)
 		low := strings.ToLower(p)
 		for _, c := range inlineCues {
 			if strings.Contains(low, c) {

@@ -198,3 +198,18 @@ func TestCleanKeepsStorySentences(t *testing.T) {
 		}
 	}
 }
+
+func TestCleanCutsPhotoPointers(t *testing.T) {
+	cases := map[string]string{
+		"The mayor's wife (pictured) said the council had ignored the town for years.":         "The mayor's wife said the council had ignored the town for years.",
+		"The minister (left) and her deputy (far right) visited the flooded school on Monday.": "The minister and her deputy visited the flooded school on Monday.",
+		"The striker (pictured with his son last year) signed a new contract on Friday.":       "The striker signed a new contract on Friday.",
+		"The Left Party (Die Linke) won 9 per cent of the vote in the state election.":         "The Left Party (Die Linke) won 9 per cent of the vote in the state election.",
+		"The road was closed between junctions 4 and 5 (above) for most of the morning.":       "The road was closed between junctions 4 and 5 for most of the morning.",
+	}
+	for in, want := range cases {
+		if got := cleanedTexts("", in); len(got) != 1 || got[0] != want {
+			t.Errorf("clean(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -37,6 +37,11 @@ type Model struct {
 	Redundancy float64
 	// MinWords is the shortest sentence the cleaner keeps; 0 means 6.
 	MinWords int
+	// LedeMargin is how far (in the scorer's probability) another sentence
+	// must score above the article's first to open the summary in its
+	// place; 0 leaves the choice to the scores alone, 1 always keeps the
+	// lede.
+	LedeMargin float64
 }
 
 // BuiltinModel returns a copy of the model bulletin ships.
@@ -141,7 +146,7 @@ func (e *Extractive) SummarizePrepared(p *Prepared) Summary {
 		}
 	} else {
 		score := a.scores(e.model.Weights)
-		for _, i := range a.choose(score, e.opts.Words, e.opts.MaxSentences, e.model.Redundancy) {
+		for _, i := range a.choose(score, e.opts.Words, e.opts.MaxSentences, e.model.Redundancy, e.model.LedeMargin) {
 			out.Sentences = append(out.Sentences, a.sents[i].text)
 		}
 	}
@@ -179,6 +184,7 @@ type analysis struct {
 	centroid   []float64 // similarity to the whole article
 	title      []float64 // similarity to the title
 	hasTitle   bool
+	dangles    []bool // opens with a pronoun or connective
 }
 
 // FeatureNames name the inputs of the extractive model, in order. They are
@@ -252,6 +258,7 @@ func analyze(doc Document, co cleanOptions) *analysis {
 	}
 	central := pagerank(sim, n, 0.85)
 	a.feats = make([][]float64, n)
+	a.dangles = make([]bool, n)
 	a.centroid = make([]float64, n)
 	a.title = make([]float64, n)
 	for i, s := range a.sents {
@@ -260,6 +267,7 @@ func analyze(doc Document, co cleanOptions) *analysis {
 		if !a.hasTitle && i == 0 {
 			a.title[i] = 1
 		}
+		a.dangles[i] = opensReference(s.text)
 		a.feats[i] = []float64{
 			1,
 			b2f(i == 0),
@@ -272,7 +280,7 @@ func analyze(doc Document, co cleanOptions) *analysis {
 			a.title[i],
 			b2f(a.words[i] < 10),
 			b2f(opensQuote(s.text)),
-			b2f(opensReference(s.text)),
+			b2f(a.dangles[i]),
 			b2f(strings.ContainsAny(s.text, "0123456789")),
 			capitalShare(s.text),
 			b2f(strings.HasSuffix(strings.TrimRightFunc(s.text, isQuoteOrSpace), "?")),
@@ -295,14 +303,37 @@ func (a *analysis) scores(w []float64) []float64 {
 }
 
 // choose picks sentences by maximal marginal relevance under the word budget
-// and returns their indexes in reading order.
-func (a *analysis) choose(score []float64, words, maxSentences int, redundancy float64) []int {
+// and returns their indexes in reading order. Two rules keep the summary
+// readable on its own and hold the lead where news puts it:
+//   - the lede opens the summary unless another sentence scores more than
+//     ledeMargin above it: a fitted model's position weights tend to favour
+//     the second sentence, which on news the lede's redundancy with it then
+//     pushes out altogether;
+//   - a sentence that opens with a pronoun or connective ("He said", "But")
+//     is taken only after the sentence before it, so that it never opens
+//     the summary or follows text the reader has not seen.
+func (a *analysis) choose(score []float64, words, maxSentences int, redundancy, ledeMargin float64) []int {
 	var picked []int
 	used := 0
+	eligible := func(i int) bool {
+		return i == 0 || !a.dangles[i] || slices.Contains(picked, i-1)
+	}
+	if len(a.sents) > 0 {
+		top := math.Inf(-1)
+		for i := 1; i < len(a.sents); i++ {
+			if eligible(i) {
+				top = max(top, score[i])
+			}
+		}
+		if score[0]+ledeMargin >= top {
+			picked = append(picked, 0)
+			used += a.words[0]
+		}
+	}
 	for len(picked) < maxSentences {
 		best, bestVal := -1, math.Inf(-1)
 		for i := range a.sents {
-			if slices.Contains(picked, i) {
+			if slices.Contains(picked, i) || !eligible(i) {
 				continue
 			}
 			if len(picked) > 0 && !fits(used, a.words[i], words, len(picked) < 2) {
@@ -390,16 +421,27 @@ func opensQuote(s string) bool {
 }
 
 // opensReference reports whether s begins with a word that points back to
-// earlier text ("He", "But", "This"), which makes it weak on its own.
+// earlier text: a pronoun ("He", "Its", "This") or a connective ("But",
+// "However"), which makes it weak on its own.
 func opensReference(s string) bool {
 	w, _, _ := strings.Cut(s, " ")
-	switch strings.ToLower(strings.Trim(w, ",'\"‘“")) {
-	case "he", "she", "it", "they", "his", "her", "their", "its", "this", "that",
-		"these", "those", "but", "and", "however", "also", "meanwhile", "so", "then", "there":
-		return true
+	w = strings.ToLower(strings.Trim(w, ",;:'\"‘“"))
+	if k := strings.IndexAny(w, "'’"); k > 0 {
+		w = w[:k] // "It's", "They're"
 	}
-	return false
+	return referenceWords[w]
 }
+
+var referenceWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`he she it they him them his her its their theirs this that
+		these those but and or nor so yet however also meanwhile still instead moreover furthermore
+		besides then thus therefore nevertheless nonetheless indeed likewise similarly otherwise
+		conversely plus though hence consequently additionally`) {
+		m[w] = true
+	}
+	return m
+}()
 
 // capitalShare is the share of words after the first that are capitalised:
 // names and places.

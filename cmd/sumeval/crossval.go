@@ -189,8 +189,8 @@ func (res cvResult) report(w io.Writer, o cvOptions) {
 	lead := res.lead()
 	fmt.Fprintf(w, "nested cross-validation: %d articles, %d outer folds x %d repeats, model chosen in each by %d-fold CV on the outer training part alone\n",
 		n, o.folds, o.repeats, o.inner)
-	fmt.Fprintf(w, "grid: budget %v, features %v, lambda %v, min words %v, redundancy %v\n",
-		o.space.words, o.space.features, o.space.lambdas, o.space.minWords, o.space.redund)
+	fmt.Fprintf(w, "grid: budget %v, features %v, lambda %v, min words %v, redundancy %v, lede margin %v\n",
+		o.space.words, o.space.features, o.space.lambdas, o.space.minWords, o.space.redund, o.space.lede)
 	fmt.Fprintf(w, "Lead-3 %s\n", fmtScores(pt(lead)))
 	fmt.Fprintf(w, "%-8s %-22s %s\n", "repeat", "default R1/R2/RLsum", "margin over Lead-3")
 	for r := range res.scores {

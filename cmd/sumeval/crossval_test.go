@@ -33,7 +33,7 @@ func TestFoldsAreBalancedAndVary(t *testing.T) {
 }
 
 // smallSpace keeps the tests fast.
-var smallSpace = space{words: []int{40, 65}, features: []string{"all", "core"}, lambdas: []float64{3}, minWords: []int{6}, redund: []float64{0.5}}
+var smallSpace = space{words: []int{40, 65}, features: []string{"all", "core"}, lambdas: []float64{3}, minWords: []int{6}, redund: []float64{0.5}, lede: []float64{0, 1}}
 
 func tinyArticles(t *testing.T) []*article {
 	t.Helper()

@@ -9,7 +9,7 @@
 //
 // With -crossval it measures the whole learning procedure by nested
 // cross-validation: every choice (word budget, feature set, penalty,
-// cleaning setting, redundancy, weights) is made on the outer training folds
+// cleaning setting, redundancy, lede margin, weights) is made on the outer training folds
 // alone, the model then summarizes the fold left out, and the margin over
 // Lead-3 is given with a 95% bootstrap interval. With -train it runs that
 // procedure on every article and prints the model as Go source.
@@ -63,7 +63,7 @@ func main() {
 	inner := flag.Int("inner", 5, "folds of the cross-validation that chooses the model's settings")
 	resamples := flag.Int("resamples", 10000, "bootstrap resamples of -crossval's intervals")
 	labels := flag.String("labels", "oracle", "training labels: oracle (greedy ROUGE oracle picks) or rouge (each sentence's own ROUGE)")
-	grid := flag.String("grid", "", "override grid dimensions, e.g. 'words=60,65;features=all;lambda=3;minwords=6;redundancy=0.5'")
+	grid := flag.String("grid", "", "override grid dimensions, e.g. 'words=60,65;features=all;lambda=3;minwords=6;redundancy=0.5;lede=0,1'")
 	pyScorer := flag.String("rouge-py", "", "path to rouge.py; when set, each system's predictions are also scored by it")
 	flag.Parse()
 	if *data == "" || (*out == "" && !*train && !*crossVal) {

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -28,9 +29,17 @@ var danglingOpeners = map[string]bool{
 	"plus": true, "though": true, "hence": true, "consequently": true, "additionally": true,
 }
 
+// agency matches a wire dateline that opens a raw article ("(CNN)",
+// "LONDON, England (CNN) --"): not words a reader reads as the sentence's
+// first.
+var agency = regexp.MustCompile(`^[^()]{0,40}\([A-Z][A-Za-z.& ]{0,30}\)\s*(?:-+\s*)?`)
+
 // opensDangling reports whether a sentence opens with a pronoun or a
 // connective ("He said", "But", "However,").
 func opensDangling(s string) bool {
+	if loc := agency.FindStringIndex(s); loc != nil {
+		s = s[loc[1]:]
+	}
 	w := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && r != '\'' && r != '’' })
 	if len(w) == 0 {
 		return false

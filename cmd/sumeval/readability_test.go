@@ -14,6 +14,9 @@ func TestOpensDangling(t *testing.T) {
 		"Thistle won the cup.":                       false,
 		"":                                           false,
 		"2015 was the warmest year.":                 false,
+		"(CNN)They may not be aliens.":               true,
+		"LONDON, England (CNN) -- It rained.":        true,
+		"(CNN)Gary Locke will stay.":                 false,
 	}
 	for s, want := range cases {
 		if got := opensDangling(s); got != want {

@@ -101,6 +101,7 @@ type space struct {
 	lambdas  []float64 // L2 penalty
 	minWords []int     // the cleaner's shortest sentence
 	redund   []float64 // MMR redundancy weight
+	lede     []float64 // how far another sentence must score above the lede to open the summary
 }
 
 // defaultSpace is the grid cmd/sumeval searches unless told otherwise.
@@ -110,6 +111,7 @@ var defaultSpace = space{
 	lambdas:  []float64{1, 3, 10},
 	minWords: []int{6},
 	redund:   []float64{0.25, 0.5, 1},
+	lede:     []float64{0, 0.05, 0.1, 1},
 }
 
 // setting is one point of the grid.
@@ -119,10 +121,12 @@ type setting struct {
 	minWords int
 	words    int
 	redund   float64
+	lede     float64
 }
 
 func (s setting) String() string {
-	return fmt.Sprintf("features %s, lambda %g, min words %d, budget %d, redundancy %g", s.features, s.lambda, s.minWords, s.words, s.redund)
+	return fmt.Sprintf("features %s, lambda %g, min words %d, budget %d, redundancy %g, lede margin %g",
+		s.features, s.lambda, s.minWords, s.words, s.redund, s.lede)
 }
 
 // fitKey is the part of a setting that needs its own fit.
@@ -149,14 +153,16 @@ func (sp space) settings(k fitKey) []setting {
 	var out []setting
 	for _, w := range sp.words {
 		for _, r := range sp.redund {
-			out = append(out, setting{features: k.features, lambda: k.lambda, minWords: k.minWords, words: w, redund: r})
+			for _, l := range sp.lede {
+				out = append(out, setting{features: k.features, lambda: k.lambda, minWords: k.minWords, words: w, redund: r, lede: l})
+			}
 		}
 	}
 	return out
 }
 
 func (sp space) validate() error {
-	if len(sp.words) == 0 || len(sp.features) == 0 || len(sp.lambdas) == 0 || len(sp.minWords) == 0 || len(sp.redund) == 0 {
+	if len(sp.words) == 0 || len(sp.features) == 0 || len(sp.lambdas) == 0 || len(sp.minWords) == 0 || len(sp.redund) == 0 || len(sp.lede) == 0 {
 		return fmt.Errorf("empty model-selection grid")
 	}
 	for _, f := range sp.features {
@@ -184,6 +190,11 @@ func (sp space) validate() error {
 			return fmt.Errorf("redundancy %g is not positive", r)
 		}
 	}
+	for _, l := range sp.lede {
+		if l < 0 {
+			return fmt.Errorf("lede margin %g is negative", l)
+		}
+	}
 	return nil
 }
 
@@ -204,7 +215,7 @@ func fitView(arts []*article, k fitKey) ([]float64, error) {
 
 // model is a setting with its fitted weights.
 func (s setting) model(w []float64) digest.Model {
-	return digest.Model{Weights: w, Words: s.words, MinWords: s.minWords, Redundancy: s.redund}
+	return digest.Model{Weights: w, Words: s.words, MinWords: s.minWords, Redundancy: s.redund, LedeMargin: s.lede}
 }
 
 // objective is what model selection maximizes: the mean of the three F1
@@ -295,7 +306,7 @@ func train(arts []*article, sp space, folds, seed int) (digest.Model, selection,
 }
 
 // parseGrid overrides dimensions of sp from a spec such as
-// "words=60,65;features=all;lambda=3".
+// "words=60,65;features=all;lambda=3;lede=0,1".
 func parseGrid(sp space, spec string) (space, error) {
 	if strings.TrimSpace(spec) == "" {
 		return sp, sp.validate()
@@ -316,10 +327,12 @@ func parseGrid(sp space, spec string) (space, error) {
 			sp.lambdas, err = parseList(list, parseFloat)
 		case "redundancy":
 			sp.redund, err = parseList(list, parseFloat)
+		case "lede":
+			sp.lede, err = parseList(list, parseFloat)
 		case "features":
 			sp.features = list
 		default:
-			return sp, fmt.Errorf("grid: unknown dimension %q (want words, features, lambda, minwords, redundancy)", key)
+			return sp, fmt.Errorf("grid: unknown dimension %q (want words, features, lambda, minwords, redundancy, lede)", key)
 		}
 		if err != nil {
 			return sp, fmt.Errorf("grid %s: %w", key, err)

@@ -75,7 +75,7 @@ func learn(w io.Writer, arts []*article, sp space, folds int, labels string) err
 	fmt.Fprintf(&b, "// Cross-validated ROUGE F1 of that setting: R1 %.2f, R2 %.2f, RLsum %.2f.\n\n", cv.R1, cv.R2, cv.RLsum)
 	fmt.Fprintf(&b, "// learnedModel is the extractive summarizer's built-in model.\n")
 	fmt.Fprintf(&b, "var learnedModel = Model{\n")
-	fmt.Fprintf(&b, "\tWords: %d,\n\tRedundancy: %g,\n\tMinWords: %d,\n", m.Words, m.Redundancy, m.MinWords)
+	fmt.Fprintf(&b, "\tWords: %d,\n\tRedundancy: %g,\n\tMinWords: %d,\n\tLedeMargin: %g,\n", m.Words, m.Redundancy, m.MinWords, m.LedeMargin)
 	fmt.Fprintf(&b, "\tWeights: []float64{\n")
 	for i, v := range m.Weights {
 		fmt.Fprintf(&b, "\t\t%.4f, // %s\n", v, digest.FeatureNames[i])
