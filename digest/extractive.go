@@ -189,12 +189,24 @@ type analysis struct {
 
 // FeatureNames name the inputs of the extractive model, in order. They are
 // few on purpose: with a hundred-odd articles to learn from, each extra
-// feature fitted noise (see docs/benchmarks.md for the cross-validation that
-// chose them).
+// feature fitted noise (see docs/benchmarks.md). The position features
+// (first, top2, top3, top4: among the first one to four sentences;
+// inverse_position, log_position) are each monotone in the position, and
+// PositionSigns gives the sign their weights must have so that position alone
+// can never rank a later sentence above an earlier one.
 var FeatureNames = []string{
-	"bias", "first", "second", "third", "fourth", "inverse_position", "log_position",
+	"bias", "first", "top2", "top3", "top4", "inverse_position", "log_position",
 	"centrality", "title", "short", "opens_quote", "opens_reference", "digits",
 	"capitals", "question", "attribution",
+}
+
+// PositionSigns are the signs the position features' weights must have (+1:
+// at least 0; -1: at most 0) for the score to fall, all else equal, with a
+// sentence's position: news puts what matters first, and a model free to
+// prefer the second sentence to the lede learns that from the quirks of the
+// articles it was fitted on.
+var PositionSigns = map[string]float64{
+	"first": 1, "top2": 1, "top3": 1, "top4": 1, "inverse_position": 1, "log_position": -1,
 }
 
 // Candidate is a sentence the extractive summarizer may choose, with its
@@ -271,9 +283,9 @@ func analyze(doc Document, co cleanOptions) *analysis {
 		a.feats[i] = []float64{
 			1,
 			b2f(i == 0),
-			b2f(i == 1),
-			b2f(i == 2),
-			b2f(i == 3),
+			b2f(i < 2),
+			b2f(i < 3),
+			b2f(i < 4),
 			1 / float64(i+1),
 			math.Log(float64(i + 1)),
 			min(central[i]*float64(n), 3),

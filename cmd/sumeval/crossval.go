@@ -191,6 +191,14 @@ func (res cvResult) report(w io.Writer, o cvOptions) {
 		n, o.folds, o.repeats, o.inner)
 	fmt.Fprintf(w, "grid: budget %v, features %v, lambda %v, min words %v, redundancy %v, lede margin %v\n",
 		o.space.words, o.space.features, o.space.lambdas, o.space.minWords, o.space.redund, o.space.lede)
+	if o.space.freePosition {
+		fmt.Fprintln(w, "position weights free of sign constraints")
+	}
+	if o.space.oneSE {
+		fmt.Fprintln(w, "inner choice: the simplest setting within one standard error of the best")
+	} else {
+		fmt.Fprintln(w, "inner choice: the best setting")
+	}
 	fmt.Fprintf(w, "Lead-3 %s\n", fmtScores(pt(lead)))
 	fmt.Fprintf(w, "%-8s %-22s %s\n", "repeat", "default R1/R2/RLsum", "margin over Lead-3")
 	for r := range res.scores {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -139,7 +140,7 @@ func TestNestingHidesTheScoredArticle(t *testing.T) {
 
 func TestFitLeavesOutUnchosenFeatures(t *testing.T) {
 	arts := tinyArticles(t)
-	wts, err := fitView(arts, fitKey{features: "core", lambda: 1, minWords: 6})
+	wts, err := fitView(arts, fitKey{features: "core", lambda: 1, minWords: 6}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,5 +193,109 @@ func TestBootstrapCoversTheMean(t *testing.T) {
 	same := make([]rouge.Scores, 50)
 	if iv := bootstrap(same, 100, 1); iv.lo != iv.hi {
 		t.Errorf("constant values give interval [%v, %v]", iv.lo, iv.hi)
+	}
+}
+
+func TestFitHoldsPositionWeightsToTheirSigns(t *testing.T) {
+	// Labels that favour the second sentence over the first: a free fit
+	// learns that from position, a constrained one cannot.
+	var data []labelled
+	for range 40 {
+		var l labelled
+		for i := range 6 {
+			f := make([]float64, len(digest.FeatureNames))
+			for k, name := range digest.FeatureNames {
+				switch name {
+				case "bias":
+					f[k] = 1
+				case "first":
+					f[k] = b2f(i == 0)
+				case "top2":
+					f[k] = b2f(i < 2)
+				case "top3":
+					f[k] = b2f(i < 3)
+				case "top4":
+					f[k] = b2f(i < 4)
+				case "inverse_position":
+					f[k] = 1 / float64(i+1)
+				case "log_position":
+					f[k] = math.Log(float64(i + 1))
+				}
+			}
+			l.feats = append(l.feats, f)
+			l.y = append(l.y, b2f(i == 1))
+		}
+		data = append(data, l)
+	}
+	score := func(w []float64, f []float64) float64 {
+		z := 0.0
+		for k := range w {
+			z += w[k] * f[k]
+		}
+		return z
+	}
+	free, err := fit(data, fitOptions{lambda: 1, freePosition: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if score(free, data[0].feats[1]) <= score(free, data[0].feats[0]) {
+		t.Fatal("the free fit did not learn to prefer the second sentence; the test shows nothing")
+	}
+	held, err := fit(data, fitOptions{lambda: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, name := range digest.FeatureNames {
+		if sign, ok := digest.PositionSigns[name]; ok && sign*held[k] < 0 {
+			t.Errorf("%s = %.3f, against its sign %+.0f", name, held[k], sign)
+		}
+	}
+	for i := 1; i < 6; i++ {
+		if score(held, data[0].feats[i]) > score(held, data[0].feats[i-1])+1e-9 {
+			t.Errorf("position %d scores above position %d", i, i-1)
+		}
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestSimplerOrdersByFeaturesThenPenalty(t *testing.T) {
+	core10 := setting{features: "core", lambda: 10}
+	core1 := setting{features: "core", lambda: 1}
+	all10 := setting{features: "all", lambda: 10}
+	if simpler(core10, core1) >= 0 || simpler(core1, all10) >= 0 || simpler(all10, core1) <= 0 {
+		t.Error("core before all, and a stronger penalty before a weaker one")
+	}
+	if simpler(core10, setting{features: "core", lambda: 10, words: 70}) != 0 {
+		t.Error("the budget is not complexity")
+	}
+}
+
+func TestOneStandardErrorRuleNeverChoosesMoreComplex(t *testing.T) {
+	arts := append(tinyArticles(t), tinyArticles(t)...)
+	for i, a := range arts {
+		a.ID = fmt.Sprintf("a%d", i)
+	}
+	sp := smallSpace
+	sp.lambdas = []float64{1, 10}
+	best, err := choose(arts, sp, 2, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sp.oneSE = true
+	one, err := choose(arts, sp, 2, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if simpler(one.best, best.best) > 0 {
+		t.Errorf("one-SE choice %v is more complex than the best %v", one.best, best.best)
+	}
+	if objective(one.score) > objective(best.score)+1e-12 {
+		t.Errorf("one-SE choice scores %.4f, above the best's %.4f", objective(one.score), objective(best.score))
 	}
 }

@@ -64,6 +64,8 @@ func main() {
 	resamples := flag.Int("resamples", 10000, "bootstrap resamples of -crossval's intervals")
 	labels := flag.String("labels", "oracle", "training labels: oracle (greedy ROUGE oracle picks) or rouge (each sentence's own ROUGE)")
 	grid := flag.String("grid", "", "override grid dimensions, e.g. 'words=60,65;features=all;lambda=3;minwords=6;redundancy=0.5;lede=0,1'")
+	freePosition := flag.Bool("free-position", false, "let position weights take either sign (for comparison)")
+	selectBest := flag.Bool("select-best", false, "choose the setting with the best cross-validated score, not by the one-standard-error rule (for comparison)")
 	pyScorer := flag.String("rouge-py", "", "path to rouge.py; when set, each system's predictions are also scored by it")
 	flag.Parse()
 	if *data == "" || (*out == "" && !*train && !*crossVal) {
@@ -82,6 +84,8 @@ func main() {
 		slog.Error("grid", "err", err)
 		os.Exit(2)
 	}
+	sp.freePosition = *freePosition
+	sp.oneSE = !*selectBest
 	if *train || *crossVal {
 		arts, err := prepare(exs, sp, *labels)
 		if err != nil {

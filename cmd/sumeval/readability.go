@@ -56,23 +56,39 @@ func opensDangling(s string) bool {
 func normSpace(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // locate returns where sentence s starts in the whitespace-normalized article
-// text, or -1. A sentence the summarizer changed (a full stop added to a
-// highlight) is found by its beginning.
-func locate(article, s string) int {
+// text, looking first from index from on (a sentence may occur twice, as in
+// a caption and then in the story), or -1. A sentence the summarizer changed
+// (a full stop added to a highlight, a "(pictured)" cut) is found by its
+// first 40 characters or, failing that, its first three words.
+func locate(article, s string, from int) int {
 	s = normSpace(s)
-	if k := strings.Index(article, s); k >= 0 {
+	find := func(t string) int {
+		if from >= 0 && from < len(article) {
+			if k := strings.Index(article[from:], t); k >= 0 {
+				return from + k
+			}
+		}
+		return strings.Index(article, t)
+	}
+	if k := find(s); k >= 0 {
 		return k
 	}
 	r := []rune(s)
+	prefix := strings.TrimRight(s, ".!?")
 	if len(r) > 40 {
-		s = string(r[:40])
-	} else {
-		s = strings.TrimRight(s, ".!?")
+		prefix = string(r[:40])
 	}
-	if s == "" {
+	if prefix == "" {
 		return -1
 	}
-	return strings.Index(article, s)
+	if k := find(prefix); k >= 0 {
+		return k
+	}
+	// Cut inside its first 40 characters: its first three words.
+	if w := strings.Fields(s); len(w) >= 3 {
+		return find(strings.Join(w[:3], " ") + " ")
+	}
+	return -1
 }
 
 // readability is the share of summaries with each fault.
@@ -108,7 +124,11 @@ func (r *readability) add(article string, summary, kept, lead []string) {
 	}
 	pos := make([]int, len(summary))
 	for i, s := range summary {
-		pos[i] = locate(art, s)
+		from := 0
+		if i > 0 && pos[i-1] >= 0 {
+			from = pos[i-1] + 1
+		}
+		pos[i] = locate(art, s, from)
 	}
 	dangling := false
 	ordered := true

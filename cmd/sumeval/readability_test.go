@@ -25,6 +25,27 @@ func TestOpensDangling(t *testing.T) {
 	}
 }
 
+func TestReadabilityFindsARepeatedSentenceInOrder(t *testing.T) {
+	// The second sentence also appears earlier, in a caption.
+	article := "Work starts in May The council approved the bridge on Monday. Work starts in May."
+	var r readability
+	r.add(article, []string{"The council approved the bridge on Monday.", "Work starts in May."}, nil, nil)
+	if r.outOfOrder != 0 {
+		t.Error("a sentence that also occurs earlier was taken for one out of order")
+	}
+	var cut readability
+	cut.add("The council approved it. Reds have captain Steven Gerrard (centre) back for their semi-final on Sunday.",
+		[]string{"The council approved it.", "Reds have captain Steven Gerrard back for their semi-final on Sunday."}, nil, nil)
+	if cut.outOfOrder != 0 {
+		t.Error("a sentence with a photo pointer cut was not found")
+	}
+	var r2 readability
+	r2.add("The council approved the bridge. Work starts in May.", []string{"Work starts in May.", "The council approved the bridge."}, nil, nil)
+	if r2.outOfOrder != 1 {
+		t.Error("a reordered summary was not seen")
+	}
+}
+
 func TestReadability(t *testing.T) {
 	article := "The council approved the bridge on Monday. It will cost 40 million euros.\n\n" +
 		"Work starts in May. But opponents said the levy would hurt shops."

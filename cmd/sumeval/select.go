@@ -1,7 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -72,12 +74,12 @@ func (a *article) score(mw int, ext *digest.Extractive) (digest.Summary, rouge.S
 }
 
 // featureSets are the named feature sets model selection chooses among:
-// every feature, every feature but the indicators of the first four
+// every feature, every feature but the step indicators of the first four
 // positions (so that position can only count smoothly), and a core of
 // position, centrality and style.
 var featureSets = map[string][]string{
 	"all":    nil,
-	"smooth": without(digest.FeatureNames, "bias", "first", "second", "third", "fourth"),
+	"smooth": without(digest.FeatureNames, "bias", "first", "top2", "top3", "top4"),
 	"core": {"inverse_position", "log_position", "centrality", "title", "short",
 		"opens_quote", "opens_reference", "question"},
 }
@@ -102,6 +104,12 @@ type space struct {
 	minWords []int     // the cleaner's shortest sentence
 	redund   []float64 // MMR redundancy weight
 	lede     []float64 // how far another sentence must score above the lede to open the summary
+	// freePosition lifts the sign constraints on position weights (for
+	// comparison; bulletin's model is fitted with them).
+	freePosition bool
+	// oneSE chooses by the one-standard-error rule (see choose) rather than
+	// the best cross-validated score.
+	oneSE bool
 }
 
 // defaultSpace is the grid cmd/sumeval searches unless told otherwise.
@@ -109,9 +117,10 @@ var defaultSpace = space{
 	words:    []int{55, 60, 65, 70, 75},
 	features: []string{"all", "smooth", "core"},
 	lambdas:  []float64{1, 3, 10},
-	minWords: []int{6},
+	minWords: []int{5, 6, 8},
 	redund:   []float64{0.25, 0.5, 1},
 	lede:     []float64{0, 0.05, 0.1, 1},
+	oneSE:    true,
 }
 
 // setting is one point of the grid.
@@ -200,7 +209,7 @@ func (sp space) validate() error {
 
 // fitView learns weights on the training articles as one cleaning setting
 // leaves them.
-func fitView(arts []*article, k fitKey) ([]float64, error) {
+func fitView(arts []*article, k fitKey, freePosition bool) ([]float64, error) {
 	data := make([]labelled, 0, len(arts))
 	for _, a := range arts {
 		v := a.views[k.minWords]
@@ -210,7 +219,7 @@ func fitView(arts []*article, k fitKey) ([]float64, error) {
 		}
 		data = append(data, l)
 	}
-	return fit(data, fitOptions{lambda: k.lambda, features: featureSets[k.features]})
+	return fit(data, fitOptions{lambda: k.lambda, features: featureSets[k.features], freePosition: freePosition})
 }
 
 // model is a setting with its fitted weights.
@@ -228,9 +237,15 @@ type selection struct {
 	score rouge.Scores // its mean cross-validated scores
 }
 
-// choose picks the setting with the best cross-validated objective on arts
-// (folds folds dealt by seed), fitting only on each fold's complement. Ties
-// go to the earlier setting of the grid.
+// choose picks a setting by cross-validation on arts (folds folds dealt by
+// seed), fitting only on each fold's complement. With sp.oneSE it follows the
+// one-standard-error rule: of the settings whose objective is within one
+// standard error of the best one's (the error of their per-article paired
+// difference), it takes the simplest (fewest features, then strongest
+// penalty), and of those the best; otherwise the best. With a hundred-odd
+// articles, most settings are within noise of each other, and the simplest
+// of them holds best on articles it never saw. Ties go to the earlier
+// setting of the grid.
 func choose(arts []*article, sp space, folds int, seed int) (selection, error) {
 	if folds < 2 || folds > len(arts) {
 		return selection{}, fmt.Errorf("need 2 to %d inner folds, got %d", len(arts), folds)
@@ -240,54 +255,89 @@ func choose(arts []*article, sp space, folds int, seed int) (selection, error) {
 		ids[i] = a.ID
 	}
 	fold := foldsOf(ids, folds, seed)
-	type acc struct {
-		s rouge.Scores
-		n int
-	}
-	total := map[setting]*acc{}
+	perArticle := map[setting][]rouge.Scores{}
 	var order []setting
 	for _, k := range sp.fitKeys() {
 		for _, s := range sp.settings(k) {
-			total[s] = &acc{}
+			perArticle[s] = make([]rouge.Scores, len(arts))
 			order = append(order, s)
 		}
 	}
 	for f := range folds {
-		var train, test []*article
+		var train []*article
+		var test []int
 		for i, a := range arts {
 			if fold[i] == f {
-				test = append(test, a)
+				test = append(test, i)
 			} else {
 				train = append(train, a)
 			}
 		}
 		for _, k := range sp.fitKeys() {
-			w, err := fitView(train, k)
+			w, err := fitView(train, k, sp.freePosition)
 			if err != nil {
 				return selection{}, err
 			}
 			for _, s := range sp.settings(k) {
 				m := s.model(w)
 				ext := digest.NewExtractive(digest.ExtractiveOptions{Model: &m})
-				t := total[s]
-				for _, a := range test {
-					_, sc := a.score(s.minWords, ext)
-					t.s = t.s.Add(sc)
-					t.n++
+				pa := perArticle[s]
+				for _, i := range test {
+					_, pa[i] = arts[i].score(s.minWords, ext)
 				}
 			}
 		}
 	}
-	var sel selection
-	bestVal := -1.0
+	mean := func(s setting) rouge.Scores {
+		var t rouge.Scores
+		for _, x := range perArticle[s] {
+			t = t.Add(x)
+		}
+		return t.Scale(1 / float64(len(arts)))
+	}
+	best, bestVal := order[0], -1.0
 	for _, s := range order {
-		t := total[s]
-		mean := t.s.Scale(1 / float64(t.n))
-		if v := objective(mean); v > bestVal {
-			bestVal, sel = v, selection{best: s, score: mean}
+		if v := objective(mean(s)); v > bestVal {
+			best, bestVal = s, v
 		}
 	}
-	return sel, nil
+	if !sp.oneSE {
+		return selection{best: best, score: mean(best)}, nil
+	}
+	n := float64(len(arts))
+	chosen, chosenVal := best, bestVal
+	for _, s := range order {
+		// Paired differences from the best setting, article by article.
+		var sum, sq float64
+		for i := range arts {
+			d := objective(perArticle[best][i]) - objective(perArticle[s][i])
+			sum += d
+			sq += d * d
+		}
+		md := sum / n
+		se := math.Sqrt(max(sq/n-md*md, 0) / (n - 1))
+		if md > se {
+			continue
+		}
+		v := objective(mean(s))
+		if c := simpler(s, chosen); c < 0 || c == 0 && v > chosenVal {
+			chosen, chosenVal = s, v
+		}
+	}
+	return selection{best: chosen, score: mean(chosen)}, nil
+}
+
+// featureRank orders the feature sets by size.
+var featureRank = map[string]int{"core": 0, "smooth": 1, "all": 2}
+
+// simpler compares two settings by complexity: fewer features first, then a
+// stronger penalty. It returns -1 when a is simpler, 1 when b is, 0 when
+// they are as simple.
+func simpler(a, b setting) int {
+	if c := cmp.Compare(featureRank[a.features], featureRank[b.features]); c != 0 {
+		return c
+	}
+	return cmp.Compare(b.lambda, a.lambda)
 }
 
 // train chooses a setting on arts by cross-validation and fits it on all of
@@ -298,7 +348,7 @@ func train(arts []*article, sp space, folds, seed int) (digest.Model, selection,
 	if err != nil {
 		return digest.Model{}, sel, err
 	}
-	w, err := fitView(arts, fitKey{sel.best.features, sel.best.lambda, sel.best.minWords})
+	w, err := fitView(arts, fitKey{sel.best.features, sel.best.lambda, sel.best.minWords}, sp.freePosition)
 	if err != nil {
 		return digest.Model{}, sel, err
 	}
