@@ -235,7 +235,11 @@ func analyze(doc Document, co cleanOptions) *analysis {
 		a.bags[i] = newBag(buf)
 		a.words[i] = wordCount(s.text)
 	}
-	titleBag := a.bags[0]
+	// Without a title the title feature is 0 throughout: standing in the
+	// lede for it made the feature mean "like the lede" on title-less
+	// training articles and "like the headline" in use, and a model fitted
+	// on the first learned to hold both down.
+	var titleBag bag
 	a.hasTitle = strings.TrimSpace(doc.Title) != ""
 	if a.hasTitle {
 		titleBag = newBag(contentTerms(doc.Title, ti, nil))
@@ -275,9 +279,8 @@ func analyze(doc Document, co cleanOptions) *analysis {
 	a.title = make([]float64, n)
 	for i, s := range a.sents {
 		a.centroid[i] = cosine(a.bags[i], centroid, a.weight)
-		a.title[i] = cosine(a.bags[i], titleBag, a.weight)
-		if !a.hasTitle && i == 0 {
-			a.title[i] = 1
+		if a.hasTitle {
+			a.title[i] = cosine(a.bags[i], titleBag, a.weight)
 		}
 		a.dangles[i] = opensReference(s.text)
 		a.feats[i] = []float64{
