@@ -21,57 +21,152 @@ type cleaned struct {
 	highlights []string
 }
 
-// boilerplate matches page furniture: share and comment prompts, video and
-// newsletter calls to action, photo credits. A short sentence that matches is
-// not part of the story. The words it looks for also occur in news ("2.8
-// million subscribers", "state-sponsored", "a copyright case", "fans follow
-// him on his runs"), so each is held to the way furniture uses it.
-var boilerplate = regexp.MustCompile(`(?i)(scroll (down|up)( for| to)|click here|tap here|` +
-	`comments? (below|section|are|have)|have not been moderated|house rules|top commenter|` +
-	`(post|posting|leave|add) (a |your )?comments?|views expressed|` +
-	`share (this|on|via|with|your)|copy (this )?link|` +
-	`sign up (now|here|for (our|the|free|a)|to (our|the))|subscribe\b|our newsletter|follow us|` +
-	`follow (him|her|them) on (twitter|instagram|facebook)|follow @|` +
-	`read more|related (articles|stories|content|links)|more on this|` +
-	`^advertisement\b|sponsored (by|content|links?|stories|posts?)|all rights reserved|` +
-	`copyright (\d{4}|©)|(^|[^Ã])©|` +
-	`(getty|ap|reuters|afp|pa|epa|rex|shutterstock) (images|photo|features)|` +
-	`image (copyright|caption|source)|photo(graph)? (by|credit|:)|` +
-	`watch (the )?video|video (player|loading)|download the app|` +
-	`(email|facebook|twitter|whatsapp|pinterest|linkedin|messenger) ?(email|facebook|twitter|whatsapp|pinterest|linkedin|messenger))`)
+// furniture lists what page furniture says: share and comment prompts, video
+// and newsletter calls to action, photo credits. A short sentence that says
+// one of these is not part of the story. The words it looks for also occur in
+// news ("2.8 million subscribers", "state-sponsored", "a copyright case",
+// "fans follow him on his runs"), so each is held to the way furniture uses
+// it. Each pattern runs only on sentences holding its cue, and on their
+// ASCII-lower-cased text, which keeps the cleaner fast.
+var furniture = []struct {
+	cue string
+	re  *regexp.Regexp // nil: the cue alone is furniture
+}{
+	{"scroll", regexp.MustCompile(`scroll (down|up)( for| to)`)},
+	{"click here", nil},
+	{"tap here", nil},
+	{"comment", regexp.MustCompile(`comments? (below|section|are|have)|top commenter|(post|posting|leave|add) (a |your )?comments?`)},
+	{"have not been moderated", nil},
+	{"house rules", nil},
+	{"views expressed", nil},
+	{"share", regexp.MustCompile(`share (this|on|via|with|your)`)},
+	{"copy", regexp.MustCompile(`copy (this )?link`)},
+	{"sign up", regexp.MustCompile(`sign up (now|here|for (our|the|free|a)|to (our|the))`)},
+	{"subscribe", regexp.MustCompile(`subscribe\b`)},
+	{"our newsletter", nil},
+	{"follow", regexp.MustCompile(`follow us|follow (him|her|them) on (twitter|instagram|facebook)|follow @`)},
+	{"read more", nil},
+	{"related", regexp.MustCompile(`related (articles|stories|content|links)`)},
+	{"more on this", nil},
+	{"advertisement", regexp.MustCompile(`^advertisement\b`)},
+	{"sponsored", regexp.MustCompile(`sponsored (by|content|links?|stories|posts?)`)},
+	{"all rights reserved", nil},
+	{"copyright", regexp.MustCompile(`copyright (\d{4}|©)`)},
+	{"©", regexp.MustCompile(`(^|[^Ã])©`)},
+	{"images", regexp.MustCompile(`(getty|ap|reuters|afp|pa|epa|rex|shutterstock) images`)},
+	{"photo", regexp.MustCompile(`(getty|ap|reuters|afp|pa|epa|rex|shutterstock) photo|photo(graph)? (by|credit|:)`)},
+	{"features", regexp.MustCompile(`(getty|ap|reuters|afp|pa|epa|rex|shutterstock) features`)},
+	{"image ", regexp.MustCompile(`image (copyright|caption|source)`)},
+	{"video", regexp.MustCompile(`watch (the )?video|video (player|loading)`)},
+	{"download the app", nil},
+	{"email", socialRun}, {"facebook", socialRun}, {"twitter", socialRun}, {"whatsapp", socialRun},
+	{"pinterest", socialRun}, {"linkedin", socialRun}, {"messenger", socialRun},
+}
 
-// inlinePrompt matches calls to action glued into running text, which are cut
-// out of the sentence rather than dropping it.
-// The share bar's list of networks may be glued to its last words and to the
-// story's first ("Share this withEmailFacebookTwitterCopy this linkThe
-// council..."): the match stops at "copy this link" when there is one.
-var inlinePrompt = regexp.MustCompile(`(?i)(scroll down for (the )?(video|videos|more)|` +
-	`share this with(?:[\p{L}+ ]{0,120}?copy this link|\S*)|click here to [a-z ]{3,40}?(?:\.|$)|` +
-	`media playback is (?:not |un)supported on (?:this|your) device)\s*`)
+// socialRun is a share bar's list of networks.
+var socialRun = regexp.MustCompile(`(email|facebook|twitter|whatsapp|pinterest|linkedin|messenger) ?(email|facebook|twitter|whatsapp|pinterest|linkedin|messenger)`)
 
-// photoRef matches a pointer to a photo inside running text ("his wife
-// (pictured) said", "the minister (left) and", "(pictured with his son)"):
-// without the photos, a summary reads better without them.
-var photoRef = regexp.MustCompile(` ?\((?:pictured|left|right|centre|center|above|below|inset|middle|` +
-	`(?:far|second|third|top|bottom|back|front|from) (?:left|right)|left (?:and|to) right|from left to right|` +
-	`pictured [^()]{1,40})\)`)
+// asciiLower lower-cases the ASCII letters of s and leaves every other byte
+// as it is, so that offsets in the result are offsets in s.
+func asciiLower(s string) string {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; 'A' <= c && c <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if c := b[j]; 'A' <= c && c <= 'Z' {
+					b[j] = c + 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
 
-// photoCues are the literal openings of photoRef.
-var photoCues = []string{"(pictured", "(left", "(right", "(centre", "(center", "(above", "(below",
-	"(inset", "(middle", "(far ", "(second ", "(third ", "(top ", "(bottom ", "(back ", "(front ", "(from "}
+// inlinePrompts are calls to action glued into running text, which are cut
+// out of the paragraph rather than dropping the sentence. The share bar's
+// list of networks may be glued to its last words and to the story's first
+// ("Share this withEmailFacebookTwitterCopy this linkThe council..."): the
+// match stops at "copy this link" when there is one. Each pattern is tried
+// where its cue occurs, on ASCII-lower-cased text.
+var inlinePrompts = []struct {
+	cue string
+	re  *regexp.Regexp
+}{
+	{"scroll down for ", regexp.MustCompile(`^scroll down for (the )?(video|videos|more)\s*`)},
+	{"share this with", regexp.MustCompile(`^share this with(?:[\p{L}+ ]{0,120}?copy this link|\S*)\s*`)},
+	{"click here to ", regexp.MustCompile(`^click here to [a-z ]{3,40}?(?:\.|$)\s*`)},
+	{"media playback is ", regexp.MustCompile(`^media playback is (?:not |un)supported on (?:this|your) device\s*`)},
+}
 
-// cutPhotoRefs removes photoRef matches from p.
-func cutPhotoRefs(p string) string {
-	for _, c := range photoCues {
-		if strings.Contains(p, c) {
-			return photoRef.ReplaceAllString(p, "")
+// cutInlinePrompts removes inlinePrompts from p.
+func cutInlinePrompts(p string) string {
+	low := asciiLower(p)
+	for _, ip := range inlinePrompts {
+		if !strings.Contains(low, ip.cue) {
+			continue
+		}
+		var b strings.Builder
+		last := 0
+		for from := 0; ; {
+			k := strings.Index(low[from:], ip.cue)
+			if k < 0 {
+				break
+			}
+			k += from
+			if loc := ip.re.FindStringIndex(low[k:]); loc != nil {
+				b.WriteString(p[last:k])
+				last = k + loc[1]
+				from = last
+			} else {
+				from = k + len(ip.cue)
+			}
+		}
+		if last > 0 {
+			b.WriteString(p[last:])
+			p = b.String()
+			low = asciiLower(p)
 		}
 	}
 	return p
 }
 
-// inlineCues are the literal parts of inlinePrompt, which run it.
-var inlineCues = []string{"scroll down", "share this", "click here", "media playback"}
+// photoRef matches a pointer to a photo in running text, from its opening
+// bracket ("his wife (pictured) said", "the minister (left) and",
+// "(pictured with his son)"): without the photos, a summary reads better
+// without them.
+var photoRef = regexp.MustCompile(`^\((?:pictured|left|right|centre|center|above|below|inset|middle|` +
+	`(?:far|second|third|top|bottom|back|front|from) (?:left|right)|left (?:and|to) right|from left to right|` +
+	`pictured [^()]{1,40})\)`)
+
+// cutPhotoRefs removes photo pointers, with the space before each, from p.
+func cutPhotoRefs(p string) string {
+	var b strings.Builder
+	last := 0
+	for from := 0; ; {
+		k := strings.IndexByte(p[from:], '(')
+		if k < 0 {
+			break
+		}
+		k += from
+		if loc := photoRef.FindStringIndex(p[k:]); loc != nil {
+			start := k
+			if start > last && p[start-1] == ' ' {
+				start--
+			}
+			b.WriteString(p[last:start])
+			last = k + loc[1]
+			from = last
+		} else {
+			from = k + 1
+		}
+	}
+	if last == 0 {
+		return p
+	}
+	b.WriteString(p[last:])
+	return b.String()
+}
 
 // captionLabel matches a photo caption's lead-in: a label of at most five
 // words and no comma ("Wrecked:", "Back in the dock:") and a colon followed
@@ -142,20 +237,12 @@ func stripDateline(p string) string {
 // "By . Jane Doe . Last updated at 5:13 PM on 12th July 2011 .".
 var mailHeader = regexp.MustCompile(`^(?:By \. [^.]{1,80}? \. )?(?:(?:(?:PUBLISHED|UPDATED): \. |Last updated at )[^|]{1,60}?\d{4} \. (?:\| \. )?)*`)
 
-// boilerCues are the words every boilerplate match contains; a sentence
-// without any of them skips the (slow) full pattern.
-var boilerCues = []string{"scroll", "click", "tap here", "comment", "moderat", "house rules",
-	"views expressed", "share", "copy", "sign up", "subscri", "newsletter", "follow", "read more",
-	"related", "more on this", "advert", "sponsor", "rights reserved", "copyright", "©", "images",
-	"photo", "image", "video", "download", "facebook", "twitter", "whatsapp", "pinterest",
-	"linkedin", "messenger", "email", "features"}
-
-// isBoilerplate reports whether s matches the furniture pattern.
+// isBoilerplate reports whether s says what page furniture says.
 func isBoilerplate(s string) bool {
-	low := strings.ToLower(s)
-	for _, c := range boilerCues {
-		if strings.Contains(low, c) {
-			return boilerplate.MatchString(s)
+	low := asciiLower(s)
+	for _, f := range furniture {
+		if strings.Contains(low, f.cue) && (f.re == nil || f.re.MatchString(low)) {
+			return true
 		}
 	}
 	return false
@@ -279,14 +366,7 @@ func cleanWith(title, text string, o cleanOptions) cleaned {
 			}
 			p = stripDateline(p)
 		}
-		p = cutPhotoRefs(p)
-		low := strings.ToLower(p)
-		for _, c := range inlineCues {
-			if strings.Contains(low, c) {
-				p = inlinePrompt.ReplaceAllString(p, "")
-				break
-			}
-		}
+		p = cutInlinePrompts(cutPhotoRefs(p))
 		for _, s := range SplitSentences(p) {
 			for _, f := range splitGlued(s) {
 				all = append(all, raw{f, pi})
