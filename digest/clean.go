@@ -179,7 +179,7 @@ var captionLabel = regexp.MustCompile(`^[‘'"“]?\p{Lu}[^\s:.!?,]*(?: [^\s:.!?
 // new caption label. "The" must be followed by a lower-case word, since titles
 // ("on The Apprentice") capitalise their words; gluedAt checks the word
 // before.
-var gluedBoundary = regexp.MustCompile(`\S (?:(?:He|She|They|We|It|His|Her|Their|Its|But|However|Meanwhile|When|While|After|Although|Despite|This|These|Those|There)\s|(?:The|An) [\p{Ll}\d]|\p{Lu}[\p{L}’'-]*(?: [\p{L}’'-]+){0,4}: \p{Lu})`)
+var gluedBoundary = regexp.MustCompile(`\S (?:(?:He|She|They|We|It|His|Her|Their|Its|But|However|Meanwhile|When|While|After|Although|Despite|This|These|Those|There)\s|(?:The|An) [\p{Ll}\d]|\p{Lu}[\p{L}’'-]*(?: [\p{L}’'-]+){0,4}: \p{Lu}|['‘“"]\p{Lu}[\p{Ll}’' ])`)
 
 // gluedAt reports whether the word ending at i (exclusive) can end a
 // caption. A capitalised little word before it ("Gone With The Wind",
@@ -198,6 +198,35 @@ func gluedAt(s string, i int) bool {
 	}
 	return !runsOn[w]
 }
+
+// quoteGlued reports whether a quotation that opens right after the word
+// ending at i, with no colon or comma ("...a three-match suspension ‘When
+// you get so close,’ said Rodgers"), starts a new sentence: it does when the
+// quotation is a sentence of its own and the word does not introduce speech
+// or a name ("he said 'We", "dubbed 'The").
+func quoteGlued(s string, i int) bool {
+	w := strings.ToLower(wordBefore(s, 0, i))
+	return !speechWords[w] && !runsOn[w] && quotedSentence.MatchString(s[i+1:])
+}
+
+// quotedSentence matches a quotation of three words or more that a comma
+// inside the quotes hands to its speaker ("'We won the game,' he said"),
+// unlike a phrase or a title quoted inside a sentence ("a chant 'We are
+// staying up' for", "masterpiece \"American Pie.\"").
+var quotedSentence = regexp.MustCompile(`^['‘“"]\p{Lu}\S*(?: \S+){2,}?,['’”"] `)
+
+// speechWords introduce a quotation or a name without a colon or comma.
+var speechWords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(`said says say saying told tells added adds asked asks wrote
+		writes tweeted replied replies explained declared insisted admitted warned claimed stated
+		joked shouted screamed yelled whispered read reads titled entitled called dubbed named
+		nicknamed branded labelled labeled word words phrase slogan sign signs song album film
+		book show series motto message caption headline`) {
+		m[w] = true
+	}
+	return m
+}()
 
 // runsOn are lower-case words after which a sentence cannot end: articles,
 // prepositions, conjunctions, possessives and auxiliaries.
@@ -251,7 +280,7 @@ func isBoilerplate(s string) bool {
 // gluedCues are the literal parts of gluedBoundary, for the same purpose.
 var gluedCues = []string{": ", " He", " She", " They", " We", " It", " His", " Her", " Their",
 	" But", " However", " Meanwhile", " When", " While", " After", " Although", " Despite",
-	" This", " These", " Those", " There", " The ", " An "}
+	" This", " These", " Those", " There", " The ", " An ", " '", " ‘", " “", " \""}
 
 var bulletMarks = "•·▪►◦‣∙*-–—"
 
@@ -424,7 +453,7 @@ func splitAtBoundaries(s string) []string {
 		}
 		_, size := utf8.DecodeRuneInString(s[from+loc[0]:])
 		cut := from + loc[0] + size // after the last character of the word
-		if !gluedAt(s, cut) {
+		if !gluedAt(s, cut) || opensQuote(s[cut+1:]) && !quoteGlued(s, cut) {
 			// Past the whole match: a label that runs on ("for the White
 			// House: The") holds no boundary of its own either.
 			from += loc[1] - 1

@@ -149,6 +149,9 @@ func TestCleanKeepsTheLedeAfterAGluedCaption(t *testing.T) {
 		{"labelled caption before a name",
 			"Honoured: The actress arrives at the palace with her husband and her two daughters The Duchess of Kent presented the awards to twelve nurses at a ceremony on Tuesday.",
 			"The Duchess of Kent presented the awards to twelve nurses at a ceremony on Tuesday."},
+		{"captions glued to a quotation",
+			"Sherwood sits on the bench with his staff at White Hart Lane Ferdinand and Ramsey watch from the stand 'I think this is the biggest game these players have ever had,' he said on Friday.",
+			"'I think this is the biggest game these players have ever had,' he said on Friday."},
 		{"unlabelled caption before a pronoun",
 			"The former champion was pictured at a charity gala in Miami last month He was once the best-paid boxer in the world, with a fortune of $15million.",
 			"He was once the best-paid boxer in the world, with a fortune of $15million."},
@@ -182,6 +185,10 @@ func TestCleanKeepsStorySentences(t *testing.T) {
 		"Hundreds of fans follow him on his morning runs along the beach every day.",
 		"The charity uses Facebook, Twitter and Instagram to reach young people who need help.",
 		"The word café comes from the French for coffee, the mayor told the crowd.",
+		"The fans had a new chant 'We are staying up' for the last game of the season.",
+		"He told reporters 'It is over' before leaving the court on Monday afternoon.",
+		"The film, dubbed 'The Great Escape' by critics, opens on Friday in London.",
+		"Those five words make everyone think of Don McLean's pop masterpiece \"American Pie.\"",
 	} {
 		if got := cleanedTexts("", s); len(got) != 1 || got[0] != s {
 			t.Errorf("clean(%q) = %q, want it kept whole", s, got)

@@ -391,7 +391,8 @@ func fits(used, n, budget int, wantMore bool) bool {
 func (a *analysis) teaser() int {
 	best, bestVal := -1, 0.0
 	for i := range a.sents {
-		if a.words[i] > teaserWords {
+		if a.words[i] > teaserWords || i > 0 && a.dangles[i] {
+			// A teaser stands alone: "He said ..." cannot.
 			continue
 		}
 		v := a.centroid[i]

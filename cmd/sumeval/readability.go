@@ -133,7 +133,9 @@ func (r *readability) add(article string, summary, kept, lead []string) {
 	dangling := false
 	ordered := true
 	for i, s := range summary {
-		if i > 0 && pos[i] <= pos[i-1] {
+		if i > 0 && pos[i] >= 0 && pos[i-1] >= 0 && pos[i] <= pos[i-1] {
+			// A sentence not found (rewritten beyond recognition) is not
+			// judged.
 			ordered = false
 		}
 		if opensDangling(s) && (i == 0 || !adjacent(art, pos[i-1], summary[i-1], pos[i])) {
