@@ -12,6 +12,10 @@ type sentence struct {
 	text string
 	para int // paragraph index among kept paragraphs
 	pos  int // index among kept sentences
+	// afterCut is set when the text right before it in its paragraph was
+	// dropped (a caption, a fragment): what a pronoun opening it points
+	// back to may be gone.
+	afterCut bool
 }
 
 // cleaned is an article ready for scoring.
@@ -404,16 +408,23 @@ func cleanWith(title, text string, o cleanOptions) cleaned {
 	}
 	all = all[:footerStart(len(all), func(i int) string { return all[i].text })]
 	seen := map[string]bool{}
-	for _, r := range all {
+	cut := false
+	for k, r := range all {
+		if k > 0 && all[k-1].para != r.para {
+			cut = false
+		}
 		if !keepSentence(r.text, o.minWords) {
+			cut = true
 			continue
 		}
 		key := strings.ToLower(strings.Join(strings.Fields(r.text), " "))
 		if seen[key] {
+			cut = true
 			continue
 		}
 		seen[key] = true
-		c.sentences = append(c.sentences, sentence{text: r.text, para: r.para, pos: len(c.sentences)})
+		c.sentences = append(c.sentences, sentence{text: r.text, para: r.para, pos: len(c.sentences), afterCut: cut})
+		cut = false
 	}
 	return c
 }

@@ -326,14 +326,22 @@ func (a *analysis) scores(w []float64) []float64 {
 //     pushes out altogether;
 //   - a sentence that opens with a pronoun or connective ("He said", "But")
 //     is taken only after the sentence before it, so that it never opens
-//     the summary or follows text the reader has not seen.
+//     the summary or follows text the reader has not seen; the lede may
+//     open that way, as its article does, unless the cleaner cut a caption
+//     or fragment right before it.
 func (a *analysis) choose(score []float64, words, maxSentences int, redundancy, ledeMargin float64) []int {
 	var picked []int
 	used := 0
 	eligible := func(i int) bool {
-		return i == 0 || !a.dangles[i] || slices.Contains(picked, i-1)
+		if i == 0 {
+			// The article's own opening may be "They are the ...", but
+			// not when the cleaner cut what came before it ("... for $20
+			// He was once the champion").
+			return !a.dangles[0] || !a.sents[0].afterCut
+		}
+		return !a.dangles[i] || slices.Contains(picked, i-1)
 	}
-	if len(a.sents) > 0 {
+	if len(a.sents) > 0 && eligible(0) {
 		top := math.Inf(-1)
 		for i := 1; i < len(a.sents); i++ {
 			if eligible(i) {

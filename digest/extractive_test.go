@@ -136,3 +136,42 @@ func FuzzSummarize(f *testing.F) {
 		}
 	})
 }
+
+func TestExtractiveNeverOpensWithADanglingSentence(t *testing.T) {
+	cases := []struct{ name, text, first string }{
+		{"pronoun after the lede",
+			"The council approved the new bridge over the river on Monday after two years of debate. " +
+				"He said the vote was the most important of his time as mayor of the town. " +
+				"Construction of the bridge is expected to begin in May and to take three years. " +
+				"The bridge will carry cars, bicycles and a new tram line across the river.",
+			"The council approved the new bridge over the river on Monday after two years of debate."},
+		{"article that opens with a pronoun",
+			"They are the strangest concrete arrows in the country, and nobody knew what they meant. " +
+				"The arrows were built in the 1920s to guide the first airmail pilots across the desert. " +
+				"Each one lay at the foot of a beacon that pilots could see from fifty miles away.",
+			"They are the strangest concrete arrows in the country, and nobody knew what they meant."},
+		{"pronoun after a cut caption",
+			"The former champion was pictured at a charity gala in Miami last month wearing a suit " +
+				"He was once the best-paid boxer in the world, with a fortune of $15million. " +
+				"Now Riddick Moss, of Maryland, offers to post messages on social media for $20 each. " +
+				"The boxer retired in 2008 after a career that lasted almost twenty years.",
+			"Now Riddick Moss, of Maryland, offers to post messages on social media for $20 each."},
+	}
+	e := NewExtractive(ExtractiveOptions{})
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			sum, err := e.Summarize(context.Background(), Document{Text: tc.text})
+			if err != nil || len(sum.Sentences) == 0 {
+				t.Fatalf("summary %q, %v", sum.Sentences, err)
+			}
+			if sum.Sentences[0] != tc.first {
+				t.Errorf("summary opens with %q, want %q", sum.Sentences[0], tc.first)
+			}
+			for i, s := range sum.Sentences[1:] {
+				if opensReference(s) && !strings.Contains(tc.text, sum.Sentences[i]+" "+s) {
+					t.Errorf("%q follows %q, not the sentence it refers back to", s, sum.Sentences[i])
+				}
+			}
+		})
+	}
+}
