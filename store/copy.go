@@ -77,6 +77,9 @@ var copyTables = []copyTable{
 		{"updated_at", kTime}}},
 	{name: "suppressions", order: "key", columns: []column{
 		{"key", kText}, {"created_at", kTime}}},
+	{name: "signups", order: "id", identity: "id", columns: []column{
+		{"id", kInt}, {"email", kText}, {"name", kText}, {"requested_at", kTime},
+		{"attempts", kInt}, {"next_at", kTime}, {"claimed_by", kText}, {"claimed_until", kTime}}},
 }
 
 // notCopied are the tables a copy leaves: the target's migrations are its

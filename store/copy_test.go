@@ -123,6 +123,14 @@ func fill(t *testing.T, st *Store) {
 	must(st.CachePut(ctx, "llm:abc", []byte(`{"summary":["x"]}`)))
 	must(st.SaveSourceState(ctx, "Example", source.State{ETag: `"e1"`, LastFetch: now, LastSuccess: now.Add(-time.Hour), Failures: 1,
 		FirstFailure: now, LastError: "timeout"}))
+	// Sign-ups waiting for their confirmation, one claimed and retried.
+	for _, addr := range []string{"new1@example.org", "new2@example.org"} {
+		_, err := st.QueueSignup(ctx, addr, "New", 0)
+		must(err)
+	}
+	claimed, err := st.ClaimSignups(ctx, "worker", 1, time.Minute)
+	must(err)
+	must(st.RetrySignup(ctx, claimed[0].ID, "worker", now.Add(time.Hour)))
 	// A lease that ran out: left behind, and no obstacle.
 	must(st.Lock(ctx, "publish", "old-host:123", time.Second))
 	now = now.Add(time.Minute)

@@ -81,6 +81,7 @@ const (
 	// locks.sql
 	qLockTake
 	qLockHolder
+	qLockTakeOver
 	qLockRelease
 
 	// jobs.sql
@@ -107,6 +108,15 @@ const (
 	qTotals
 	qTotalsDeliveries
 	qPing
+
+	// signups.go
+	qSignupsCount
+	qSignupAdd
+	qSignupsDue
+	qSignupClaim
+	qSignupDone
+	qSignupRetry
+	qSignupsRelease
 
 	numQueries
 )
@@ -168,9 +178,10 @@ var queryNames = [numQueries]string{
 	qLedgerCommit:     "ledger-commit",
 	qLedgerRollback:   "ledger-rollback",
 
-	qLockTake:    "lock-take",
-	qLockHolder:  "lock-holder",
-	qLockRelease: "lock-release",
+	qLockTake:     "lock-take",
+	qLockHolder:   "lock-holder",
+	qLockTakeOver: "lock-take-over",
+	qLockRelease:  "lock-release",
 
 	qJobStart:         "job-start",
 	qJobStartedAt:     "job-started-at",
@@ -193,6 +204,14 @@ var queryNames = [numQueries]string{
 	qTotals:           "totals",
 	qTotalsDeliveries: "totals-deliveries",
 	qPing:             "ping",
+
+	qSignupsCount:   "signups-count",
+	qSignupAdd:      "signup-add",
+	qSignupsDue:     "signups-due",
+	qSignupClaim:    "signup-claim",
+	qSignupDone:     "signup-done",
+	qSignupRetry:    "signup-retry",
+	qSignupsRelease: "signups-release",
 }
 
 func (id queryID) String() string { return queryNames[id] }
