@@ -155,6 +155,15 @@ type Newsletter struct {
 	PauseAfter        int     `yaml:"pause_after"`
 	Secret            string  `yaml:"secret"`
 	DKIM              DKIM    `yaml:"dkim"`
+	// Confirmations bound the confirmation emails of the web form's
+	// sign-ups, which wait in a queue in the store.
+	Confirmations Confirmations `yaml:"confirmations"`
+}
+
+type Confirmations struct {
+	Concurrency int     `yaml:"concurrency"`
+	Rate        float64 `yaml:"rate"`
+	MaxQueued   int     `yaml:"max_queued"`
 }
 
 type SMTP struct {
@@ -173,6 +182,26 @@ type DKIM struct {
 
 type Server struct {
 	Addr string `yaml:"addr"`
+	// MetricsAddr is where /metrics is served, apart from the public
+	// address; empty serves it nowhere (unless MetricsToken is set).
+	MetricsAddr string `yaml:"metrics_addr"`
+	// MetricsToken, when set, is the bearer token /metrics wants, on
+	// either address; it also serves /metrics on the public address.
+	MetricsToken string `yaml:"metrics_token"`
+	// TrustedProxies are the networks of the reverse proxies whose
+	// X-Forwarded-For is believed.
+	TrustedProxies []string `yaml:"trusted_proxies"`
+}
+
+// trustedProxies parses TrustedProxies, which validate has checked.
+func (s Server) trustedProxies() []netip.Prefix {
+	out := make([]netip.Prefix, 0, len(s.TrustedProxies))
+	for _, n := range s.TrustedProxies {
+		if p, err := parseNetwork(n); err == nil {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 type Schedule struct {
@@ -298,6 +327,9 @@ func (c *Config) applyEnv() {
 	}
 	if v := os.Getenv("BULLETIN_LLM_API_KEY"); v != "" {
 		c.Digest.LLM.APIKey = v
+	}
+	if v := os.Getenv("BULLETIN_METRICS_TOKEN"); v != "" {
+		c.Server.MetricsToken = v
 	}
 }
 

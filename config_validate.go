@@ -177,6 +177,15 @@ func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 	if n.PauseAfter < 1 {
 		bad("newsletter.pause_after", "must be at least 1")
 	}
+	if n.Confirmations.Concurrency < 1 {
+		bad("newsletter.confirmations.concurrency", "must be at least 1")
+	}
+	if n.Confirmations.Rate <= 0 {
+		bad("newsletter.confirmations.rate", "must be positive: confirmations sent per second at most")
+	}
+	if n.Confirmations.MaxQueued < 1 {
+		bad("newsletter.confirmations.max_queued", "must be at least 1")
+	}
 	if (n.DKIM.KeyFile == "") != (n.DKIM.Selector == "") {
 		bad("newsletter.dkim", "key_file and selector go together")
 	}
@@ -189,6 +198,21 @@ func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 
 	if _, _, err := net.SplitHostPort(c.Server.Addr); err != nil {
 		bad("server.addr", "%q is not HOST:PORT", c.Server.Addr)
+	}
+	if a := c.Server.MetricsAddr; a != "" {
+		if _, _, err := net.SplitHostPort(a); err != nil {
+			bad("server.metrics_addr", "%q is not HOST:PORT", a)
+		} else if a == c.Server.Addr {
+			bad("server.metrics_addr", "is server.addr: metrics are served apart from the public address (set server.metrics_token to serve them there, behind a token)")
+		}
+	}
+	if t := c.Server.MetricsToken; t != "" && len(t) < 16 {
+		bad("server.metrics_token", "is %d characters; use at least 16, e.g. from: openssl rand -hex 16", len(t))
+	}
+	for i, n := range c.Server.TrustedProxies {
+		if _, err := parseNetwork(n); err != nil {
+			bad(fmt.Sprintf("server.trusted_proxies[%d]", i), "%v", err)
+		}
 	}
 
 	loc, err := time.LoadLocation(c.Schedule.Timezone)

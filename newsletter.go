@@ -32,7 +32,10 @@ func (a *App) Newsletter() (*newsletter.Newsletter, error) {
 		DKIM: newsletter.DKIM{
 			KeyFile: a.Config.Resolve(n.DKIM.KeyFile), Selector: n.DKIM.Selector, Domain: n.DKIM.Domain,
 		},
-		Secret:    secret,
+		Secret: secret,
+		Signups: newsletter.SignupOptions{
+			Concurrency: n.Confirmations.Concurrency, Rate: n.Confirmations.Rate, MaxQueued: n.Confirmations.MaxQueued,
+		},
 		Templates: a.Templates,
 		Logger:    a.Log,
 	})

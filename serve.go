@@ -1,6 +1,7 @@
 package bulletin
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -16,13 +17,18 @@ import (
 	"github.com/bulletin-app/bulletin/server"
 )
 
-// Serve answers HTTP on addr (the configured one when empty) and runs the
-// schedule until ctx ends; then it stops taking work, lets what is in flight
-// finish within a grace period, and returns.
-func (a *App) Serve(ctx context.Context, addr string) error {
-	if addr == "" {
-		addr = a.Config.Server.Addr
-	}
+// ServeOptions override the config's addresses for one serve.
+type ServeOptions struct {
+	Addr        string // the public address; empty: server.addr
+	MetricsAddr string // where /metrics is served; empty: server.metrics_addr
+}
+
+// Serve answers HTTP on the public address and the metrics address, sends
+// the confirmations of sign-ups, and runs the schedule until ctx ends; then
+// it stops taking work, lets what is in flight finish within a grace
+// period, and returns.
+func (a *App) Serve(ctx context.Context, opts ServeOptions) error {
+	addr, metricsAddr := cmp.Or(opts.Addr, a.Config.Server.Addr), cmp.Or(opts.MetricsAddr, a.Config.Server.MetricsAddr)
 	if err := a.AddConfiguredSubscribers(ctx); err != nil {
 		return err
 	}
@@ -47,10 +53,14 @@ func (a *App) Serve(ctx context.Context, addr string) error {
 	if err != nil {
 		return err
 	}
+	subs.TrustedProxies = a.Config.Server.trustedProxies()
 	subs.Routes(mux)
-	defer subs.Wait() // confirmation emails still on their way
 	reg := &metrics.Registry{}
-	server.MountOps(mux, a.Store, reg, a.Log)
+	token := a.Config.Server.MetricsToken
+	server.MountHealth(mux, a.Store, a.Log)
+	if token != "" {
+		server.MountMetrics(mux, a.Store, reg, token, a.Log)
+	}
 
 	sched, err := a.scheduler(a.Jobs(), reg)
 	if err != nil {
@@ -60,33 +70,55 @@ func (a *App) Serve(ctx context.Context, addr string) error {
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
+	var metricsLn net.Listener
+	if metricsAddr != "off" && metricsAddr != "" {
+		if metricsLn, err = net.Listen("tcp", metricsAddr); err != nil {
+			ln.Close()
+			return fmt.Errorf("serve: server.metrics_addr: %w", err)
+		}
+		if token == "" && !isLoopbackAddr(metricsLn.Addr()) {
+			a.Log.Warn("metrics are served to anyone who reaches server.metrics_addr; set server.metrics_token", "metrics_addr", metricsLn.Addr().String())
+		}
+	}
 	if msg := siteURLMismatch(a.Config.Site.URL, ln.Addr().String()); msg != "" {
 		a.Log.Warn(msg, "site_url", a.Config.Site.URL, "listening", ln.Addr().String())
 	}
+	secure := server.SecurityOptions{HTTPS: strings.HasPrefix(a.Config.Site.URL, "https:")}
 	var wg sync.WaitGroup
-	var serveErr, schedErr error
+	var serveErr, metricsErr, schedErr, signupErr error
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	wg.Add(3)
-	go func() {
-		defer wg.Done()
-		a.followPublishes(ctx, version, refreshEvery)
-	}()
-	go func() {
-		defer wg.Done()
-		serveErr = server.Serve(ctx, ln, mux, a.Log, shutdownGrace)
+	wg.Go(func() { a.followPublishes(ctx, version, refreshEvery) })
+	wg.Go(func() {
+		serveErr = server.Serve(ctx, ln, server.Secure(mux, secure), a.Log, shutdownGrace)
 		cancel() // a server that cannot serve stops the schedule too
-	}()
-	go func() {
-		defer wg.Done()
+	})
+	if metricsLn != nil {
+		ops := http.NewServeMux()
+		server.MountOps(ops, a.Store, reg, token, a.Log)
+		wg.Go(func() {
+			metricsErr = server.Serve(ctx, metricsLn, server.Secure(ops, server.SecurityOptions{}), a.Log.With("listener", "metrics"), shutdownGrace)
+			cancel()
+		})
+	}
+	wg.Go(func() {
+		// Confirmations still being sent when ctx ends finish first.
+		signupErr = news.RunSignups(ctx)
+	})
+	wg.Go(func() {
 		schedErr = sched.Run(ctx)
 		cancel()
-	}()
+	})
 	wg.Wait()
 	if errors.Is(schedErr, context.Canceled) {
 		schedErr = nil
 	}
-	return errors.Join(serveErr, schedErr)
+	return errors.Join(serveErr, metricsErr, schedErr, signupErr)
+}
+
+func isLoopbackAddr(a net.Addr) bool {
+	ta, ok := a.(*net.TCPAddr)
+	return ok && ta.IP.IsLoopback()
 }
 
 // siteURLMismatch says, when site.url points at this machine but not at

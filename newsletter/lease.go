@@ -11,8 +11,7 @@ import (
 // called. Losing the lock cancels the returned context with the reason.
 func (n *Newsletter) takeSendLock(ctx context.Context, issue int, holder string) (context.Context, context.CancelCauseFunc, func(), error) {
 	if holder == "" {
-		host, _ := os.Hostname()
-		holder = fmt.Sprintf("%s:%d:%s", host, os.Getpid(), randomToken(4))
+		holder = holderName()
 	}
 	lock := fmt.Sprintf("newsletter:send:%d", issue)
 	if err := n.st.Lock(ctx, lock, holder, n.opts.LockTTL); err != nil {
@@ -32,6 +31,13 @@ func (n *Newsletter) takeSendLock(ctx context.Context, issue int, holder string)
 		n.st.Unlock(context.WithoutCancel(ctx), lock, holder)
 	}
 	return ctx, cancel, release, nil
+}
+
+// holderName tells this process apart from others on the same database,
+// also after a restart with the same pid.
+func holderName() string {
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s:%d:%s", host, os.Getpid(), randomToken(4))
 }
 
 // keepLock renews the send lock until ctx ends; losing it stops the send,

@@ -90,6 +90,9 @@ type Options struct {
 	Logger    *slog.Logger
 	// LockTTL is the lease on an issue's send, renewed while sending; 0: 1m.
 	LockTTL time.Duration
+	// Signups bound the confirmations sent for the web form's sign-ups
+	// (QueueSignup, RunSignups).
+	Signups SignupOptions
 }
 
 // Newsletter renders and delivers issues and runs the subscription
@@ -105,6 +108,8 @@ type Newsletter struct {
 	dkim      *dkim.SignOptions // nil: messages go out unsigned
 	log       *slog.Logger
 	tmpl      *renderer
+	// signupWake tells RunSignups that a sign-up was queued.
+	signupWake chan struct{}
 }
 
 // New checks opts and loads the templates and DKIM key.
@@ -142,7 +147,8 @@ func New(st *store.Store, opts Options) (*Newsletter, error) {
 	if opts.SMTP.Timeout <= 0 {
 		opts.SMTP.Timeout = 30 * time.Second
 	}
-	n := &Newsletter{st: st, opts: opts, log: opts.Logger}
+	opts.Signups = opts.Signups.withDefaults()
+	n := &Newsletter{st: st, opts: opts, log: opts.Logger, signupWake: make(chan struct{}, 1)}
 	var errs []error
 	bad := func(key string, err error) { errs = append(errs, fmt.Errorf("newsletter.%s: %w", key, err)) }
 

@@ -38,6 +38,13 @@ const (
 // address is an error the sign-up form should show (it wraps
 // ErrInvalidAddress); what happened is for operators only.
 func (n *Newsletter) Subscribe(ctx context.Context, address, name string) (Subscribed, error) {
+	return n.subscribe(ctx, address, name, false)
+}
+
+// subscribe is Subscribe; retry says that an earlier attempt recorded a
+// confirmation it could not send, which the resend window then does not
+// hold back.
+func (n *Newsletter) subscribe(ctx context.Context, address, name string, retry bool) (Subscribed, error) {
 	a, err := ParseAddress(address)
 	if err != nil {
 		return 0, err
@@ -58,7 +65,7 @@ func (n *Newsletter) Subscribe(ctx context.Context, address, name string) (Subsc
 		return NotSubscribable, nil
 	}
 	now := time.Now()
-	if !sub.ConfirmSentAt.IsZero() && now.Sub(sub.ConfirmSentAt) < n.opts.ConfirmResendAfter {
+	if !retry && !sub.ConfirmSentAt.IsZero() && now.Sub(sub.ConfirmSentAt) < n.opts.ConfirmResendAfter {
 		return ConfirmationRecent, nil
 	}
 	// Recorded before sending: a failed send then waits like a sent one
@@ -76,9 +83,13 @@ func (n *Newsletter) ConfirmResendAfter() time.Duration { return n.opts.ConfirmR
 func (n *Newsletter) sendConfirmation(ctx context.Context, sub store.Subscriber, now time.Time) error {
 	expires := now.Add(n.opts.ConfirmTTL)
 	token := signToken(n.opts.Secret, purposeConfirm, confirmSubject(sub), expires)
+	// The name is not in it: it is whatever the visitor typed, and the
+	// message goes to an address they need not own, so a name would let
+	// anyone send their text ("cheap pills at https://...") to anyone.
+	// Issues, which only a confirmed address gets, greet by name.
 	data := ConfirmData{
 		Site:       Site{Title: n.opts.SiteTitle, URL: n.site.String()},
-		Subscriber: SubscriberData{Email: sub.Email, Name: sub.Name},
+		Subscriber: SubscriberData{Email: sub.Email},
 		ConfirmURL: n.pageURL("/confirm", token),
 		Expires:    expires,
 	}
@@ -100,7 +111,7 @@ func (n *Newsletter) sendConfirmation(ctx context.Context, sub store.Subscriber,
 	if err != nil {
 		return err
 	}
-	to.Name = sub.Name
+	to.Name = "" // not in the To header either
 	subject := "Confirm your subscription"
 	if data.Site.Title != "" {
 		subject += " to " + data.Site.Title

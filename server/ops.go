@@ -2,26 +2,50 @@ package server
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/bulletin-app/bulletin/internal/metrics"
 	"github.com/bulletin-app/bulletin/store"
 )
 
-// MountOps routes GET /healthz and GET /metrics. The counts in /metrics
-// are read from st at each scrape, since the database, not this process,
-// knows them (another process may have collected or sent meanwhile); reg
-// brings what lives in memory, such as the scheduler's run durations.
-// Call it once per registry.
-func MountOps(mux *http.ServeMux, st *store.Store, reg *metrics.Registry, log *slog.Logger) {
+// MountOps routes GET /healthz and GET /metrics, for a listener that only
+// operators reach (server.metrics_addr). The counts in /metrics are read
+// from st at each scrape, since the database, not this process, knows them
+// (another process may have collected or sent meanwhile); reg brings what
+// lives in memory, such as the scheduler's run durations. With a token,
+// /metrics answers only requests that carry it (see RequireToken). Call it
+// once per registry.
+func MountOps(mux *http.ServeMux, st *store.Store, reg *metrics.Registry, token string, log *slog.Logger) {
+	MountMetrics(mux, st, reg, token, log)
+	MountHealth(mux, st, log)
+}
+
+// MountMetrics routes GET /metrics alone: on the public listener, where it
+// needs a token, or on the operators' one. Call it once per registry.
+func MountMetrics(mux *http.ServeMux, st *store.Store, reg *metrics.Registry, token string, log *slog.Logger) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
 	reg.Collect(StoreMetrics(st))
-	mux.Handle("GET /metrics", reg.Handler(log))
+	var h http.Handler = reg.Handler(log)
+	if token != "" {
+		h = RequireToken(h, token)
+	}
+	mux.Handle("GET /metrics", h)
+}
+
+// MountHealth routes GET /healthz, which says whether the store answers
+// and nothing else: it is safe on the public listener.
+func MountHealth(mux *http.ServeMux, st *store.Store, log *slog.Logger) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -38,6 +62,24 @@ func MountOps(mux *http.ServeMux, st *store.Store, reg *metrics.Registry, log *s
 		w.Header().Set("Cache-Control", "no-store")
 		w.WriteHeader(code)
 		json.NewEncoder(w).Encode(body)
+	})
+}
+
+// RequireToken answers 401 to requests to h that do not carry
+// "Authorization: Bearer TOKEN", as Prometheus sends it with
+// authorization.credentials (or bearer_token) in its scrape config. The
+// comparison takes the same time however much of the token is right.
+func RequireToken(h http.Handler, token string) http.Handler {
+	want := sha256.Sum256([]byte(token))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(strings.TrimSpace(got)))
+		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			w.Header().Set("WWW-Authenticate", `Bearer realm="bulletin metrics"`)
+			http.Error(w, "a bearer token is needed", http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
 	})
 }
 

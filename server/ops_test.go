@@ -69,7 +69,7 @@ func newOpsEnv(t *testing.T) *opsEnv {
 	reg := &metrics.Registry{}
 	reg.Counter("bulletin_job_runs_total", "Job runs by outcome.", "job", "outcome").Inc("issue", "ok")
 	mux := http.NewServeMux()
-	MountOps(mux, st, reg, nil)
+	MountOps(mux, st, reg, "", nil)
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &opsEnv{st: st, srv: srv}

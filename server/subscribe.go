@@ -24,7 +24,9 @@ import (
 
 // Subscriber is what the subscription pages need of the newsletter.
 type Subscriber interface {
-	Subscribe(ctx context.Context, address, name string) (newsletter.Subscribed, error)
+	// QueueSignup records a sign-up whose confirmation is sent in the
+	// background; it returns newsletter.ErrQueueFull when too many wait.
+	QueueSignup(ctx context.Context, address, name string) error
 	CheckConfirmToken(ctx context.Context, token string) (store.Subscriber, error)
 	Confirm(ctx context.Context, token string) (store.Subscriber, error)
 	Unsubscribe(ctx context.Context, token string) (string, error)
@@ -49,14 +51,14 @@ type Subscriptions struct {
 	// allows 5 at once and one more every 20 seconds.
 	PerClient rate.Limit
 	Burst     int
-	// TrustProxy takes the client address from X-Forwarded-For, for a
-	// server behind a reverse proxy.
-	TrustProxy bool
+	// TrustedProxies are the networks of the reverse proxies in front of
+	// the server: only a request from one of them has its client address
+	// taken from X-Forwarded-For (see ClientAddr).
+	TrustedProxies []netip.Prefix
 
 	mu      sync.Mutex
 	clients map[string]*client
 	sweep   time.Time
-	wg      sync.WaitGroup
 }
 
 type client struct {
@@ -107,9 +109,6 @@ func (s *Subscriptions) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /unsubscribe", s.unsubscribeForm)
 	mux.HandleFunc("POST /unsubscribe", s.unsubscribe)
 }
-
-// Wait waits for confirmation emails still being sent; call it on shutdown.
-func (s *Subscriptions) Wait() { s.wg.Wait() }
 
 type pageData struct {
 	Site    string
@@ -193,15 +192,24 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 		reply(http.StatusBadRequest, "Please enter your name on one line.", d)
 		return
 	}
-	// The confirmation goes out in the background: the reply must not take
-	// longer, nor differ, for an address that is already known.
-	s.wg.Go(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-		defer cancel()
-		if _, err := s.nl.Subscribe(ctx, in.Email, in.Name); err != nil {
-			s.log.Error("subscribe", "err", err)
-		}
-	})
+	// The confirmation goes out in the background, from a queue that
+	// bounds how many are sent at once: the reply must not take longer,
+	// nor differ, for an address that is already known, and a crowd of
+	// sign-ups must not become a crowd of connections to the mail server.
+	switch err := s.nl.QueueSignup(r.Context(), in.Email, in.Name); {
+	case errors.Is(err, newsletter.ErrQueueFull):
+		s.log.Warn("subscribe: the sign-up queue is full", "client", s.clientIP(r))
+		w.Header().Set("Retry-After", "300")
+		reply(http.StatusServiceUnavailable, "Too many sign-ups at the moment; please try again in a few minutes.", d)
+		return
+	case errors.Is(err, newsletter.ErrInvalidAddress):
+		reply(http.StatusBadRequest, "Please enter a valid email address.", d)
+		return
+	case err != nil:
+		s.log.Error("subscribe", "err", err)
+		reply(http.StatusServiceUnavailable, "Something went wrong; please try again later.", d)
+		return
+	}
 	reply(http.StatusAccepted, checkInbox, d)
 }
 
@@ -290,16 +298,60 @@ func isJSON(contentType string) bool {
 }
 
 func (s *Subscriptions) clientIP(r *http.Request) string {
-	if s.TrustProxy {
-		if f := r.Header.Get("X-Forwarded-For"); f != "" {
-			return clientKey(strings.TrimSpace(f[strings.LastIndexByte(f, ',')+1:]))
+	return clientKey(ClientAddr(r, s.TrustedProxies))
+}
+
+// ClientAddr is the address of the client that sent r. That is the peer
+// of the connection, unless the peer is one of the trusted proxies: then
+// X-Forwarded-For is read from its end, each proxy having added the
+// address it got the request from, and the first address found that is
+// not a trusted proxy is the client. Whatever stands before it was written
+// by the client itself and is ignored. A request from anywhere else has
+// its X-Forwarded-For ignored, so no one can choose the address they are
+// counted as.
+func ClientAddr(r *http.Request, trusted []netip.Prefix) string {
+	peer := r.RemoteAddr
+	if host, _, err := net.SplitHostPort(peer); err == nil {
+		peer = host
+	}
+	if !isTrusted(peer, trusted) {
+		return peer
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		list := strings.Split(hops[i], ",")
+		for j := len(list) - 1; j >= 0; j-- {
+			hop := strings.TrimSpace(list[j])
+			a, err := netip.ParseAddr(strings.Trim(hop, "[]"))
+			if ap, perr := netip.ParseAddrPort(hop); err != nil && perr == nil {
+				a, err = ap.Addr(), nil // some proxies add the client's port
+			}
+			if err != nil {
+				// Not an address: nothing before it can be trusted. The
+				// proxy that passed it on is who is counted.
+				return peer
+			}
+			peer = a.Unmap().String()
+			if !isTrusted(peer, trusted) {
+				return peer
+			}
 		}
 	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	return peer // every hop is a proxy of ours: the first one
+}
+
+func isTrusted(addr string, trusted []netip.Prefix) bool {
+	a, err := netip.ParseAddr(addr)
 	if err != nil {
-		return clientKey(r.RemoteAddr)
+		return false
 	}
-	return clientKey(host)
+	a = a.Unmap()
+	for _, p := range trusted {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }
 
 // clientKey is what the rate limit counts by: an IPv4 address, or the /64

@@ -58,11 +58,12 @@ func init() {
 		summary: "Serve the feeds, the archive and the subscription pages over HTTP, and run the\njobs of the schedule, until stopped (SIGINT or SIGTERM).",
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			addr := fs.String("addr", "", "HOST:PORT to listen on (default: server.addr from the config)")
+			metricsAddr := fs.String("metrics-addr", "", "HOST:PORT to serve /metrics on, or off (default: server.metrics_addr)")
 			return withApp(func(ctx context.Context, e *env, app *bulletin.App, args []string) error {
 				if err := noArgs(args); err != nil {
 					return err
 				}
-				return app.Serve(ctx, *addr)
+				return app.Serve(ctx, bulletin.ServeOptions{Addr: *addr, MetricsAddr: *metricsAddr})
 			})
 		},
 	})

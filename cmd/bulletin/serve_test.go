@@ -41,10 +41,11 @@ func freeAddr(t *testing.T) string {
 }
 
 // startServe starts "bulletin serve" in dir and waits until it answers.
-func startServe(t *testing.T, bin, dir, addr string) (*exec.Cmd, *syncBuffer) {
+// Its metrics are served at metricsAddr, if given, else nowhere.
+func startServe(t *testing.T, bin, dir, addr string, metricsAddr ...string) (*exec.Cmd, *syncBuffer) {
 	t.Helper()
 	useDatabase(t, dir)
-	cmd := exec.Command(bin, "serve", "--addr", addr)
+	cmd := exec.Command(bin, "serve", "--addr", addr, "--metrics-addr", append(metricsAddr, "off")[0])
 	cmd.Dir = dir
 	logs := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = logs, logs
@@ -115,8 +116,32 @@ func TestServeAnswersReadersAndStopsCleanly(t *testing.T) {
 		t.Fatalf("bulletin run: %v\n%s", err, out)
 	}
 
-	cmd, logs := startServe(t, bin, dir, addr)
+	metricsAddr := freeAddr(t)
+	cmd, logs := startServe(t, bin, dir, addr, metricsAddr)
 	base := "http://" + addr
+
+	// The public address tells no one the list's figures; the operators'
+	// one does. Health is public.
+	for _, c := range []struct {
+		url  string
+		want int
+	}{{base + "/metrics", 404}, {base + "/healthz", 200}, {"http://" + metricsAddr + "/metrics", 200}, {"http://" + metricsAddr + "/healthz", 200}} {
+		resp, err := http.Get(c.url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != c.want {
+			t.Errorf("GET %s: %d, want %d", c.url, resp.StatusCode, c.want)
+		}
+		if strings.Contains(string(body), "bulletin_subscribers") != (c.want == 200 && strings.HasSuffix(c.url, "/metrics")) {
+			t.Errorf("GET %s: subscriber figures where they should not be, or missing:\n%.300s", c.url, body)
+		}
+		if resp.Header.Get("Content-Security-Policy") == "" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("GET %s: no security headers: %v", c.url, resp.Header)
+		}
+	}
 
 	for path, ctype := range map[string]string{
 		"/feed.atom": "application/atom+xml", "/feed.rss": "application/rss+xml", "/feed.json": "application/feed+json",

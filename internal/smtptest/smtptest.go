@@ -57,6 +57,12 @@ type Server struct {
 	discard  bool
 	total    int
 	attempts map[string]int
+	open     int           // connections open now
+	maxOpen  int           // most connections open at once
+	busy     int           // mail transactions under way now (MAIL FROM to the end of DATA)
+	maxBusy  int           // most transactions under way at once
+	hold     chan struct{} // while non-nil, MAIL FROM waits for it to close
+	times    []time.Time   // when each message was accepted
 }
 
 // Start starts a server on 127.0.0.1 and stops it when the test ends.
@@ -80,6 +86,8 @@ func Listen(addr string) (*Server, error) {
 	s.srv = smtp.NewServer(smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
 		s.mu.Lock()
 		s.conns++
+		s.open++
+		s.maxOpen = max(s.maxOpen, s.open)
 		s.mu.Unlock()
 		return &session{s: s, c: c}, nil
 	}))
@@ -169,6 +177,55 @@ func (s *Server) Conns() int {
 	return s.conns
 }
 
+// MaxOpen returns the most connections that were open at once.
+func (s *Server) MaxOpen() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxOpen
+}
+
+// MaxBusy returns the most mail transactions (MAIL FROM to the end of
+// DATA) that were under way at once: unlike MaxOpen, it does not count a
+// connection the client is done with that the server has yet to see
+// close.
+func (s *Server) MaxBusy() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.maxBusy
+}
+
+// Open returns how many connections are open now.
+func (s *Server) Open() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.open
+}
+
+// AcceptedAt returns when each message was accepted, in order.
+func (s *Server) AcceptedAt() []time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]time.Time(nil), s.times...)
+}
+
+// Hold makes every session wait at MAIL FROM until release is called, so
+// that a test can see how many connections a sender keeps open at once.
+func (s *Server) Hold() (release func()) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ch := make(chan struct{})
+	s.hold = ch
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			s.mu.Lock()
+			s.hold = nil
+			s.mu.Unlock()
+			close(ch)
+		})
+	}
+}
+
 // fault returns the first active fault for rcpt at stage and uses it up.
 func (s *Server) fault(stage string, rcpts []string) *Fault {
 	s.mu.Lock()
@@ -216,12 +273,46 @@ type session struct {
 	c    *smtp.Conn
 	from string
 	to   []string
+	inTx bool
 }
 
-func (se *session) Reset()        { se.from, se.to = "", nil }
-func (se *session) Logout() error { return nil }
+// endTx ends the session's mail transaction, if one is under way.
+func (se *session) endTx() {
+	se.s.mu.Lock()
+	defer se.s.mu.Unlock()
+	if se.inTx {
+		se.inTx = false
+		se.s.busy--
+	}
+}
+
+func (se *session) Reset() {
+	se.endTx()
+	se.from, se.to = "", nil
+}
+
+func (se *session) Logout() error {
+	se.endTx()
+	se.s.mu.Lock()
+	se.s.open--
+	se.s.mu.Unlock()
+	return nil
+}
 
 func (se *session) Mail(from string, _ *smtp.MailOptions) error {
+	se.s.mu.Lock()
+	hold := se.s.hold
+	se.s.mu.Unlock()
+	if hold != nil {
+		<-hold
+	}
+	se.s.mu.Lock()
+	if !se.inTx {
+		se.inTx = true
+		se.s.busy++
+		se.s.maxBusy = max(se.s.maxBusy, se.s.busy)
+	}
+	se.s.mu.Unlock()
 	se.from = from
 	return nil
 }
@@ -238,6 +329,7 @@ func (se *session) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (se *session) Data(r io.Reader) error {
+	defer se.endTx()
 	var buf bytes.Buffer
 	if _, err := io.Copy(&buf, r); err != nil {
 		return err
@@ -248,6 +340,7 @@ func (se *session) Data(r io.Reader) error {
 	se.s.mu.Lock()
 	defer se.s.mu.Unlock()
 	se.s.total++
+	se.s.times = append(se.s.times, time.Now())
 	for _, rc := range se.to {
 		se.s.count[strings.ToLower(rc)]++
 	}
