@@ -16,7 +16,9 @@ import (
 var csvHeader = []string{"email", "name", "status", "created_at", "confirmed_at"}
 
 // ExportCSV writes subscribers (filtered by status as in ListSubscribers) as
-// CSV with a header line; ImportCSV reads it back.
+// CSV with a header line; ImportCSV reads it back. A cell a spreadsheet
+// would take for a formula is written with a leading single quote (see
+// csvCell), which the import takes off again.
 func ExportCSV(ctx context.Context, st *store.Store, w io.Writer, status string) (int, error) {
 	cw := csv.NewWriter(w)
 	if err := cw.Write(csvHeader); err != nil {
@@ -25,13 +27,41 @@ func ExportCSV(ctx context.Context, st *store.Store, w io.Writer, status string)
 	n := 0
 	err := ListSubscribers(ctx, st, status, func(s store.Subscriber) error {
 		n++
-		return cw.Write([]string{s.Email, s.Name, string(s.Status), csvTime(s.CreatedAt), csvTime(s.ConfirmedAt)})
+		return cw.Write([]string{csvCell(s.Email), csvCell(s.Name), string(s.Status), csvTime(s.CreatedAt), csvTime(s.ConfirmedAt)})
 	})
 	cw.Flush()
 	if err == nil {
 		err = cw.Error()
 	}
 	return n, err
+}
+
+// formulaStart is what a spreadsheet takes a cell to be a formula by, or
+// strips before it looks (OWASP's CSV injection rule): =, +, -, @, tab, CR.
+const formulaStart = "=+-@\t\r"
+
+// csvCell neutralizes a value a spreadsheet would run as a formula (a
+// name like =HYPERLINK(...) typed into the sign-up form) with a leading
+// single quote, which spreadsheets show as text and do not show. A value
+// that starts with quotes before such a character gets one more, so that
+// csvUncell tells the two apart and an import reads back exactly what was
+// exported.
+func csvCell(v string) string {
+	if rest := strings.TrimLeft(v, "'"); rest != "" && strings.IndexByte(formulaStart, rest[0]) >= 0 {
+		return "'" + v
+	}
+	return v
+}
+
+// csvUncell undoes csvCell. A quote before anything else is the value's
+// own and stays.
+func csvUncell(v string) string {
+	if q, ok := strings.CutPrefix(v, "'"); ok {
+		if rest := strings.TrimLeft(q, "'"); rest != "" && strings.IndexByte(formulaStart, rest[0]) >= 0 {
+			return q
+		}
+	}
+	return v
 }
 
 func csvTime(t time.Time) string {
@@ -170,7 +200,7 @@ func headerColumns(rec []string) map[string]int {
 func importRow(rec []string, col map[string]int) (store.NewSubscriber, error) {
 	field := func(name string) string {
 		if i := col[name]; i >= 0 && i < len(rec) {
-			return strings.TrimSpace(rec[i])
+			return strings.TrimSpace(csvUncell(rec[i]))
 		}
 		return ""
 	}

