@@ -3,6 +3,9 @@ package bulletin
 import (
 	"context"
 	"fmt"
+	"os"
+	"path/filepath"
+	"time"
 
 	"github.com/bulletin-app/bulletin/feed"
 )
@@ -26,6 +29,9 @@ func (a *App) BuildFeeds(ctx context.Context) (*feed.Set, error) {
 	return feed.Build(a.feedSite(), issues)
 }
 
+// publishLease is the lease on a public folder while a publish writes it.
+const publishLease = time.Minute
+
 // Publish writes the feeds and archive pages to dir (public_dir when empty)
 // and returns the folder written. A running server starts serving them, and
 // a configured WebSub hub is told.
@@ -37,6 +43,31 @@ func (a *App) Publish(ctx context.Context, dir string) (string, error) {
 	if err != nil {
 		return dir, err
 	}
+	// One publish at a time into a folder, by any process: each removes
+	// what a killed one left (feed.Set.WriteDir), which must not be the
+	// files of one still writing. A killed publish's lease is taken over
+	// at once (store.TakeLock).
+	lease := "publish-dir:" + dir
+	if abs, err := filepath.Abs(dir); err == nil {
+		lease = "publish-dir:" + abs
+	}
+	holder := fmt.Sprintf("publish:%d:%d", os.Getpid(), time.Now().UnixNano())
+	if err := a.Store.Lock(ctx, lease, holder, publishLease); err != nil {
+		return dir, fmt.Errorf("publish: %w", err)
+	}
+	lctx, stop := context.WithCancel(ctx)
+	renewing := make(chan struct{})
+	go func() {
+		defer close(renewing)
+		a.Store.KeepLock(lctx, lease, holder, publishLease)
+	}()
+	defer func() {
+		// The renewal ends before the release: one after it would take the
+		// lease again.
+		stop()
+		<-renewing
+		a.Store.Unlock(context.WithoutCancel(ctx), lease, holder)
+	}()
 	if err := set.WriteDir(dir); err != nil {
 		return dir, fmt.Errorf("publish: %w", err)
 	}

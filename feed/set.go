@@ -130,8 +130,13 @@ func fileName(path string) string {
 // reading dir meanwhile sees the old file or the new one, never half of
 // one; files whose bytes are unchanged are left alone. A file's
 // modification time is the document's Modified, which static servers send
-// as Last-Modified.
+// as Last-Modified. The temporary files of a write that was killed part
+// way are removed first (see removeTemps); the caller makes sure that no
+// other write to dir runs meanwhile.
 func (s *Set) WriteDir(dir string) error {
+	if _, err := s.removeTemps(dir); err != nil {
+		return fmt.Errorf("feed: remove temporary files in %s: %w", dir, err)
+	}
 	for _, p := range s.Paths() {
 		d := s.docs[p]
 		name := filepath.Join(dir, fileName(p))
@@ -144,6 +149,10 @@ func (s *Set) WriteDir(dir string) error {
 	}
 	return nil
 }
+
+// testHookTempWritten, when set by a test, is called with each temporary
+// file once its bytes are in it.
+var testHookTempWritten func(tmp string)
 
 func writeAtomic(name string, body []byte, mtime time.Time) error {
 	if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
@@ -158,6 +167,9 @@ func writeAtomic(name string, body []byte, mtime time.Time) error {
 	if _, err := f.Write(body); err != nil {
 		f.Close()
 		return err
+	}
+	if testHookTempWritten != nil {
+		testHookTempWritten(tmp)
 	}
 	if err := f.Chmod(0o644); err != nil {
 		f.Close()
