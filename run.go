@@ -8,6 +8,8 @@ import (
 
 	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/newsletter"
+	"github.com/bulletin-app/bulletin/schedule"
+	"github.com/bulletin-app/bulletin/store"
 )
 
 // RunReport tells what one run did.
@@ -16,11 +18,22 @@ type RunReport struct {
 	DigestReport
 	// Sent is the send of the issue, when there was one to send.
 	Sent *newsletter.Summary
+	// Skipped holds, by job, why a job did not run: another live
+	// process was running it.
+	Skipped map[string]error
 }
 
 func (r RunReport) String() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "collected: %s\n", r.Collect)
+	if err := r.Skipped[JobCollect]; err != nil {
+		fmt.Fprintf(&b, "collected: nothing: skipped, %s\n", skippedBecause(err))
+	} else {
+		fmt.Fprintf(&b, "collected: %s\n", r.Collect)
+	}
+	if err := r.Skipped[JobIssue]; err != nil {
+		fmt.Fprintf(&b, "issue: skipped, %s", skippedBecause(err))
+		return b.String()
+	}
 	fmt.Fprintf(&b, "summarized: %d", r.Summarized)
 	if len(r.Problems) > 0 {
 		fmt.Fprintf(&b, " (%d could not be)", len(r.Problems))
@@ -69,10 +82,30 @@ func (a *App) Run(ctx context.Context) (RunReport, error) {
 	jobCtx, cancel := shutdown.WithGrace(ctx, shutdownGrace)
 	defer cancel()
 	_, collectErr := sched.RunNow(jobCtx, JobCollect)
+	rep.skipped(JobCollect, collectErr)
 	if ctx.Err() != nil {
 		return rep, errors.Join(collectErr, ctx.Err())
 	}
 	// A failed source does not hold back the others' news.
 	_, issueErr := sched.RunNow(jobCtx, JobIssue)
+	rep.skipped(JobIssue, issueErr)
 	return rep, errors.Join(collectErr, issueErr)
+}
+
+// skipped notes job as skipped when err says another process runs it.
+func (r *RunReport) skipped(job string, err error) {
+	if errors.Is(err, store.ErrLocked) || errors.Is(err, schedule.ErrRunning) {
+		if r.Skipped == nil {
+			r.Skipped = map[string]error{}
+		}
+		r.Skipped[job] = err
+	}
+}
+
+// skippedBecause says why a job that another process holds did not run.
+func skippedBecause(err error) string {
+	if errors.Is(err, schedule.ErrRunning) {
+		return "it is running in this process already"
+	}
+	return "another process is running it: " + err.Error()
 }

@@ -410,7 +410,11 @@ func (s *Scheduler) execute(j *job, c *call) {
 	}
 	bg := context.WithoutCancel(ctx) // bookkeeping still happens when the job is cancelled
 
-	if err := s.st.Lock(ctx, j.Name, s.holder, s.opts.LockTTL); err != nil {
+	dead, err := s.st.TakeLock(ctx, j.Name, s.holder, s.opts.LockTTL)
+	if dead != "" {
+		log.Warn("took over the job's lease from a process that has ended", "holder", dead)
+	}
+	if err != nil {
 		c.err = fmt.Errorf("job %s: %w", j.Name, err)
 		if !errors.Is(err, store.ErrLocked) {
 			log.Error("cannot take the job's lease", "error", err)

@@ -2,10 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 
 	"github.com/bulletin-app/bulletin"
+	"github.com/bulletin-app/bulletin/store"
 )
 
 // withApp opens the app for a command and closes it after.
@@ -53,6 +55,10 @@ func init() {
 					return err
 				}
 				rep, err := app.CollectNow(ctx)
+				if errors.Is(err, store.ErrLocked) {
+					fmt.Fprintln(e.stdout, "collected: nothing: skipped, another process is collecting")
+					return err
+				}
 				fmt.Fprintf(e.stdout, "collected: %s\n", rep)
 				return err
 			})
