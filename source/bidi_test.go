@@ -41,7 +41,7 @@ func TestBidiControlsLeaveTitles(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res := (UpstreamFeed{Name: "f", URL: "https://example.org/feed", FullText: FullTextNever}).articles(context.Background(), p, nil, fetchTime)
+	res, _ := (UpstreamFeed{Name: "f", URL: "https://example.org/feed", FullText: FullTextNever}).articles(context.Background(), p, nil, fetchTime, "")
 	if len(res.Articles) != 2 {
 		t.Fatalf("%d articles", len(res.Articles))
 	}

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -125,7 +126,7 @@ func (f UpstreamFeed) Fetch(ctx context.Context, st State) (Result, State, error
 	if err := f.Validate(); err != nil {
 		return Result{}, st.failed(now, err, time.Time{}, f.policy()), err
 	}
-	res, resp, items, err := f.fetch(ctx, st, now)
+	res, resp, items, cutMark, err := f.fetch(ctx, st, now)
 	if err != nil {
 		if ctx.Err() != nil {
 			// Our own shutdown or deadline says nothing about the source.
@@ -140,6 +141,9 @@ func (f UpstreamFeed) Fetch(ctx context.Context, st State) (Result, State, error
 		return Result{}, next, fmt.Errorf("feed source %q: %w", f.Name, err)
 	}
 	next := st.succeeded(now)
+	if resp.status != http.StatusNotModified {
+		next.CutMark = cutMark
+	}
 	// An empty feed keeps the old validators: if it was a hiccup, the next
 	// fetch gets the whole feed again rather than a 304 for the empty one.
 	// A feed whose items were all left out (known already) is not empty.
@@ -149,8 +153,9 @@ func (f UpstreamFeed) Fetch(ctx context.Context, st State) (Result, State, error
 	return res, next, nil
 }
 
-// fetch also returns how many items the feed held.
-func (f UpstreamFeed) fetch(ctx context.Context, st State, now time.Time) (Result, *response, int, error) {
+// fetch also returns how many items the feed held, and the State.CutMark
+// to keep.
+func (f UpstreamFeed) fetch(ctx context.Context, st State, now time.Time) (Result, *response, int, string, error) {
 	h := http.Header{}
 	if st.ETag != "" {
 		h.Set("If-None-Match", st.ETag)
@@ -160,20 +165,20 @@ func (f UpstreamFeed) fetch(ctx context.Context, st State, now time.Time) (Resul
 	}
 	resp, err := f.fetcher().get(ctx, f.URL, feedAccept, h, now)
 	if err != nil {
-		return Result{}, resp, 0, err
+		return Result{}, resp, 0, "", err
 	}
 	if resp.status == http.StatusNotModified {
 		f.logger().Debug("feed not modified", "source", f.Name, "url", f.URL)
-		return Result{}, resp, 0, nil
+		return Result{}, resp, 0, "", nil
 	}
 	parsed, err := parseFeed(resp, f.URL, f.maxItems())
 	if err != nil {
-		return Result{}, resp, 0, err
+		return Result{}, resp, 0, "", err
 	}
-	res := f.articles(ctx, parsed, resp.url, now)
+	res, cutMark := f.articles(ctx, parsed, resp.url, now, st.CutMark)
 	f.logger().Debug("feed fetched", "source", f.Name, "url", f.URL, "items", parsed.total, "parsed", len(parsed.feed.Items),
 		"articles", len(res.Articles), "problems", len(res.Problems))
-	return res, resp, parsed.total, nil
+	return res, resp, parsed.total, cutMark, nil
 }
 
 const feedAccept = "application/atom+xml, application/rss+xml, application/feed+json, application/json;q=0.9, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
@@ -222,9 +227,21 @@ type pending struct {
 }
 
 // articles converts the feed's items, skipping and reporting unusable ones,
-// and fetches full text where wanted.
-func (f UpstreamFeed) articles(ctx context.Context, parsed *parsedFeed, base *url.URL, now time.Time) Result {
+// and fetches full text where wanted. A cut by fetch.max_items is reported
+// when it left out news, unless it is the cut reported last time (mark);
+// the mark to keep is returned.
+func (f UpstreamFeed) articles(ctx context.Context, parsed *parsedFeed, base *url.URL, now time.Time, mark string) (Result, string) {
 	res := Result{Problems: parsed.problems}
+	newMark := ""
+	if c := parsed.cut; c != nil {
+		key, news := f.cutHoldsNews(c, parsed.feed, base, now)
+		if news {
+			newMark = key
+			if key != mark || f.Known == nil {
+				res.problem(f.URL, c.problem())
+			}
+		}
+	}
 	var items []pending
 	seen := map[string]bool{}
 	feed := parsed.feed
@@ -255,7 +272,55 @@ func (f UpstreamFeed) articles(ctx context.Context, parsed *parsedFeed, base *ur
 	for _, p := range items {
 		res.Articles = append(res.Articles, p.Article)
 	}
-	return res
+	return res, newMark
+}
+
+// cutHoldsNews tells whether what fetch.max_items left out of a feed holds
+// an item never collected, and returns the key of the newest item left
+// out. A feed that always holds more items than that (a year of news,
+// say) loses only old items it lost before, which need no report at every
+// fetch; one whose news since the last fetch outgrew the bound does. The
+// items left out are the oldest, so it is enough to look at the newest of
+// them: if it was collected before, every item newer than it is either
+// taken now or was taken then, and every older one was left out before,
+// when that was reported.
+func (f UpstreamFeed) cutHoldsNews(c *itemCut, taken *gofeed.Feed, base *url.URL, now time.Time) (string, bool) {
+	if f.Known == nil {
+		return "", true
+	}
+	keys := map[string]bool{} // of the items taken: a copy left out is no news
+	for _, it := range taken.Items {
+		if it != nil {
+			if p, err := f.item(it, base, now); err == nil {
+				keys[p.Key] = true
+			}
+		}
+	}
+	const batch = 20
+	for start := 0; start < len(c.dropped); start += batch {
+		idx := slices.Clone(c.dropped[start:min(start+batch, len(c.dropped))])
+		slices.Sort(idx) // the document's order
+		feed, err := gofeed.NewParser().Parse(bytes.NewReader(c.m.document(idx)))
+		if err != nil || len(feed.Items) != len(idx) {
+			return "", true // cannot tell which is which: say so
+		}
+		byIndex := map[int]*gofeed.Item{}
+		for i, k := range idx {
+			byIndex[k] = feed.Items[i]
+		}
+		for _, k := range c.dropped[start:min(start+batch, len(c.dropped))] { // newest first
+			it := byIndex[k]
+			if it == nil {
+				continue
+			}
+			p, err := f.item(it, base, now)
+			if err != nil || keys[p.Key] {
+				continue // unusable, or a copy of one taken: the next
+			}
+			return p.Key, !f.Known(p.Key)
+		}
+	}
+	return "", false
 }
 
 // item converts one feed item.

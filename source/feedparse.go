@@ -24,6 +24,21 @@ type parsedFeed struct {
 	total int
 	// problems are what was left out, and why.
 	problems []Problem
+	// cut is what fetch.max_items left out, if anything: reported only
+	// when it held news (see UpstreamFeed.cutHoldsNews).
+	cut *itemCut
+}
+
+// itemCut is what fetch.max_items left out of a feed.
+type itemCut struct {
+	m *feedMap
+	// dropped are the indexes in m of the items left out, newest first.
+	dropped     []int
+	total, kept int
+}
+
+func (c *itemCut) problem() error {
+	return fmt.Errorf("the feed holds %d items: took the newest %d (fetch.max_items), and some left out were never collected", c.total, c.kept)
 }
 
 // number is the position in the body of the i-th parsed item.
@@ -120,7 +135,7 @@ func (p *parsedFeed) selectItems(m *feedMap, origin string, maxItems int) []int 
 		elements += int(m.items[i].elements)
 	}
 	if len(keep) == maxItems {
-		p.problem(origin, fmt.Errorf("the feed holds %d items: took the newest %d (fetch.max_items)", len(usable), len(keep)))
+		p.cut = &itemCut{m: m, dropped: newest[len(keep):], total: len(usable), kept: len(keep)}
 	} else {
 		p.problem(origin, fmt.Errorf("the feed's items hold over %d elements: took the newest %d of %d", budget, len(keep), len(usable)))
 	}

@@ -114,5 +114,6 @@ func (f UpstreamFeed) articlesAfterFeed(ctx context.Context) (Result, *parsedFee
 	if err != nil {
 		return Result{}, nil, err
 	}
-	return f.articles(ctx, parsed, resp.url, fetchTime), parsed, nil
+	res, _ := f.articles(ctx, parsed, resp.url, fetchTime, "")
+	return res, parsed, nil
 }

@@ -60,7 +60,7 @@ func FuzzParseFeed(f *testing.F) {
 		if n := len(parsed.feed.Items); n > maxItems {
 			t.Fatalf("%d items parsed, over the %d asked for", n, maxItems)
 		}
-		res := (UpstreamFeed{Name: "f", URL: base.String(), FullText: FullTextNever}).articles(t.Context(), parsed, base, fetchTime)
+		res, _ := (UpstreamFeed{Name: "f", URL: base.String(), FullText: FullTextNever}).articles(t.Context(), parsed, base, fetchTime, "")
 		for _, a := range res.Articles {
 			checkCollected(t, a)
 		}

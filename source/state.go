@@ -34,6 +34,10 @@ type State struct {
 	NextAttempt time.Time
 	// LastError is the message of the last failure, "" after a success.
 	LastError string
+	// CutMark is the key of the newest item fetch.max_items left out
+	// that was never collected, when that was last reported: the same
+	// cut is not reported again at the next fetch.
+	CutMark string
 }
 
 // FirstRun reports whether no fetch has succeeded yet.

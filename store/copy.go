@@ -74,7 +74,7 @@ var copyTables = []copyTable{
 		{"name", kText}, {"etag", kText}, {"last_modified", kText}, {"last_fetch", kTime},
 		{"last_success", kTime}, {"failures", kInt}, {"first_failure", kTime},
 		{"failing_since", kTime}, {"next_attempt", kTime}, {"last_error", kText},
-		{"updated_at", kTime}}},
+		{"updated_at", kTime}, {"cut_mark", kText}}},
 	{name: "suppressions", order: "key", columns: []column{
 		{"key", kText}, {"created_at", kTime}}},
 	{name: "signups", order: "id", identity: "id", columns: []column{

@@ -122,7 +122,7 @@ func fill(t *testing.T, st *Store) {
 	must(err)
 	must(st.CachePut(ctx, "llm:abc", []byte(`{"summary":["x"]}`)))
 	must(st.SaveSourceState(ctx, "Example", source.State{ETag: `"e1"`, LastFetch: now, LastSuccess: now.Add(-time.Hour), Failures: 1,
-		FirstFailure: now, LastError: "timeout"}))
+		FirstFailure: now, LastError: "timeout", CutMark: "https://example.org/old"}))
 	// Sign-ups waiting for their confirmation, one claimed and retried.
 	for _, addr := range []string{"new1@example.org", "new2@example.org"} {
 		_, err := st.QueueSignup(ctx, addr, "New", 0)

@@ -35,7 +35,7 @@ func (s *Store) SaveSourceState(ctx context.Context, name string, st source.Stat
 	_, err := s.exec(ctx, qSourceStateSave,
 		name, st.ETag, st.LastModified, s.nullTimeArg(st.LastFetch), s.nullTimeArg(st.LastSuccess), st.Failures,
 		s.nullTimeArg(st.FirstFailure), s.nullTimeArg(st.FailingSince), s.nullTimeArg(st.NextAttempt), st.LastError,
-		s.timeArg(s.now()))
+		st.CutMark, s.timeArg(s.now()))
 	if err != nil {
 		return fmt.Errorf("save source state %q: %w", name, err)
 	}
@@ -75,6 +75,6 @@ func (s *Store) KnownArticle(ctx context.Context, key string) (bool, error) {
 func scanSourceState(row interface{ Scan(...any) error }) (NamedSourceState, error) {
 	var st NamedSourceState
 	err := row.Scan(&st.Name, &st.ETag, &st.LastModified, scanTime{&st.LastFetch}, scanTime{&st.LastSuccess}, &st.Failures,
-		scanTime{&st.FirstFailure}, scanTime{&st.FailingSince}, scanTime{&st.NextAttempt}, &st.LastError)
+		scanTime{&st.FirstFailure}, scanTime{&st.FailingSince}, scanTime{&st.NextAttempt}, &st.LastError, &st.CutMark)
 	return st, err
 }
