@@ -84,7 +84,8 @@ type MessageData struct {
 }
 
 // ConfirmData is what confirm.html.tmpl and confirm.txt.tmpl are executed
-// with.
+// with. Its Subscriber has no Name: the message goes to whatever address a
+// visitor typed, and must not carry their text.
 type ConfirmData struct {
 	Site       Site
 	Subscriber SubscriberData
