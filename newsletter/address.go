@@ -6,6 +6,7 @@ import (
 	"net/mail"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // ErrInvalidAddress is wrapped by every address validation error.
@@ -113,6 +114,9 @@ func checkDomain(d string) error {
 func checkHeaderText(what, s string) error {
 	if strings.ContainsAny(s, "\r\n\x00") {
 		return fmt.Errorf("%s %q contains a line break", what, s)
+	}
+	if !utf8.ValidString(s) {
+		return fmt.Errorf("%s %q is not UTF-8 text (a file in another encoding? save it as UTF-8)", what, s)
 	}
 	return nil
 }

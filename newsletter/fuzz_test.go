@@ -33,6 +33,7 @@ func FuzzImportCSV(f *testing.F) {
 	f.Add([]byte("a@example.org,'+1,confirmed\n,,\n"))
 	st := storetest.Open(f)
 	ctx := context.Background()
+	checked := map[string]bool{} // the store is shared: each input answers for what it added
 	f.Fuzz(func(t *testing.T, data []byte) {
 		rep, err := ImportCSV(ctx, st, bytes.NewReader(data), ImportOptions{Confirmed: true})
 		if err != nil {
@@ -46,6 +47,10 @@ func FuzzImportCSV(f *testing.F) {
 		}
 		// Every stored subscriber keeps the promises of the list.
 		err = ListSubscribers(ctx, st, "", func(s store.Subscriber) error {
+			if checked[s.Email] {
+				return nil
+			}
+			checked[s.Email] = true
 			if _, err := ParseAddress(s.Email); err != nil {
 				t.Errorf("stored address %q: %v", s.Email, err)
 			}

@@ -78,6 +78,7 @@ func FuzzSubscribe(f *testing.F) {
 	f.Add("application/x-www-form-urlencoded", "email=ann%40example.org&name=Ann")
 	f.Add("application/x-www-form-urlencoded", "email=a%40b.org&website=x")
 	f.Add("application/x-www-form-urlencoded", "email=%zz&name=%")
+	f.Add("application/x-www-form-urlencoded", "email=a%40b.org&name=%e7")
 	f.Add("application/x-www-form-urlencoded; charset=utf-8", "email="+url.QueryEscape(`"a b"@example.org`))
 	f.Add("application/json", `{"email":"bob@example.org","name":"Bob"}`)
 	f.Add("application/json", `{"email":["x"]}`)

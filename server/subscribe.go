@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/time/rate"
 
@@ -188,7 +189,7 @@ func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 		reply(http.StatusBadRequest, "Please enter a valid email address.", d)
 		return
 	}
-	if strings.ContainsAny(in.Name, "\r\n") || len(in.Name) > 200 {
+	if strings.ContainsAny(in.Name, "\r\n") || len(in.Name) > 200 || !utf8.ValidString(in.Name) {
 		reply(http.StatusBadRequest, "Please enter your name on one line.", d)
 		return
 	}
