@@ -78,6 +78,19 @@ const (
 	qLedgerCommit
 	qLedgerRollback
 
+	// bounces.sql
+	qBounceDelivery
+	qBounceInsert
+	qBounceSoftStreak
+	qSubscriberComplain
+	qDeliveryGet
+	qDeliveryByMessageID
+	qDeliveryLatestTo
+	qBounceCounts
+	qBouncesRecent
+	qBouncesLast
+	qBounceEventsErase
+
 	// locks.sql
 	qLockTake
 	qLockHolder
@@ -177,6 +190,18 @@ var queryNames = [numQueries]string{
 	qLedgerBegin:      "ledger-begin",
 	qLedgerCommit:     "ledger-commit",
 	qLedgerRollback:   "ledger-rollback",
+
+	qBounceDelivery:      "bounce-delivery",
+	qBounceInsert:        "bounce-insert",
+	qBounceSoftStreak:    "bounce-soft-streak",
+	qSubscriberComplain:  "subscriber-complain",
+	qDeliveryGet:         "delivery-get",
+	qDeliveryByMessageID: "delivery-by-message-id",
+	qDeliveryLatestTo:    "delivery-latest-to",
+	qBounceCounts:        "bounce-counts",
+	qBouncesRecent:       "bounces-recent",
+	qBouncesLast:         "bounces-last",
+	qBounceEventsErase:   "bounce-events-erase",
 
 	qLockTake:     "lock-take",
 	qLockHolder:   "lock-holder",

@@ -230,8 +230,8 @@ func (s *Store) MarkConfirmationSent(ctx context.Context, id int64, t time.Time)
 // history and keeps its rows, without the address: the subscriber row
 // keeps its id, with the address replaced by ForgottenEmail(id), no name,
 // and the status unsubscribed, so nothing is ever sent to it; the
-// ledger's copies of the address and its errors (which may quote it) are
-// cleared.
+// ledger's copies of the address and its errors, and what bounce reports
+// said (both may quote it), are cleared.
 func (s *Store) ForgetSubscriber(ctx context.Context, email string) error {
 	now := s.timeArg(s.now())
 	err := s.tx(ctx, func(tx runner) error {
@@ -250,6 +250,9 @@ func (s *Store) ForgetSubscriber(ctx context.Context, email string) error {
 		if _, err := tx.exec(ctx, qDeliveriesEraseAddress, gone, id); err != nil {
 			return err
 		}
+		if _, err := tx.exec(ctx, qBounceEventsErase, id); err != nil {
+			return err
+		}
 		// The key folds ASCII case as the lookup did: the address as given
 		// and as stored make the same key.
 		_, err = tx.exec(ctx, qSuppressionAdd, SuppressionKey(email), now)
@@ -261,7 +264,8 @@ func (s *Store) ForgetSubscriber(ctx context.Context, email string) error {
 	return nil
 }
 
-// Suppressed reports whether email was erased with ForgetSubscriber.
+// Suppressed reports whether email is on the suppression list: erased
+// with ForgetSubscriber, or complained of (RecordBounce).
 func (s *Store) Suppressed(ctx context.Context, email string) (bool, error) {
 	var n int
 	if err := s.queryRow(ctx, qSuppressionFind, SuppressionKey(email)).Scan(&n); err != nil {
