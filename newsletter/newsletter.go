@@ -18,6 +18,7 @@ import (
 	"github.com/emersion/go-msgauth/dkim"
 	gomail "github.com/wneessen/go-mail"
 
+	"github.com/bulletin-app/bulletin/newsletter/bounce"
 	"github.com/bulletin-app/bulletin/store"
 	"github.com/bulletin-app/bulletin/templates"
 )
@@ -93,6 +94,20 @@ type Options struct {
 	// Signups bound the confirmations sent for the web form's sign-ups
 	// (QueueSignup, RunSignups).
 	Signups SignupOptions
+	// Bounces is what happens to bounces and complaints after the send.
+	Bounces BounceOptions
+}
+
+// BounceOptions say how bounces find their way back, and what they do.
+type BounceOptions struct {
+	// ReturnPathDomain, when set, gives every issue's message its own
+	// envelope sender, bounces+TOKEN@ReturnPathDomain (VERP), so that a
+	// bounce names its delivery. Empty: the From address is the envelope
+	// sender, as before.
+	ReturnPathDomain string
+	// SoftLimit is how many deliveries in a row must soft-bounce to count
+	// as a hard bounce; 0: 3.
+	SoftLimit int
 }
 
 // Newsletter renders and delivers issues and runs the subscription
@@ -110,6 +125,10 @@ type Newsletter struct {
 	tmpl      *renderer
 	// signupWake tells RunSignups that a sign-up was queued.
 	signupWake chan struct{}
+
+	// returnPaths signs and reads VERP return paths; they are read even
+	// when no domain is set now, for the bounces of earlier sends.
+	returnPaths bounce.VERP
 }
 
 // New checks opts and loads the templates and DKIM key.
@@ -146,6 +165,9 @@ func New(st *store.Store, opts Options) (*Newsletter, error) {
 	}
 	if opts.SMTP.Timeout <= 0 {
 		opts.SMTP.Timeout = 30 * time.Second
+	}
+	if opts.Bounces.SoftLimit <= 0 {
+		opts.Bounces.SoftLimit = 3
 	}
 	opts.Signups = opts.Signups.withDefaults()
 	n := &Newsletter{st: st, opts: opts, log: opts.Logger, signupWake: make(chan struct{}, 1)}
@@ -186,6 +208,12 @@ func New(st *store.Store, opts Options) (*Newsletter, error) {
 	if len(opts.Secret) < 16 {
 		bad("secret", errors.New("need at least 16 bytes to sign tokens"))
 	}
+	if d := opts.Bounces.ReturnPathDomain; d != "" {
+		if _, err := ParseAddress(bounce.LocalPart + "@" + d); err != nil || strings.ContainsAny(d, "@<> \r\n") {
+			bad("bounces.domain", fmt.Errorf("%q is not a domain", d))
+		}
+	}
+	n.returnPaths = bounce.VERP{Secret: opts.Secret, Domain: opts.Bounces.ReturnPathDomain}
 	switch opts.SMTP.TLS {
 	case "", "opportunistic", "mandatory", "implicit", "none":
 	default:

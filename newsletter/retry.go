@@ -19,6 +19,9 @@ func (p *pool) deliver(ctx context.Context, wk *worker, d store.Delivery) error 
 		return nil
 	}
 	msg, err := n.personalMsg(p.r, d.Email, d.Name, d.MessageID)
+	if err == nil {
+		err = n.setReturnPath(msg, p.issue, d.SubscriberID)
+	}
 	if err != nil {
 		if ferr := n.st.FailDelivery(ctx, p.issue, d.SubscriberID, err.Error(), false); ferr != nil {
 			return ferr

@@ -13,9 +13,10 @@ import (
 var ErrExists = errors.New("already subscribed")
 
 // ErrSuppressed is returned when adding, without a new opt-in, an address
-// that was erased with ForgetSubscriber: only signing up again (a new
-// confirmation) brings it back.
-var ErrSuppressed = errors.New("erased with \"subscribers forget\"; only signing up again (a new opt-in) brings it back")
+// on the suppression list: erased with ForgetSubscriber, or whose owner
+// complained of a message as spam. Only signing up again (a new
+// confirmation) brings an erased one back.
+var ErrSuppressed = errors.New("on the suppression list (erased with \"subscribers forget\", or its owner reported an issue as spam); only signing up again (a new opt-in) brings it back")
 
 // AddSubscriber adds one address as the operator asks: pending (the
 // subscriber must still confirm, e.g. after Newsletter.Subscribe) or, with

@@ -1,6 +1,7 @@
 package bounce
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,7 +14,11 @@ import (
 func FuzzParseMessage(f *testing.F) {
 	files, _ := filepath.Glob("testdata/*.eml")
 	for _, file := range files {
-		f.Add(readFixture(f, filepath.Base(file)))
+		b, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(b)
 	}
 	f.Add([]byte("Content-Type: multipart/report; boundary=x\n\n--x\nContent-Type: multipart/mixed; boundary=x\n\n--x--\n"))
 	f.Fuzz(func(t *testing.T, raw []byte) {
