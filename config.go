@@ -158,12 +158,58 @@ type Newsletter struct {
 	// Confirmations bound the confirmation emails of the web form's
 	// sign-ups, which wait in a queue in the store.
 	Confirmations Confirmations `yaml:"confirmations"`
+	Bounces       Bounces       `yaml:"bounces"`
 }
 
 type Confirmations struct {
 	Concurrency int     `yaml:"concurrency"`
 	Rate        float64 `yaml:"rate"`
 	MaxQueued   int     `yaml:"max_queued"`
+}
+
+// Bounces is what happens after the send: how bounces and complaints find
+// their way back, and what they do.
+type Bounces struct {
+	// Domain of the VERP return paths, bounces+TOKEN@Domain; empty: the
+	// From address is the envelope sender.
+	Domain    string        `yaml:"domain"`
+	SoftLimit int           `yaml:"soft_limit"`
+	Mailbox   BounceMailbox `yaml:"mailbox"`
+	Webhooks  Webhooks      `yaml:"webhooks"`
+}
+
+// BounceMailbox is the IMAP mailbox the bounces job reads.
+type BounceMailbox struct {
+	Host            string `yaml:"host"`
+	Port            int    `yaml:"port"`
+	TLS             string `yaml:"tls"`
+	Username        string `yaml:"username"`
+	Password        string `yaml:"password"`
+	Folder          string `yaml:"folder"`
+	ProcessedFolder string `yaml:"processed_folder"`
+	UnhandledFolder string `yaml:"unhandled_folder"`
+	MaxMessages     int    `yaml:"max_messages"`
+}
+
+// Webhooks are the sending services' bounce webhooks, each served when
+// configured.
+type Webhooks struct {
+	SES struct {
+		TopicARNs []string `yaml:"topic_arns"`
+	} `yaml:"ses"`
+	Postmark struct {
+		Username string `yaml:"username"`
+		Password string `yaml:"password"`
+		Secret   string `yaml:"secret"`
+	} `yaml:"postmark"`
+	Mailgun struct {
+		SigningKey string `yaml:"signing_key"`
+	} `yaml:"mailgun"`
+	SendGrid struct {
+		PublicKey string `yaml:"public_key"`
+	} `yaml:"sendgrid"`
+	// MaxAge is how old a Mailgun or SendGrid signature may be.
+	MaxAge time.Duration `yaml:"max_age"`
 }
 
 type SMTP struct {
@@ -330,6 +376,17 @@ func (c *Config) applyEnv() {
 	}
 	if v := os.Getenv("BULLETIN_METRICS_TOKEN"); v != "" {
 		c.Server.MetricsToken = v
+	}
+	b := &c.Newsletter.Bounces
+	for env, key := range map[string]*string{
+		"BULLETIN_BOUNCES_PASSWORD":          &b.Mailbox.Password,
+		"BULLETIN_POSTMARK_WEBHOOK_PASSWORD": &b.Webhooks.Postmark.Password,
+		"BULLETIN_POSTMARK_WEBHOOK_SECRET":   &b.Webhooks.Postmark.Secret,
+		"BULLETIN_MAILGUN_SIGNING_KEY":       &b.Webhooks.Mailgun.SigningKey,
+	} {
+		if v := os.Getenv(env); v != "" {
+			*key = v
+		}
 	}
 }
 

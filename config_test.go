@@ -38,9 +38,16 @@ newsletter:
     host: mail.example.org
 `)
 	t.Setenv("BULLETIN_SMTP_PASSWORD", "s3cret")
+	t.Setenv("BULLETIN_BOUNCES_PASSWORD", "imap s3cret")
+	t.Setenv("BULLETIN_MAILGUN_SIGNING_KEY", "key-mg")
+	t.Setenv("BULLETIN_POSTMARK_WEBHOOK_SECRET", "pm secret")
 	cfg, err := LoadConfig(path)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if b := cfg.Newsletter.Bounces; b.Mailbox.Password != "imap s3cret" || b.Webhooks.Mailgun.SigningKey != "key-mg" ||
+		b.Webhooks.Postmark.Secret != "pm secret" || b.SoftLimit != 3 || b.Mailbox.Folder != "INBOX" {
+		t.Errorf("bounces = %+v; want the secrets from the environment and the defaults", b)
 	}
 	if cfg.Site.Title != "Weekly" || cfg.Site.Language != "en" {
 		t.Errorf("site = %+v; want the title set and the language kept", cfg.Site)
@@ -78,6 +85,14 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"syntax", "site:\n  title: [unclosed\n", []string{"config.yaml"}},
 		{"too many retries", "digest:\n  llm:\n    retries: 40\n", []string{":3:", "digest.llm.retries"}},
 		{"bad network", "fetch:\n  allow_networks:\n    - 10.0.0.0/8\n    - 10.0.0.0/33\n", []string{":4:", "fetch.allow_networks[1]", "10.0.0.0/33", "CIDR"}},
+		{"bad return path domain", "newsletter:\n  bounces:\n    domain: bounces@example.org\n", []string{":3:", "newsletter.bounces.domain"}},
+		{"no soft limit", "newsletter:\n  bounces:\n    soft_limit: 0\n", []string{":3:", "newsletter.bounces.soft_limit"}},
+		{"bad mailbox tls", "newsletter:\n  bounces:\n    mailbox:\n      host: imap.example.org\n      username: b\n      tls: ssl\n", []string{":6:", "newsletter.bounces.mailbox.tls", "ssl"}},
+		{"mailbox without user", "newsletter:\n  bounces:\n    mailbox:\n      host: imap.example.org\n", []string{"newsletter.bounces.mailbox.username"}},
+		{"mailbox folders", "newsletter:\n  bounces:\n    mailbox:\n      host: imap.example.org\n      username: b\n      processed_folder: INBOX\n", []string{":3:", "newsletter.bounces.mailbox:", "three folders"}},
+		{"bad topic", "newsletter:\n  bounces:\n    webhooks:\n      ses:\n        topic_arns: [ses-bounces]\n", []string{":5:", "newsletter.bounces.webhooks.ses.topic_arns[0]", "ARN"}},
+		{"postmark half", "newsletter:\n  bounces:\n    webhooks:\n      postmark:\n        username: pm\n", []string{":4:", "newsletter.bounces.webhooks.postmark", "go together"}},
+		{"bad sendgrid key", "newsletter:\n  bounces:\n    webhooks:\n      sendgrid:\n        public_key: bm90IGEga2V5\n", []string{":5:", "newsletter.bounces.webhooks.sendgrid.public_key"}},
 		{"network not a list", "fetch:\n  allow_networks: 10.0.0.0/8\n", []string{":2:", "fetch.allow_networks"}},
 		{"quoted local part", "subscribers:\n  - '\"a b\"@example.com'\n", []string{":2:", "subscribers[0]", "quoting"}},
 		{"quoted sender", "newsletter:\n  from: 'News <\"the news\"@example.com>'\n", []string{":2:", "newsletter.from", "quoting"}},
@@ -156,8 +171,8 @@ func TestFormerJobKeyStillWorks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cfg.Schedule.Jobs; got[JobIssue] != "0 8 * * 2" || len(got) != 2 {
-		t.Errorf("jobs = %v; want the former key's spec on %s, and collect", got, JobIssue)
+	if got := cfg.Schedule.Jobs; got[JobIssue] != "0 8 * * 2" || len(got) != 3 {
+		t.Errorf("jobs = %v; want the former key's spec on %s, and collect and bounces", got, JobIssue)
 	}
 	want := []DeprecatedKey{{File: path, Line: 4, Key: "schedule.jobs.publish", Use: "schedule.jobs.issue"}}
 	if !slices.Equal(cfg.Deprecated, want) {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/bulletin-app/bulletin/newsletter"
 	"github.com/bulletin-app/bulletin/schedule"
+	"github.com/bulletin-app/bulletin/server"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -189,6 +190,7 @@ func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 	if (n.DKIM.KeyFile == "") != (n.DKIM.Selector == "") {
 		bad("newsletter.dkim", "key_file and selector go together")
 	}
+	c.validateBounces(bad)
 
 	for i, s := range c.Subscribers {
 		if _, err := newsletter.ParseAddress(s); err != nil {
@@ -230,8 +232,8 @@ func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 	sort.Strings(jobs)
 	for _, job := range jobs {
 		key := "schedule.jobs." + job
-		if !oneOf(job, JobCollect, JobIssue) {
-			bad(key, "unknown job %q; the jobs are %s and %s", job, JobCollect, JobIssue)
+		if !oneOf(job, JobCollect, JobBounces, JobIssue) {
+			bad(key, "unknown job %q; the jobs are %s, %s and %s", job, JobCollect, JobBounces, JobIssue)
 			continue
 		}
 		if c.Schedule.Jobs[job] == "" {
@@ -258,6 +260,59 @@ func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 	}
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 	return errs
+}
+
+// validateBounces checks newsletter.bounces.
+func (c *Config) validateBounces(bad func(key, format string, args ...any)) {
+	const k = "newsletter.bounces."
+	b := c.Newsletter.Bounces
+	if b.Domain != "" {
+		if _, err := newsletter.ParseAddress("bounces@" + b.Domain); err != nil || strings.ContainsAny(b.Domain, " <>@\r\n") {
+			bad(k+"domain", "%q is not a domain name", b.Domain)
+		}
+	}
+	if b.SoftLimit < 1 {
+		bad(k+"soft_limit", "must be at least 1")
+	}
+	if m := b.Mailbox; m.Host != "" {
+		if m.Port < 1 || m.Port > 65535 {
+			bad(k+"mailbox.port", "%d is not a port number", m.Port)
+		}
+		if !oneOf(m.TLS, "implicit", "starttls", "none") {
+			bad(k+"mailbox.tls", "is %q; want implicit, starttls or none", m.TLS)
+		}
+		if m.Username == "" {
+			bad(k+"mailbox.username", "the mailbox needs a user name")
+		}
+		for _, f := range []struct{ key, name string }{{"folder", m.Folder}, {"processed_folder", m.ProcessedFolder}, {"unhandled_folder", m.UnhandledFolder}} {
+			if strings.TrimSpace(f.name) == "" {
+				bad(k+"mailbox."+f.key, "must not be empty")
+			}
+		}
+		if m.ProcessedFolder == m.Folder || m.UnhandledFolder == m.Folder || m.ProcessedFolder == m.UnhandledFolder {
+			bad(k+"mailbox", "folder, processed_folder and unhandled_folder must be three folders")
+		}
+		if m.MaxMessages < 1 {
+			bad(k+"mailbox.max_messages", "must be at least 1")
+		}
+	}
+	w := b.Webhooks
+	for i, arn := range w.SES.TopicARNs {
+		if !strings.HasPrefix(arn, "arn:aws") || strings.Count(arn, ":") != 5 {
+			bad(fmt.Sprintf(k+"webhooks.ses.topic_arns[%d]", i), "%q is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)", arn)
+		}
+	}
+	if p := w.Postmark; (p.Username == "") != (p.Password == "") {
+		bad(k+"webhooks.postmark", "username and password go together")
+	}
+	if key := w.SendGrid.PublicKey; key != "" {
+		if err := server.CheckSendGridKey(key); err != nil {
+			bad(k+"webhooks.sendgrid.public_key", "%v", err)
+		}
+	}
+	if w.MaxAge <= 0 {
+		bad(k+"webhooks.max_age", "must be a positive duration, like 5m")
+	}
 }
 
 // maxRetries bounds retry counts: with backoff doubling each time, ten

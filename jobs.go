@@ -12,6 +12,7 @@ import (
 // The scheduled jobs, by the names config.yaml gives them.
 const (
 	JobCollect = "collect" // read every source
+	JobBounces = "bounces" // read the bounce mailbox
 	JobIssue   = "issue"   // summarize, build the issue, publish it, email it
 )
 
@@ -29,10 +30,11 @@ const shutdownGrace = 30 * time.Second
 // Jobs returns the jobs the config schedules, ready for the scheduler.
 func (a *App) Jobs() []schedule.JobSpec { return a.jobs(nil, false) }
 
-// jobs returns the collect and issue jobs. What they did goes into rep,
-// when given (a run by hand runs them one after the other); scheduled jobs
-// may run at the same time and keep theirs apart. Jobs config leaves
-// unscheduled are left out unless all is set, for a run by hand.
+// jobs returns the collect, bounces and issue jobs. What they did goes
+// into rep, when given (a run by hand runs them one after the other);
+// scheduled jobs may run at the same time and keep theirs apart. Jobs
+// config leaves unscheduled are left out unless all is set, for a run by
+// hand; the bounces job is left out while no mailbox is configured.
 func (a *App) jobs(rep *RunReport, all bool) []schedule.JobSpec {
 	report := func() *RunReport {
 		if rep != nil {
@@ -46,6 +48,12 @@ func (a *App) jobs(rep *RunReport, all bool) []schedule.JobSpec {
 			var err error
 			r.Collect, err = a.Collect(ctx)
 			return r.Collect.String(), err
+		},
+		JobBounces: func(ctx context.Context) (string, error) {
+			r := report()
+			var err error
+			r.Bounces, err = a.ReadBounces(ctx)
+			return r.Bounces.String(), err
 		},
 		JobIssue: func(ctx context.Context) (string, error) {
 			r := report()
@@ -62,8 +70,13 @@ func (a *App) jobs(rep *RunReport, all bool) []schedule.JobSpec {
 		},
 	}
 	var jobs []schedule.JobSpec
-	for _, name := range []string{JobCollect, JobIssue} {
+	// The flow's order: bounces before the issue, so that a send skips
+	// the addresses they report.
+	for _, name := range []string{JobCollect, JobBounces, JobIssue} {
 		spec := a.Config.Schedule.Jobs[name]
+		if name == JobBounces && a.Config.Newsletter.Bounces.Mailbox.Host == "" {
+			continue
+		}
 		if spec != "" || all {
 			jobs = append(jobs, schedule.JobSpec{Name: name, Key: "schedule.jobs." + name, Spec: spec, Run: run[name]})
 		}

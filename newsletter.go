@@ -38,6 +38,9 @@ func (a *App) Newsletter() (*newsletter.Newsletter, error) {
 		},
 		Templates: a.Templates,
 		Logger:    a.Log,
+		Bounces: newsletter.BounceOptions{
+			ReturnPathDomain: n.Bounces.Domain, SoftLimit: n.Bounces.SoftLimit,
+		},
 	})
 	return a.news, err
 }

@@ -15,6 +15,8 @@ import (
 // RunReport tells what one run did.
 type RunReport struct {
 	Collect CollectReport
+	// Bounces is what reading the bounce mailbox did, when there is one.
+	Bounces BounceReport
 	DigestReport
 	// Sent is the send of the issue, when there was one to send.
 	Sent *newsletter.Summary
@@ -29,6 +31,9 @@ func (r RunReport) String() string {
 		fmt.Fprintf(&b, "collected: nothing: skipped, %s\n", skippedBecause(err))
 	} else {
 		fmt.Fprintf(&b, "collected: %s\n", r.Collect)
+	}
+	if r.Bounces.ran {
+		fmt.Fprintf(&b, "bounces: %s\n", r.Bounces)
 	}
 	if err := r.Skipped[JobIssue]; err != nil {
 		fmt.Fprintf(&b, "issue: skipped, %s", skippedBecause(err))
@@ -67,7 +72,8 @@ func (a *App) CollectNow(ctx context.Context) (CollectReport, error) {
 	return rep.Collect, err
 }
 
-// Run collects, then publishes and sends: the whole pipeline once. It runs
+// Run collects, reads the bounce mailbox (when there is one), then
+// publishes and sends: the whole pipeline once. It runs
 // the scheduler's jobs, so a run by hand is recorded as theirs and never
 // overlaps a scheduled run, in this process or another.
 //
@@ -86,10 +92,19 @@ func (a *App) Run(ctx context.Context) (RunReport, error) {
 	if ctx.Err() != nil {
 		return rep, errors.Join(collectErr, ctx.Err())
 	}
+	// Bounces before the send, so that it skips the addresses they
+	// report; a mailbox that cannot be read holds back nothing.
+	var bouncesErr error
+	if a.Config.Newsletter.Bounces.Mailbox.Host != "" {
+		_, bouncesErr = sched.RunNow(jobCtx, JobBounces)
+		if ctx.Err() != nil {
+			return rep, errors.Join(collectErr, bouncesErr, ctx.Err())
+		}
+	}
 	// A failed source does not hold back the others' news.
 	_, issueErr := sched.RunNow(jobCtx, JobIssue)
 	rep.skipped(JobIssue, issueErr)
-	return rep, errors.Join(collectErr, issueErr)
+	return rep, errors.Join(collectErr, bouncesErr, issueErr)
 }
 
 // skipped notes job as skipped when err says another process runs it.

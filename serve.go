@@ -55,6 +55,13 @@ func (a *App) Serve(ctx context.Context, opts ServeOptions) error {
 	}
 	subs.TrustedProxies = a.Config.Server.trustedProxies()
 	subs.Routes(mux)
+	if o, ok := a.webhookOptions(); ok {
+		hooks, err := server.NewWebhooks(news, o, a.Log)
+		if err != nil {
+			return err
+		}
+		hooks.Routes(mux)
+	}
 	reg := &metrics.Registry{}
 	token := a.Config.Server.MetricsToken
 	server.MountHealth(mux, a.Store, a.Log)
@@ -185,4 +192,23 @@ func (a *App) followPublishes(ctx context.Context, served string, interval time.
 		served = v
 		a.Log.Info("feeds rebuilt after a publish elsewhere", "version", v)
 	}
+}
+
+// webhookOptions are the bounce webhooks config sets up; ok is false when
+// it sets up none.
+func (a *App) webhookOptions() (o server.WebhookOptions, ok bool) {
+	w := a.Config.Newsletter.Bounces.Webhooks
+	if len(w.SES.TopicARNs) > 0 {
+		o.SES = &server.SESOptions{TopicARNs: w.SES.TopicARNs}
+	}
+	if p := w.Postmark; p.Username != "" || p.Secret != "" {
+		o.Postmark = &server.PostmarkOptions{Username: p.Username, Password: p.Password, Secret: p.Secret}
+	}
+	if w.Mailgun.SigningKey != "" {
+		o.Mailgun = &server.MailgunOptions{SigningKey: w.Mailgun.SigningKey, MaxAge: w.MaxAge}
+	}
+	if w.SendGrid.PublicKey != "" {
+		o.SendGrid = &server.SendGridOptions{PublicKey: w.SendGrid.PublicKey, MaxAge: w.MaxAge}
+	}
+	return o, o.SES != nil || o.Postmark != nil || o.Mailgun != nil || o.SendGrid != nil
 }

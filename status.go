@@ -23,6 +23,9 @@ type StatusReport struct {
 	Jobs     []JobStatus
 	Sources  []store.NamedSourceState
 	Issue    *IssueStatus // nil before the first issue
+	// Bounces are the latest bounces and complaints recorded, newest
+	// first (at most bouncesShown), whichever issue they are about.
+	Bounces []store.BounceEvent
 }
 
 // JobStatus is one job's latest run and its next fire time.
@@ -43,10 +46,16 @@ type IssueStatus struct {
 	// Unconfirmed lists (the first unconfirmedShown of) the rows left in
 	// "sending": handed to the server, its reply never read.
 	Unconfirmed []store.Delivery
+	// Bounces counts the bounces and complaints reported on its
+	// deliveries after the send.
+	Bounces map[store.BounceKind]int
 }
 
-// unconfirmedShown bounds the rows status lists.
-const unconfirmedShown = 20
+// unconfirmedShown and bouncesShown bound the rows status lists.
+const (
+	unconfirmedShown = 20
+	bouncesShown     = 10
+)
 
 // Status reports each job's last and next run, each upstream source's last
 // fetch, and the latest issue's deliveries.
@@ -90,6 +99,9 @@ func status(ctx context.Context, st *store.Store, jobs []schedule.JobSpec, loc *
 	if r.Sources, err = st.ListSourceStates(ctx); err != nil {
 		return StatusReport{}, err
 	}
+	if r.Bounces, err = st.RecentBounces(ctx, bouncesShown); err != nil {
+		return StatusReport{}, err
+	}
 
 	issue, err := st.LatestIssue(ctx)
 	switch {
@@ -102,14 +114,45 @@ func status(ctx context.Context, st *store.Store, jobs []schedule.JobSpec, loc *
 	if err != nil {
 		return StatusReport{}, err
 	}
+	bounces, err := st.BounceCounts(ctx, issue.Number)
+	if err != nil {
+		return StatusReport{}, err
+	}
 	r.Issue = &IssueStatus{Number: issue.Number, Title: issue.Title, Created: issue.CreatedAt,
-		Entries: len(issue.Entries), Deliveries: counts}
+		Entries: len(issue.Entries), Deliveries: counts, Bounces: bounces}
 	if counts[store.DeliverySending] > 0 {
 		if r.Issue.Unconfirmed, err = st.Deliveries(ctx, issue.Number, store.DeliverySending, false, 0, unconfirmedShown); err != nil {
 			return StatusReport{}, err
 		}
 	}
 	return r, nil
+}
+
+// writeBounces lists the latest bounces and complaints, whichever issue
+// they are about.
+func (r StatusReport) writeBounces(tw *tabwriter.Writer, at func(time.Time) string, clean *strings.Replacer) {
+	if len(r.Bounces) == 0 {
+		return
+	}
+	fmt.Fprintln(tw)
+	fmt.Fprintln(tw, "LATEST BOUNCES\tISSUE\tKIND\tSTATUS\tSOURCE\tRECORDED\tWHAT THE SERVER SAID")
+	for _, e := range r.Bounces {
+		status := e.Status
+		if status == "" {
+			status = "-"
+		}
+		fmt.Fprintf(tw, "%s\t#%d\t%s\t%s\t%s\t%s\t%s\n", clean.Replace(e.Email), e.IssueNumber, e.Kind, clean.Replace(status),
+			clean.Replace(e.Source), at(e.CreatedAt), clean.Replace(truncateText(e.Detail, 70)))
+	}
+}
+
+// truncateText cuts s to n runes at most, marking the cut.
+func truncateText(s string, n int) string {
+	r := []rune(s)
+	if len(r) <= n {
+		return s
+	}
+	return string(r[:n-1]) + "…"
 }
 
 // JobOutcome sums up a run in a few words: ok, failed: why, running, or
@@ -187,6 +230,9 @@ func (r StatusReport) WriteText(w io.Writer) error {
 	}
 	fmt.Fprintf(tw, "DELIVERIES\t%d sent, %d pending, %d failed%s\n",
 		d[store.DeliverySent], d[store.DeliveryPending], d[store.DeliveryFailed], sending)
+	b := r.Issue.Bounces
+	fmt.Fprintf(tw, "AFTER THE SEND\t%s, %s, %s reported\n", plural(b[store.BounceHard], "hard bounce", "hard bounces"),
+		plural(b[store.BounceSoft], "soft bounce", "soft bounces"), plural(b[store.BounceComplaint], "complaint", "complaints"))
 	if len(r.Issue.Unconfirmed) > 0 {
 		fmt.Fprintln(tw)
 		fmt.Fprintln(tw, "UNCONFIRMED\tMESSAGE-ID\tSINCE\tLAST ERROR")
@@ -200,5 +246,6 @@ func (r StatusReport) WriteText(w io.Writer) error {
 			"before its reply: most were delivered. \"bulletin send --issue %d --resend-unconfirmed\"\n"+
 			"sends them again, which may give their subscribers a second copy.\n", r.Issue.Number)
 	}
+	r.writeBounces(tw, at, clean)
 	return tw.Flush()
 }

@@ -100,6 +100,17 @@ func ForgetSubscriber(ctx context.Context, st *store.Store, address string) erro
 // when status is empty, else one of pending, confirmed, unsubscribed,
 // bounced, complained), in the order they subscribed.
 func ListSubscribers(ctx context.Context, st *store.Store, status string, fn func(store.Subscriber) error) error {
+	return listSubscribers(ctx, st, status, false, func(s store.Subscriber, _ *store.SubscriberBounces) error { return fn(s) })
+}
+
+// ListSubscribersWithBounces is ListSubscribers with each subscriber's
+// latest bounce or complaint and how many were reported; nil when none
+// was.
+func ListSubscribersWithBounces(ctx context.Context, st *store.Store, status string, fn func(store.Subscriber, *store.SubscriberBounces) error) error {
+	return listSubscribers(ctx, st, status, true, fn)
+}
+
+func listSubscribers(ctx context.Context, st *store.Store, status string, bounces bool, fn func(store.Subscriber, *store.SubscriberBounces) error) error {
 	var want store.SubscriberStatus
 	if status != "" {
 		var err error
@@ -113,12 +124,23 @@ func ListSubscribers(ctx context.Context, st *store.Store, status string, fn fun
 		if err != nil || len(subs) == 0 {
 			return err
 		}
+		var reports map[int64]store.SubscriberBounces
+		if bounces {
+			// One query for the page: the ids it spans.
+			if reports, err = st.LastBounces(ctx, after, subs[len(subs)-1].ID); err != nil {
+				return err
+			}
+		}
 		for _, s := range subs {
 			after = s.ID
 			if store.IsForgotten(s.Email) {
 				continue // no one to show: only the ledger's history points here
 			}
-			if err := fn(s); err != nil {
+			var b *store.SubscriberBounces
+			if r, ok := reports[s.ID]; ok {
+				b = &r
+			}
+			if err := fn(s, b); err != nil {
 				return err
 			}
 		}

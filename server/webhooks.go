@@ -340,6 +340,12 @@ func (w *Webhooks) firstUse(token string, window time.Duration) bool {
 	return true
 }
 
+// CheckSendGridKey says whether a SendGrid verification key can be used.
+func CheckSendGridKey(key string) error {
+	_, err := parseECDSAKey(key)
+	return err
+}
+
 // parseECDSAKey reads a P-256 public key as SendGrid shows it: base64 of
 // its DER (SubjectPublicKeyInfo), or the same in PEM.
 func parseECDSAKey(s string) (*ecdsa.PublicKey, error) {

@@ -52,7 +52,16 @@ const (
 	exitFailed      = 1 // the work failed
 	exitUsage       = 2 // the command line is wrong
 	exitUndelivered = 3 // it ran, but messages failed or are still pending
+	// exitTempFail is sysexits' EX_TEMPFAIL: try again later. An MTA that
+	// pipes a bounce to "bulletin bounces process -" keeps it and retries.
+	exitTempFail = 75
 )
+
+// tempFailure marks an error worth retrying later (the store is down).
+type tempFailure struct{ err error }
+
+func (t tempFailure) Error() string { return t.err.Error() }
+func (t tempFailure) Unwrap() error { return t.err }
 
 // run executes one command line and returns the exit code.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
@@ -129,6 +138,9 @@ func exitCode(err error) int {
 	}
 	if errors.Is(err, bulletin.ErrUndelivered) || errors.Is(err, newsletter.ErrPaused) {
 		return exitUndelivered
+	}
+	if errors.As(err, new(tempFailure)) {
+		return exitTempFail
 	}
 	return exitFailed
 }

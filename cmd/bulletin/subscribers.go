@@ -98,9 +98,9 @@ func init() {
 						return usagef("subscribers list takes no arguments")
 					}
 					tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-					fmt.Fprintln(tw, "EMAIL\tNAME\tSTATUS\tSINCE")
-					err := newsletter.ListSubscribers(ctx, st, *status, func(s store.Subscriber) error {
-						_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.Email, s.Name, s.Status, s.CreatedAt.Format("2006-01-02"))
+					fmt.Fprintln(tw, "EMAIL\tNAME\tSTATUS\tSINCE\tLAST BOUNCE OR COMPLAINT")
+					err := newsletter.ListSubscribersWithBounces(ctx, st, *status, func(s store.Subscriber, b *store.SubscriberBounces) error {
+						_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Email, s.Name, s.Status, s.CreatedAt.Format("2006-01-02"), lastBounce(b))
 						return err
 					})
 					if ferr := tw.Flush(); err == nil {
@@ -169,4 +169,22 @@ func init() {
 			})
 		},
 	})
+}
+
+// lastBounce sums up a subscriber's reports after the send: "hard 5.1.1,
+// issue #3, 2026-11-02 (2 reports)", or "-".
+func lastBounce(b *store.SubscriberBounces) string {
+	if b == nil {
+		return "-"
+	}
+	e := b.Last
+	out := string(e.Kind)
+	if e.Status != "" {
+		out += " " + e.Status
+	}
+	out += fmt.Sprintf(", issue #%d, %s", e.IssueNumber, e.CreatedAt.Format("2006-01-02"))
+	if b.Count > 1 {
+		out += fmt.Sprintf(" (%d reports)", b.Count)
+	}
+	return out
 }
