@@ -7,7 +7,6 @@ import (
 	"io"
 	"strings"
 
-	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/newsletter"
 	"github.com/bulletin-app/bulletin/newsletter/bounce"
 	"github.com/bulletin-app/bulletin/newsletter/mailbox"
@@ -102,9 +101,6 @@ func (a *App) ReadBounces(ctx context.Context) (BounceReport, error) {
 	})
 	rep.Summary = sum
 	if err != nil {
-		if shutdown.Requested(ctx) {
-			err = errors.Join(err, shutdown.ErrStopped)
-		}
 		return rep, fmt.Errorf("bounce mailbox %s: %w", a.Config.Newsletter.Bounces.Mailbox.Host, err)
 	}
 	return rep, nil
@@ -114,16 +110,10 @@ func (a *App) ReadBounces(ctx context.Context) (BounceReport, error) {
 // as the job's run and never overlapping a scheduled one.
 func (a *App) BouncesNow(ctx context.Context) (BounceReport, error) {
 	var rep RunReport
-	sched, err := a.scheduler(a.jobs(&rep, true), nil)
-	if err != nil {
-		return rep.Bounces, err
-	}
-	jobCtx, cancel := shutdown.WithGrace(ctx, shutdownGrace)
-	defer cancel()
 	if a.Config.Newsletter.Bounces.Mailbox.Host == "" {
 		return rep.Bounces, errors.New("no bounce mailbox: set newsletter.bounces.mailbox.host")
 	}
-	_, err = sched.RunNow(jobCtx, JobBounces)
+	err := a.runNow(ctx, JobBounces, &rep)
 	return rep.Bounces, err
 }
 

@@ -62,14 +62,21 @@ func (r RunReport) String() string {
 // scheduled collect, in this process or another.
 func (a *App) CollectNow(ctx context.Context) (CollectReport, error) {
 	var rep RunReport
-	sched, err := a.scheduler(a.jobs(&rep, true), nil)
+	err := a.runNow(ctx, JobCollect, &rep)
+	return rep.Collect, err
+}
+
+// runNow runs one job by hand, as the scheduler would (recorded as its
+// run, under its lease), with what it did in rep.
+func (a *App) runNow(ctx context.Context, job string, rep *RunReport) error {
+	sched, err := a.scheduler(a.jobs(rep, true), nil)
 	if err != nil {
-		return rep.Collect, err
+		return err
 	}
 	jobCtx, cancel := shutdown.WithGrace(ctx, shutdownGrace)
 	defer cancel()
-	_, err = sched.RunNow(jobCtx, JobCollect)
-	return rep.Collect, err
+	_, err = sched.RunNow(jobCtx, job)
+	return err
 }
 
 // Run collects, reads the bounce mailbox (when there is one), then

@@ -135,9 +135,12 @@ func Process(ctx context.Context, o Options, handle Handler) (Summary, error) {
 	}
 	move := moveFunc(c)
 	for i, uid := range uids {
-		if shutdown.Requested(ctx) || ctx.Err() != nil {
+		if shutdown.Requested(ctx) {
 			sum.Remaining += len(uids) - i
-			return sum, ctx.Err()
+			if err := ctx.Err(); err != nil {
+				return sum, err
+			}
+			return sum, shutdown.ErrStopped
 		}
 		raw, err := fetch(c, uid, o.MaxBytes)
 		if err != nil {

@@ -13,6 +13,7 @@ import (
 	"github.com/emersion/go-imap/v2"
 
 	"github.com/bulletin-app/bulletin/internal/imaptest"
+	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/newsletter/mailbox"
 )
 
@@ -230,5 +231,27 @@ func TestProcessDovecot(t *testing.T) {
 			}
 			testProcess(t, s)
 		})
+	}
+}
+
+// TestProcessShutdown: a stop asked for between messages ends the run
+// after the message in hand, which is filed; the rest wait.
+func TestProcessShutdown(t *testing.T) {
+	s := imaptest.StartMemory(t, imaptest.Options{})
+	for i := range 3 {
+		s.Append(t, "INBOX", message(i, "bounce"))
+	}
+	stop := make(chan struct{})
+	ctx := shutdown.WithStop(context.Background(), stop)
+	first := func(_ context.Context, raw []byte) (mailbox.Verdict, error) {
+		close(stop) // the signal arrives while the first message is handled
+		return mailbox.Processed, nil
+	}
+	sum, err := mailbox.Process(ctx, options(s), first)
+	if !errors.Is(err, shutdown.ErrStopped) || sum.Processed != 1 || sum.Remaining != 2 {
+		t.Errorf("stopped run: %+v, %v", sum, err)
+	}
+	if n := s.Count(t, "bulletin-processed"); n != 1 {
+		t.Errorf("processed holds %d, want the one handled", n)
 	}
 }
