@@ -80,6 +80,10 @@ var copyTables = []copyTable{
 	{name: "signups", order: "id", identity: "id", columns: []column{
 		{"id", kInt}, {"email", kText}, {"name", kText}, {"requested_at", kTime},
 		{"attempts", kInt}, {"next_at", kTime}, {"claimed_by", kText}, {"claimed_until", kTime}}},
+	{name: "bounce_events", order: "id", identity: "id", columns: []column{
+		{"id", kInt}, {"issue_number", kInt}, {"subscriber_id", kInt}, {"kind", kText}, {"source", kText},
+		{"report_id", kText}, {"status", kText}, {"detail", kText}, {"reported_at", kTime},
+		{"created_at", kTime}}},
 }
 
 // notCopied are the tables a copy leaves: the target's migrations are its
@@ -96,8 +100,8 @@ type TableCount struct {
 
 // CopyTo copies everything the store holds into dst, a PostgreSQL store
 // with nothing in it yet: articles, entries, issues, subscribers, the whole
-// delivery ledger, the jobs' runs and fire times, the summary cache and the
-// sources' state, with their ids. The source is read in one snapshot and
+// delivery ledger and the bounces recorded on it, the jobs' runs and fire
+// times, the summary cache and the sources' state, with their ids. The source is read in one snapshot and
 // the target written in one transaction, which commits only if every
 // table's count in the target is the source's: a failed copy leaves the
 // target as empty as it was. A live lease in the source (a send or a job

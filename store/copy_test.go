@@ -110,6 +110,9 @@ func fill(t *testing.T, st *Store) {
 	must(err)
 	must(st.MarkDeliverySent(ctx, 1, pending[0].SubscriberID))
 	must(st.FailDelivery(ctx, 1, pending[1].SubscriberID, "550 no such user", true))
+	_, err = st.RecordBounce(ctx, BounceEvent{IssueNumber: 1, SubscriberID: pending[0].SubscriberID, Kind: BounceSoft,
+		Source: "mail", ReportID: "mail:copied", Status: "4.2.2", Detail: "452 4.2.2 mailbox full", ReportedAt: now}, 3)
+	must(err)
 	// A subscriber erased since: the ledger row stays, the address is a
 	// suppression entry.
 	must(st.ForgetSubscriber(ctx, "Reader4@Example.org"))
@@ -176,6 +179,8 @@ func view(t *testing.T, st *Store) map[string]any {
 	add("known seeded", known, err)
 	suppressed, err := st.Suppressed(ctx, "reader4@example.org")
 	add("suppressed", suppressed, err)
+	bounces, err := st.RecentBounces(ctx, 10)
+	add("bounces", bounces, err)
 	return v
 }
 
