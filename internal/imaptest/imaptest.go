@@ -187,7 +187,11 @@ func StartDovecot(t testing.TB, o DovecotOptions) *Server {
 	if _, err := os.Stat("/usr/lib/dovecot/imap"); err != nil {
 		testtool.Missing(t, "dovecot's imap binary is not installed (Debian: dovecot-imapd)")
 	}
-	dir, err := os.MkdirTemp("", "bulletin-dovecot-")
+	base := os.TempDir()
+	if os.Geteuid() == 0 {
+		base = "/tmp" // nobody must reach it: not a TMPDIR of root's own
+	}
+	dir, err := os.MkdirTemp(base, "bulletin-dovecot-")
 	if err != nil {
 		t.Fatal(err)
 	}
