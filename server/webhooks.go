@@ -277,7 +277,7 @@ func (w *Webhooks) mailgun(rw http.ResponseWriter, r *http.Request) {
 		}
 		// A signed post replayed within the window: refused by its token.
 		if !w.firstUse(sig.Token, o.MaxAge) {
-			return nil, forbidden("token used before (a replay)")
+			return nil, forbidden("token used before (a replay), or too many tokens within the window")
 		}
 		return events, nil
 	})
