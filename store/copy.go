@@ -50,11 +50,13 @@ var copyTables = []copyTable{
 		{"origin", kText}, {"published_at", kTime}, {"text", kText}, {"content_hash", kText},
 		{"seeded", kBool}, {"collected_at", kTime}, {"updated_at", kTime}}},
 	{name: "issues", order: "number", columns: []column{
-		{"number", kInt}, {"title", kText}, {"created_at", kTime}}},
+		{"number", kInt}, {"title", kText}, {"created_at", kTime}, {"state", kText}, {"send_at", kTime},
+		{"sent_at", kTime}, {"send_error", kText}, {"subject", kText}, {"intro", kText}, {"edited_at", kTime}}},
 	{name: "entries", order: "id", identity: "id", columns: []column{
 		{"id", kInt}, {"article_id", kInt}, {"content_hash", kText}, {"summary", kText}, {"teaser", kText},
 		{"method", kText}, {"issue_number", kInt}, {"created_at", kTime}, {"updated_at", kTime},
-		{"duplicate_of", kInt}}},
+		{"duplicate_of", kInt}, {"position", kInt}, {"is_lead", kBool}, {"edited_title", kText},
+		{"edited_summary", kText}}},
 	{name: "subscribers", order: "id", identity: "id", columns: []column{
 		{"id", kInt}, {"email", kText}, {"name", kText}, {"status", kText}, {"created_at", kTime},
 		{"updated_at", kTime}, {"confirmed_at", kTime}, {"confirm_sent_at", kTime}}},
@@ -84,6 +86,9 @@ var copyTables = []copyTable{
 		{"id", kInt}, {"issue_number", kInt}, {"subscriber_id", kInt}, {"kind", kText}, {"source", kText},
 		{"report_id", kText}, {"status", kText}, {"detail", kText}, {"reported_at", kTime},
 		{"created_at", kTime}}},
+	{name: "audit_log", order: "id", identity: "id", columns: []column{
+		{"id", kInt}, {"at", kTime}, {"actor", kText}, {"action", kText}, {"issue_number", kInt},
+		{"subscriber_id", kInt}, {"source", kText}, {"detail", kText}}},
 }
 
 // notCopied are the tables a copy leaves: the target's migrations are its

@@ -95,6 +95,18 @@ func fill(t *testing.T, st *Store) {
 	must(st.MarkDuplicate(ctx, un[len(un)-1].ID, un[0].ID))
 	_, err = st.CreateIssue(ctx, func(n int) string { return fmt.Sprint("Issue ", n) }, []int64{un[0].ID, un[1].ID})
 	must(err)
+	// A draft, edited: its state, the editor's texts beside the machine's,
+	// the order and the audit log.
+	_, err = st.CreateDraft(ctx, func(n int) string { return fmt.Sprint("Issue ", n) }, []int64{un[2].ID, un[3].ID})
+	must(err)
+	title := "Edited"
+	must(st.EditEntry(ctx, 2, un[3].ID, &title, []string{"Mine."}, "cli:test"))
+	must(st.MoveEntry(ctx, 2, un[3].ID, 1, "cli:test"))
+	must(st.SetLead(ctx, 2, un[2].ID, "cli:test"))
+	must(st.SetIssueIntro(ctx, 2, "*Hello*", "cli:test"))
+	_, err = st.MoveIssue(ctx, 2, IssueScheduled, now.Add(24*time.Hour), "cli:test", AuditIssueSchedule, "")
+	must(err)
+	must(st.AddAudit(ctx, AuditEntry{Actor: "admin:ed", Action: "subscriber.import", Subscriber: 1, Source: "Example", Detail: "3 rows"}))
 	for i, status := range []SubscriberStatus{StatusConfirmed, StatusConfirmed, StatusConfirmed, StatusPending, StatusUnsubscribed} {
 		sub, _, err := st.AddSubscriber(ctx, fmt.Sprintf("Reader%d@Example.org", i), fmt.Sprint("Reader ", i), status)
 		must(err)
@@ -153,6 +165,12 @@ func view(t *testing.T, st *Store) map[string]any {
 	}
 	issues, err := st.Issues(ctx, 0)
 	add("issues", issues, err)
+	list, err := st.IssueList(ctx, 0)
+	add("issue list", list, err)
+	draft, err := st.Issue(ctx, 2)
+	add("draft", draft, err)
+	audit, err := st.AuditLog(ctx, AuditQuery{})
+	add("audit log", audit, err)
 	un, err := st.UnissuedEntries(ctx)
 	add("unissued", un, err)
 	todo, err := st.ArticlesToSummarize(ctx)
@@ -227,6 +245,10 @@ func TestCopyToPostgres(t *testing.T) {
 		}
 		if _, err := dst.SaveArticle(ctx, source.Article{Key: "https://example.org/new", Title: "New", Text: "x"}, false); err != nil {
 			t.Errorf("new article after copy: %v", err)
+		}
+		// The scheduled issue holds the next back until it is released.
+		if _, err := dst.MoveIssue(ctx, 2, IssueSending, time.Now(), "cli:test", AuditIssueRelease, ""); err != nil {
+			t.Errorf("release the copied scheduled issue: %v", err)
 		}
 		if _, err := dst.CreateIssue(ctx, func(int) string { return "Next" }, nil); err != nil {
 			t.Errorf("new issue after copy: %v", err)

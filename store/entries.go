@@ -17,14 +17,16 @@ type Entry struct {
 	// ArticleKey is the article's stable identity; feed ids derive from it so
 	// they survive a rebuilt database.
 	ArticleKey string
-	Title      string
-	URL        string
-	Author     string
-	Source     string
-	Published  time.Time // the article's, zero when unknown
-	Summary    []string  // one sentence each
-	Teaser     string
-	Method     string
+	// Title and Summary are what readers see: an editor's, when the entry
+	// was edited in a draft (see ArticleTitle and MachineSummary).
+	Title     string
+	URL       string
+	Author    string
+	Source    string
+	Published time.Time // the article's, zero when unknown
+	Summary   []string  // one sentence each
+	Teaser    string
+	Method    string
 	// ContentHash is the hash of the article content the summary was made from.
 	ContentHash string
 	IssueNumber int // 0 until the entry goes into an issue
@@ -32,6 +34,17 @@ type Entry struct {
 	UpdatedAt   time.Time
 	// Also are the other reports of the same story, merged into this entry.
 	Also []Link
+
+	// Lead marks the issue's lead story, which comes first.
+	Lead bool
+	// ArticleTitle and MachineSummary are the article's title and the
+	// summary written for it, kept beside an editor's texts so that an edit
+	// can be undone; TitleEdited and SummaryEdited tell whether Title and
+	// Summary are an editor's.
+	ArticleTitle   string
+	MachineSummary []string
+	TitleEdited    bool
+	SummaryEdited  bool
 }
 
 // Link is another place a story was told.
@@ -44,7 +57,32 @@ type Issue struct {
 	Number    int
 	Title     string
 	CreatedAt time.Time
-	Entries   []Entry
+	// Entries come in the order readers see them: the lead story first,
+	// then as the editor placed them, else newest article first.
+	Entries []Entry
+
+	State IssueState
+	// SendAt is when a scheduled issue is to be sent, and when a released
+	// one was released; zero for a draft, and for the issues released
+	// before there were states.
+	SendAt time.Time
+	SentAt time.Time // when its send ran to the end
+	// SendError says why the last send stopped short of everyone; a send
+	// that stopped so is not taken up again on its own.
+	SendError string
+	// Subject is the email's subject as an editor wrote it; empty: Title.
+	Subject string
+	// Intro is an editor's introduction, in Markdown.
+	Intro    string
+	EditedAt time.Time
+}
+
+// MailSubject is the subject of the issue's email.
+func (is Issue) MailSubject() string {
+	if is.Subject != "" {
+		return is.Subject
+	}
+	return is.Title
 }
 
 // SaveEntry writes the entry for e.ArticleID, replacing an older summary of
@@ -68,14 +106,23 @@ func (s *Store) queryEntries(ctx context.Context, id queryID, args ...any) ([]En
 	var out []Entry
 	for rows.Next() {
 		var e Entry
-		var summary string
-		if err := rows.Scan(&e.ID, &e.ArticleID, &e.ArticleKey, &e.Title, &e.URL, &e.Author, &e.Source,
+		var summary, title, edited string
+		if err := rows.Scan(&e.ID, &e.ArticleID, &e.ArticleKey, &e.ArticleTitle, &e.URL, &e.Author, &e.Source,
 			scanTime{&e.Published}, &summary, &e.Teaser, &e.Method, &e.ContentHash, &e.IssueNumber,
-			scanTime{&e.CreatedAt}, scanTime{&e.UpdatedAt}); err != nil {
+			scanTime{&e.CreatedAt}, scanTime{&e.UpdatedAt}, &e.Lead, &title, &edited); err != nil {
 			return nil, err
 		}
 		if summary != "" {
-			e.Summary = strings.Split(summary, "\n")
+			e.MachineSummary = strings.Split(summary, "\n")
+		}
+		e.Title, e.Summary = e.ArticleTitle, e.MachineSummary
+		if title != "" {
+			e.Title, e.TitleEdited = title, true
+		}
+		if edited != "" {
+			// The teaser was the machine's, of its own summary: the feeds
+			// fall back to the editor's first sentence.
+			e.Summary, e.SummaryEdited, e.Teaser = strings.Split(edited, "\n"), true, ""
 		}
 		out = append(out, e)
 	}
@@ -98,20 +145,45 @@ func (s *Store) MarkDuplicate(ctx context.Context, id, of int64) error {
 	return err
 }
 
-// CreateIssue numbers a new issue and puts the given entries in it. Entries
-// that another issue took meanwhile are left where they are; if that leaves
-// none of several, the issue is not created and ErrNotFound is returned. No
-// entries at all make an empty issue: the caller asked for one.
+// CreateIssue numbers a new issue, puts the given entries in it and
+// releases it at once: it is published and sent as it is, as when review
+// is off. Entries that another issue took meanwhile are left where they
+// are; if that leaves none of several, the issue is not created and
+// ErrNotFound is returned. No entries at all make an empty issue: the
+// caller asked for one. While an issue awaits review (a draft, or
+// scheduled), no new one is made: the error wraps ErrAwaitingReview.
 func (s *Store) CreateIssue(ctx context.Context, title func(number int) string, entryIDs []int64) (Issue, error) {
+	return s.createIssue(ctx, title, entryIDs, IssueSending)
+}
+
+// CreateDraft is CreateIssue for an issue that an editor reviews before
+// it is released: a draft, published nowhere and mailed to nobody.
+func (s *Store) CreateDraft(ctx context.Context, title func(number int) string, entryIDs []int64) (Issue, error) {
+	return s.createIssue(ctx, title, entryIDs, IssueDraft)
+}
+
+func (s *Store) createIssue(ctx context.Context, title func(number int) string, entryIDs []int64, state IssueState) (Issue, error) {
 	var number int
 	err := s.tx(ctx, func(tx runner) error {
 		if _, err := tx.exec(ctx, qIssueLock); err != nil {
 			return err
 		}
+		var waiting int
+		if err := tx.queryRow(ctx, qIssueAwaitingReview).Scan(&waiting); err != nil {
+			return err
+		}
+		if waiting != 0 {
+			return fmt.Errorf("create issue: issue %d: %w", waiting, ErrAwaitingReview)
+		}
 		if err := tx.queryRow(ctx, qIssueNextNumber).Scan(&number); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, qIssueInsert, number, title(number), s.timeArg(s.now())); err != nil {
+		now := s.now()
+		var sendAt any
+		if state == IssueSending {
+			sendAt = s.timeArg(now)
+		}
+		if _, err := tx.exec(ctx, qIssueInsert, number, title(number), s.timeArg(now), string(state), sendAt); err != nil {
 			return err
 		}
 		taken := 0
@@ -137,7 +209,7 @@ func (s *Store) CreateIssue(ctx context.Context, title func(number int) string, 
 // Issue returns issue n with its entries.
 func (s *Store) Issue(ctx context.Context, n int) (Issue, error) {
 	var is Issue
-	err := s.queryRow(ctx, qIssueGet, n).Scan(&is.Number, &is.Title, scanTime{&is.CreatedAt})
+	err := s.queryRow(ctx, qIssueGet, n).Scan(issueColumns(&is)...)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Issue{}, fmt.Errorf("issue %d: %w", n, ErrNotFound)
 	}
@@ -193,8 +265,9 @@ func (s *Store) LatestIssue(ctx context.Context) (Issue, error) {
 	return s.Issue(ctx, n)
 }
 
-// Issues returns the newest issues with their entries, newest first; limit
-// <= 0 returns them all.
+// Issues returns the newest published issues (released: sending or sent)
+// with their entries, newest first; limit <= 0 returns them all. Drafts and
+// scheduled issues are in no feed and on no page: see IssueList.
 func (s *Store) Issues(ctx context.Context, limit int) ([]Issue, error) {
 	rows, err := s.query(ctx, qIssueNumbers, limitArg(limit))
 	if err != nil {

@@ -131,6 +131,30 @@ const (
 	qSignupRetry
 	qSignupsRelease
 
+	// review.sql
+	qIssueStateForUpdate
+	qIssueMove
+	qIssueMarkSent
+	qIssueSendError
+	qIssueList
+	qIssuesToDeliver
+	qIssueLatestSending
+	qIssueAwaitingReview
+	qIssueSetSubject
+	qIssueSetIntro
+	qIssueTouch
+	qIssueEntryOrder
+	qEntrySetPosition
+	qEntryDrop
+	qEntryClearLead
+	qEntrySetLead
+	qEntryEditTitle
+	qEntryEditSummary
+
+	// audit.sql
+	qAuditAdd
+	qAuditList
+
 	numQueries
 )
 
@@ -237,6 +261,28 @@ var queryNames = [numQueries]string{
 	qSignupDone:     "signup-done",
 	qSignupRetry:    "signup-retry",
 	qSignupsRelease: "signups-release",
+
+	qIssueStateForUpdate: "issue-state-for-update",
+	qIssueMove:           "issue-move",
+	qIssueMarkSent:       "issue-mark-sent",
+	qIssueSendError:      "issue-send-error",
+	qIssueList:           "issue-list",
+	qIssuesToDeliver:     "issues-to-deliver",
+	qIssueLatestSending:  "issue-latest-sending",
+	qIssueAwaitingReview: "issue-awaiting-review",
+	qIssueSetSubject:     "issue-set-subject",
+	qIssueSetIntro:       "issue-set-intro",
+	qIssueTouch:          "issue-touch",
+	qIssueEntryOrder:     "issue-entry-order",
+	qEntrySetPosition:    "entry-set-position",
+	qEntryDrop:           "entry-drop",
+	qEntryClearLead:      "entry-clear-lead",
+	qEntrySetLead:        "entry-set-lead",
+	qEntryEditTitle:      "entry-edit-title",
+	qEntryEditSummary:    "entry-edit-summary",
+
+	qAuditAdd:  "audit-add",
+	qAuditList: "audit-list",
 }
 
 func (id queryID) String() string { return queryNames[id] }

@@ -1,5 +1,7 @@
 -- Digest entries and issues (entries.go). Lists of entries select the same
--- columns, newest article first (by publication when known).
+-- columns, newest article first (by publication when known); an issue's
+-- entries come in the order its editor gave them, the lead story first
+-- (review.go).
 
 -- name: entry-save
 INSERT INTO entries
@@ -13,7 +15,8 @@ ON CONFLICT (article_id) DO UPDATE SET content_hash = excluded.content_hash,
 
 -- name: entries-unissued
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
-    e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at
+    e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
+    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, '')
 FROM entries e JOIN articles a ON a.id = e.article_id
 WHERE e.issue_number IS NULL AND e.duplicate_of IS NULL AND NOT a.seeded
 ORDER BY coalesce(a.published_at, a.collected_at) DESC, e.id DESC
@@ -30,20 +33,23 @@ LOCK TABLE issues IN EXCLUSIVE MODE
 SELECT coalesce(max(number), 0) + 1 FROM issues
 
 -- name: issue-insert
-INSERT INTO issues (number, title, created_at) VALUES ($1, $2, $3)
+-- Arguments: number, title, created, state, send_at (NULL for a draft).
+INSERT INTO issues (number, title, created_at, state, send_at) VALUES ($1, $2, $3, $4, $5)
 
 -- name: entry-take
 UPDATE entries SET issue_number = $1 WHERE id = $2 AND issue_number IS NULL
 
 -- name: issue-get
-SELECT number, title, created_at FROM issues WHERE number = $1
+SELECT number, title, created_at, state, send_at, sent_at, send_error, subject, intro, edited_at
+FROM issues WHERE number = $1
 
 -- name: issue-entries
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
-    e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at
+    e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
+    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, '')
 FROM entries e JOIN articles a ON a.id = e.article_id
 WHERE e.issue_number = $1
-ORDER BY coalesce(a.published_at, a.collected_at) DESC, e.id DESC
+ORDER BY e.is_lead DESC, coalesce(e.position, 0), coalesce(a.published_at, a.collected_at) DESC, e.id DESC
 
 -- name: issue-duplicates
 -- The other reports of the stories of issue $1.
@@ -56,20 +62,23 @@ ORDER BY a.collected_at, e.id
 SELECT coalesce(max(number), 0) FROM issues
 
 -- name: issue-numbers
+-- The published issues: a draft or a scheduled one is in no feed or page.
 -- A limit of -1 is no limit (LIMIT NULL).
-SELECT number FROM issues ORDER BY number DESC LIMIT nullif($1::bigint, -1)
+SELECT number FROM issues WHERE state IN ('sending', 'sent') ORDER BY number DESC LIMIT nullif($1::bigint, -1)
 
 -- name: entries-issued
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
-    e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at
+    e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
+    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, '')
 FROM entries e JOIN articles a ON a.id = e.article_id
 WHERE e.issue_number IS NOT NULL
 ORDER BY coalesce(a.published_at, a.collected_at) DESC, e.id DESC
 LIMIT nullif($1::bigint, -1)
 
 -- name: published-version
+-- What the feeds and pages show: the published issues and their entries.
 SELECT
-    (SELECT coalesce(max(number), 0) FROM issues),
-    (SELECT count(*) FROM entries WHERE issue_number IS NOT NULL),
+    (SELECT count(*) FROM issues WHERE state IN ('sending', 'sent')),
+    (SELECT count(*) FROM entries e JOIN issues i ON i.number = e.issue_number WHERE i.state IN ('sending', 'sent')),
     (SELECT count(*) FROM entries WHERE duplicate_of IS NOT NULL),
-    (SELECT max(updated_at) FROM entries WHERE issue_number IS NOT NULL)
+    (SELECT max(e.updated_at) FROM entries e JOIN issues i ON i.number = e.issue_number WHERE i.state IN ('sending', 'sent'))
