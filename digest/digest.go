@@ -62,7 +62,11 @@ type IssueOptions struct {
 	Title func(number int) string
 	// BuildEmpty builds an issue even with no new entries.
 	BuildEmpty bool
-	Logger     *slog.Logger
+	// Draft builds the issue as a draft for an editor to review: published
+	// nowhere and mailed to nobody until it is approved. Otherwise it is
+	// released at once.
+	Draft  bool
+	Logger *slog.Logger
 }
 
 // ErrNothingNew is returned by BuildIssue when no entry awaits an issue.
@@ -70,7 +74,16 @@ var ErrNothingNew = errors.New("no new entries")
 
 // BuildIssue puts every entry not yet in an issue into the next issue,
 // merging the ones that tell a story told already (see MergeDuplicates).
+// While an issue awaits review (a draft, or scheduled), none is built: the
+// error wraps store.ErrAwaitingReview, and the entries wait for the issue
+// after it.
 func BuildIssue(ctx context.Context, st *store.Store, opts IssueOptions) (store.Issue, error) {
+	if n, err := st.IssueAwaitingReview(ctx); err != nil || n != 0 {
+		if err == nil {
+			err = fmt.Errorf("issue %d: %w", n, store.ErrAwaitingReview)
+		}
+		return store.Issue{}, fmt.Errorf("build issue: %w", err)
+	}
 	entries, err := st.UnissuedEntries(ctx)
 	if err != nil {
 		return store.Issue{}, fmt.Errorf("build issue: %w", err)
@@ -89,7 +102,11 @@ func BuildIssue(ctx context.Context, st *store.Store, opts IssueOptions) (store.
 	if title == nil {
 		title = func(n int) string { return fmt.Sprintf("Issue #%d", n) }
 	}
-	is, err := st.CreateIssue(ctx, title, ids)
+	create := st.CreateIssue
+	if opts.Draft {
+		create = st.CreateDraft
+	}
+	is, err := create(ctx, title, ids)
 	if errors.Is(err, store.ErrNotFound) {
 		return store.Issue{}, ErrNothingNew
 	}

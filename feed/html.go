@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bulletin-app/bulletin/internal/markdown"
 	"github.com/bulletin-app/bulletin/store"
 	"github.com/bulletin-app/bulletin/templates"
 )
@@ -88,6 +89,7 @@ type entryView struct {
 	Also    []alsoView // other reports of the same story, the first maxAlso
 	// AlsoMore counts the other reports not in Also.
 	AlsoMore int
+	Lead     bool // the issue's lead story, which comes first
 }
 
 // maxAlso bounds the other reports shown beside an entry: a story told by
@@ -97,11 +99,14 @@ const maxAlso = 5
 type alsoView struct{ Title, URL, Source string }
 
 type issueView struct {
-	Number  int
-	Title   string
-	Date    time.Time
-	Path    string // the page, relative to the site root
-	URL     string // the page, absolute
+	Number int
+	Title  string
+	Date   time.Time
+	Path   string // the page, relative to the site root
+	URL    string // the page, absolute
+	// Intro is the editor's introduction, rendered from Markdown and
+	// sanitized.
+	Intro   template.HTML
 	Entries []entryView
 }
 
@@ -116,6 +121,7 @@ func (b *builder) entryView(e store.Entry, issue int, absolute bool) entryView {
 		Author: plainText(e.Author),
 		Teaser: plainText(e.Teaser),
 		Date:   entryPublished(e),
+		Lead:   e.Lead,
 	}
 	for _, s := range e.Summary {
 		if s = plainText(s); s != "" {
@@ -159,6 +165,7 @@ func (b *builder) issueView(is store.Issue, absolute bool) issueView {
 	if v.Title == "" {
 		v.Title = fmt.Sprintf("Issue %d", is.Number)
 	}
+	v.Intro = template.HTML(safeHTML(markdown.HTML(is.Intro)))
 	seen := map[string]bool{}
 	for _, e := range is.Entries {
 		if checkEntry(e) != nil || seen[e.ArticleKey] {
@@ -214,7 +221,7 @@ func (b *builder) feedLinks() []feedLink {
 }
 
 func (b *builder) renderPages(set *Set, issues []store.Issue) error {
-	site := siteView{Title: b.site.Title, Description: b.site.Description, Language: b.site.Language, URL: b.site.URL}
+	site := b.siteView()
 	links := b.feedLinks()
 	views := make([]issueView, len(issues))
 	var newest time.Time
@@ -231,14 +238,14 @@ func (b *builder) renderPages(set *Set, issues []store.Issue) error {
 	}
 	set.add("/", "text/html; charset=utf-8", body, docUpdated([]item{{updated: newest}}), b.site.MaxAge)
 	for i := range views {
-		d := pageData{Site: site, Root: "../../", Canonical: views[i].URL, Feeds: links,
-			Issue: &views[i], Updated: issueUpdated(issues[i])}
+		var newer, older *issueView
 		if i > 0 {
-			d.Newer = &views[i-1]
+			newer = &views[i-1]
 		}
 		if i+1 < len(views) {
-			d.Older = &views[i+1]
+			older = &views[i+1]
 		}
+		d := b.issuePageData(&views[i], newer, older, issueUpdated(issues[i]))
 		body, err := b.pages.exec(issueTemplate, d)
 		if err != nil {
 			return err
@@ -247,3 +254,35 @@ func (b *builder) renderPages(set *Set, issues []store.Issue) error {
 	}
 	return nil
 }
+
+func (b *builder) siteView() siteView {
+	return siteView{Title: b.site.Title, Description: b.site.Description, Language: b.site.Language, URL: b.site.URL}
+}
+
+// issuePageData is what an issue's page shows, between the issues
+// published just after and just before it (nil when none).
+func (b *builder) issuePageData(v, newer, older *issueView, updated time.Time) pageData {
+	return pageData{Site: b.siteView(), Root: "../../", Canonical: v.URL, Feeds: b.feedLinks(),
+		Issue: v, Newer: newer, Older: older, Updated: updated}
+}
+
+// IssuePage renders the web page of is as Build renders it, with newer and
+// older (nil when none) as the issues published just after and before it:
+// the page of an issue before it is published, for a preview.
+func IssuePage(site Site, is store.Issue, newer, older *store.Issue) ([]byte, error) {
+	b, err := newBuilder(site)
+	if err != nil {
+		return nil, err
+	}
+	view := func(is *store.Issue) *issueView {
+		if is == nil {
+			return nil
+		}
+		v := b.issueView(*is, false)
+		return &v
+	}
+	return b.pages.exec(issueTemplate, b.issuePageData(view(&is), view(newer), view(older), issueUpdated(is)))
+}
+
+// IssuePagePath is where issue n's page is, relative to the site's URL.
+func IssuePagePath(n int) string { return issuePath(n) }

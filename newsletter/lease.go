@@ -47,3 +47,28 @@ func (n *Newsletter) keepLock(ctx context.Context, cancel context.CancelCauseFun
 		cancel(fmt.Errorf("lost the send lock: %w", err))
 	}
 }
+
+// SendLease is issue's send lock, taken before its send starts: a caller
+// that must do something first (release the issue, publish it) takes it,
+// so that no other sender starts the same send meanwhile, and hands it to
+// Send through SendRequest.Holder.
+type SendLease struct {
+	Holder  string
+	release func()
+}
+
+// LeaseSend takes issue's send lock for a holder of its own and renews it
+// until Release. If another sender holds it, the error wraps
+// store.ErrLocked.
+func (n *Newsletter) LeaseSend(ctx context.Context, issue int) (*SendLease, error) {
+	holder := holderName()
+	_, _, release, err := n.takeSendLock(ctx, issue, holder)
+	if err != nil {
+		return nil, fmt.Errorf("send issue %d: %w", issue, err)
+	}
+	return &SendLease{Holder: holder, release: release}, nil
+}
+
+// Release stops renewing the lease and frees the lock, if it still holds
+// it: after a Send with its holder, which frees it itself, it is nothing.
+func (l *SendLease) Release() { l.release() }

@@ -16,6 +16,7 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/vanng822/go-premailer/premailer"
 
+	"github.com/bulletin-app/bulletin/internal/markdown"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -56,6 +57,8 @@ type EntryData struct {
 	Also []store.Link
 	// AlsoMore counts the other reports not in Also.
 	AlsoMore int
+	// Lead marks the issue's lead story, which comes first.
+	Lead bool
 }
 
 // maxAlso bounds the other reports shown beside an entry, so that a story
@@ -77,7 +80,12 @@ type MessageData struct {
 	Entries []EntryData
 	// Preheader is the inbox preview line ("In this issue: …"), which the
 	// default template shows as the message's first line.
-	Preheader      string
+	Preheader string
+	// Intro is the editor's introduction: Markdown, as written, for the
+	// text part, and IntroHTML the same rendered and sanitized, for the
+	// HTML part. Both are empty when there is none.
+	Intro          string
+	IntroHTML      htmltemplate.HTML
 	Subscriber     SubscriberData
 	UnsubscribeURL string
 	Test           bool // a [TEST] copy
@@ -287,7 +295,7 @@ func (pc *personal) writeText(w io.Writer) (int64, error) { return pc.p.text.wri
 // per-subscriber values.
 func (n *Newsletter) renderIssue(is store.Issue, test bool) (*rendered, error) {
 	data := n.issueData(is, test)
-	subject := is.Title
+	subject := is.MailSubject()
 	if test {
 		subject = "[TEST] " + subject
 	}
@@ -354,6 +362,9 @@ func (n *Newsletter) issueData(is store.Issue, test bool) MessageData {
 		Issue: IssueData{Number: is.Number, Title: is.Title, Date: is.CreatedAt, URL: n.issueURL(is.Number)},
 		Test:  test,
 	}
+	if intro := markdown.Normalize(is.Intro); intro != "" {
+		d.Intro, d.IntroHTML = intro, htmltemplate.HTML(markdown.HTML(intro))
+	}
 	if d.Site.Title == "" {
 		d.Site.Title = n.from.Name
 	}
@@ -361,7 +372,7 @@ func (n *Newsletter) issueData(is store.Issue, test bool) MessageData {
 	for _, e := range is.Entries {
 		also := e.Also[:min(len(e.Also), maxAlso)]
 		d.Entries = append(d.Entries, EntryData{Title: e.Title, URL: e.URL, Source: e.Source, Author: e.Author,
-			Published: e.Published, Summary: e.Summary, Teaser: e.Teaser, Also: also, AlsoMore: len(e.Also) - len(also)})
+			Published: e.Published, Summary: e.Summary, Teaser: e.Teaser, Also: also, AlsoMore: len(e.Also) - len(also), Lead: e.Lead})
 		titles = append(titles, e.Title)
 	}
 	// The preview line is what the issue holds; the first summary, which

@@ -13,6 +13,11 @@ import (
 	"github.com/bulletin-app/bulletin/store"
 )
 
+// ErrNotReleased is wrapped by the error of a send of an issue that is
+// still a draft or scheduled: it is mailed to nobody until it is approved
+// (a dry run and a test copy are allowed). It wraps store.ErrWrongState.
+var ErrNotReleased = fmt.Errorf("not approved for sending: %w", store.ErrWrongState)
+
 // ErrPaused is returned when a send stopped after too many failures in a
 // row; Summary.PauseReason says why. Running the send again goes on where it
 // stopped.
@@ -107,6 +112,9 @@ func (n *Newsletter) Send(ctx context.Context, req SendRequest) (Summary, error)
 	is, err := n.loadIssue(ctx, req.Issue)
 	if err != nil {
 		return Summary{}, err
+	}
+	if !req.DryRun && req.To == "" && !is.State.Released() {
+		return Summary{}, fmt.Errorf("send issue %d: it is %s, %w", is.Number, is.State, ErrNotReleased)
 	}
 	sum := Summary{Issue: is.Number, DryRun: req.DryRun, Test: req.To != ""}
 	if req.To != "" {
