@@ -29,6 +29,11 @@ type JobSpec struct {
 	// status ("12 articles, 2 new"). ctx is cancelled only when a stop's
 	// grace period ends, so a send in flight can finish.
 	Run func(ctx context.Context) (detail string, err error)
+	// Quiet is for a job that fires often and mostly finds nothing to do
+	// (one that looks for due work every minute): its runs that report no
+	// detail, and its fires skipped while it runs, are logged at debug
+	// level, not info.
+	Quiet bool
 }
 
 // Causes of a run, as recorded in the store.
@@ -56,8 +61,12 @@ type Options struct {
 	LockTTL time.Duration
 	// Grace is how long a stop waits for running jobs before cancelling
 	// their context.
-	Grace   time.Duration
-	Now     func() time.Time
+	Grace time.Duration
+	Now   func() time.Time
+	// Clock, if set, tells the time and waits for it instead of Now and
+	// the system's timers: a test drives the scheduler through simulated
+	// days with it.
+	Clock   Clock
 	Logger  *slog.Logger
 	Metrics *metrics.Registry
 }
@@ -68,7 +77,7 @@ type Scheduler struct {
 	jobs   []*job
 	opts   Options
 	log    *slog.Logger
-	clock  clock
+	clock  Clock
 	holder string
 
 	inflight sync.WaitGroup
@@ -120,6 +129,9 @@ func New(st *store.Store, jobs []JobSpec, opts Options) (*Scheduler, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	s := &Scheduler{st: st, opts: opts, log: log, clock: realClock{opts.Now}, holder: holderName()}
+	if opts.Clock != nil {
+		s.clock = opts.Clock
+	}
 	reg := opts.Metrics
 	if reg == nil {
 		reg = &metrics.Registry{}
@@ -349,7 +361,11 @@ func (s *Scheduler) fire(ctx context.Context, due []firing) {
 			c := &call{ctx: ctx, scheduled: f.scheduled, cause: f.cause}
 			if !s.invoke(f.j, c) {
 				s.skips.Inc(f.j.Name, "running")
-				s.log.Info("job still running: fire skipped", "job", f.j.Name, "due", f.scheduled)
+				level := slog.LevelInfo
+				if f.j.Quiet {
+					level = slog.LevelDebug
+				}
+				s.log.Log(ctx, level, "job still running: fire skipped", "job", f.j.Name, "due", f.scheduled)
 			}
 			s.pending.Add(-1)
 		}
@@ -515,7 +531,11 @@ func (s *Scheduler) finish(ctx context.Context, j *job, c *call, elapsed time.Du
 		return
 	}
 	s.runs.Inc(j.Name, "ok")
-	log.Info("job done", "duration", elapsed.Round(time.Millisecond), "detail", c.detail)
+	level := slog.LevelInfo
+	if j.Quiet && c.detail == "" {
+		level = slog.LevelDebug
+	}
+	log.Log(ctx, level, "job done", "duration", elapsed.Round(time.Millisecond), "detail", c.detail)
 }
 
 // renew keeps the job's lease while it runs. Losing it to another process
@@ -535,8 +555,8 @@ func (l cronLogger) Error(err error, msg string, kv ...any) {
 	l.log.Error("cron: "+msg, append([]any{"error", err}, kv...)...)
 }
 
-// clock tells the time and waits for it; tests replace it.
-type clock interface {
+// Clock tells the time and waits for it; tests replace it (Options.Clock).
+type Clock interface {
 	Now() time.Time
 	// SleepUntil waits until t (forever if t is zero) and reports true, or
 	// false if ctx ended first.
