@@ -253,6 +253,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	return s.stop(cancelJobs)
 }
 
+// WaitIdle waits until the runs started so far have ended. A test that
+// drives the scheduler with a Clock calls it before moving the time on, so
+// that each run sees the time it was started at.
+func (s *Scheduler) WaitIdle() { s.inflight.Wait() }
+
 func (s *Scheduler) stop(cancelJobs context.CancelFunc) error {
 	done := make(chan struct{})
 	go func() { s.inflight.Wait(); close(done) }()
