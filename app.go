@@ -10,12 +10,14 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"sync/atomic"
 	texttemplate "text/template"
 	"time"
 
 	"github.com/bulletin-app/bulletin/digest"
 	"github.com/bulletin-app/bulletin/feed"
 	"github.com/bulletin-app/bulletin/newsletter"
+	"github.com/bulletin-app/bulletin/schedule"
 	"github.com/bulletin-app/bulletin/server"
 	"github.com/bulletin-app/bulletin/source"
 	"github.com/bulletin-app/bulletin/store"
@@ -51,6 +53,12 @@ type App struct {
 	upstream *http.Client
 	feeds    *feed.Handler          // set while serving
 	news     *newsletter.Newsletter // built on first use
+	// watchSince is when this process began to look after scheduled
+	// issues (see missed); nil until it does.
+	watchSince atomic.Pointer[time.Time]
+	// clock, if set, drives the scheduler instead of the system's timers:
+	// tests go through simulated days with it.
+	clock schedule.Clock
 }
 
 // Open opens the store and builds the parts cfg describes.

@@ -125,7 +125,10 @@ type DigestConfig struct {
 	Words            int    `yaml:"words"`
 	MaxSentences     int    `yaml:"max_sentences"`
 	BuildEmptyIssues bool   `yaml:"build_empty_issues"`
-	LLM              LLM    `yaml:"llm"`
+	// Review builds each issue as a draft that an editor approves (or
+	// schedules) before it is published or mailed.
+	Review bool `yaml:"review"`
+	LLM    LLM  `yaml:"llm"`
 }
 
 type LLM struct {

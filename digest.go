@@ -13,8 +13,12 @@ import (
 type DigestReport struct {
 	Summarized int
 	Problems   []digest.Problem
-	// Issue is the issue built, zero-numbered when there was nothing new.
+	// Issue is the issue built, zero-numbered when there was nothing new
+	// or an issue awaits review; with review on, it is a draft.
 	Issue store.Issue
+	// AwaitingReview is the issue (a draft, or scheduled) that held the
+	// next back, or 0.
+	AwaitingReview int
 }
 
 // Digest summarizes new and changed articles and puts the new entries into
@@ -34,15 +38,29 @@ func (a *App) Digest(ctx context.Context) (DigestReport, error) {
 	rep.Issue, err = digest.BuildIssue(ctx, a.Store, digest.IssueOptions{
 		Title:      a.issueTitle,
 		BuildEmpty: a.Config.Digest.BuildEmptyIssues,
+		Draft:      a.Config.Digest.Review,
 	})
 	if errors.Is(err, digest.ErrNothingNew) {
 		a.Log.Info("no new entries: no issue built", "summarized", rep.Summarized)
 		return rep, nil
 	}
+	if errors.Is(err, store.ErrAwaitingReview) {
+		rep.AwaitingReview, _ = a.Store.IssueAwaitingReview(ctx)
+		a.Log.Info("an issue awaits review: no new issue built; the new entries wait for the one after it",
+			"awaiting", rep.AwaitingReview, "summarized", rep.Summarized)
+		return rep, nil
+	}
 	if err != nil {
 		return rep, err
 	}
-	a.Log.Info("issue built", "issue", rep.Issue.Number, "entries", len(rep.Issue.Entries), "summarized", rep.Summarized)
+	detail := plural(len(rep.Issue.Entries), "entry", "entries") + ", released"
+	if rep.Issue.State == store.IssueDraft {
+		detail = plural(len(rep.Issue.Entries), "entry", "entries") + ", a draft for review"
+	}
+	if err := a.Store.AddAudit(ctx, store.AuditEntry{Actor: ActorIssueJob, Action: store.AuditIssueBuilt, Issue: rep.Issue.Number, Detail: detail}); err != nil {
+		a.Log.Warn("cannot write the audit log", "err", err)
+	}
+	a.Log.Info("issue built", "issue", rep.Issue.Number, "state", rep.Issue.State, "entries", len(rep.Issue.Entries), "summarized", rep.Summarized)
 	return rep, nil
 }
 

@@ -13,63 +13,52 @@ import (
 
 // PublishAndSend summarizes what is new, builds the next issue, publishes the
 // feeds and pages, and emails the issue. A send cut short earlier is
-// finished; an issue already sent is not sent again.
+// finished; an issue already sent is not sent again. With review on, the
+// issue is a draft: it is neither published nor emailed until an editor
+// approves it.
 func (a *App) PublishAndSend(ctx context.Context) (RunReport, error) {
 	var rep RunReport
 	var err error
+	before, verr := a.Store.PublishedVersion(ctx)
 	rep.DigestReport, err = a.Digest(ctx)
 	if err != nil {
 		return rep, err
 	}
-	// A new issue, a re-summarized article of an old one, or a public
-	// folder someone emptied: the feeds and pages need writing.
+	// A new issue released, a re-summarized article of a published one, or
+	// a public folder someone emptied: the feeds and pages need writing. A
+	// draft changes nothing that is published.
+	after, _ := a.Store.PublishedVersion(ctx)
 	public := a.Config.Resolve(a.Config.PublicDir)
-	if _, statErr := os.Stat(filepath.Join(public, "feed.atom")); rep.Issue.Number > 0 || rep.Summarized > 0 || statErr != nil {
+	if _, statErr := os.Stat(filepath.Join(public, "feed.atom")); verr != nil || after != before || statErr != nil {
 		if _, err := a.Publish(ctx, ""); err != nil {
 			return rep, err
 		}
 	}
 	if shutdown.Requested(ctx) {
-		// A send not started is taken up by the next run (unfinishedSend).
+		// A send not started is taken up by the next run, as unfinished.
 		return rep, shutdown.ErrStopped
 	}
-	number := rep.Issue.Number
-	if number == 0 {
-		number, err = a.unfinishedSend(ctx)
+	number := 0
+	if rep.Issue.State.Released() {
+		number = rep.Issue.Number
+	}
+	resumed := number == 0
+	if resumed {
+		// A send cut short, or never started, before: the issue is still
+		// sending.
+		number, err = a.Store.LatestSending(ctx)
 		if err != nil || number == 0 {
 			return rep, err
 		}
 		a.Log.Info("finishing an earlier send", "issue", number)
 	}
-	sum, err := a.Send(ctx, newsletter.SendRequest{Issue: number})
+	sum, err := a.SendAs(ctx, ActorIssueJob, newsletter.SendRequest{Issue: number})
+	if resumed && errors.Is(err, store.ErrLocked) {
+		a.Log.Info("an earlier send is under way elsewhere", "issue", number, "err", err)
+		return rep, nil
+	}
 	if sum.Issue != 0 {
 		rep.Sent = &sum
 	}
 	return rep, err
-}
-
-// unfinishedSend returns the latest issue if its send was cut short or never
-// started, else 0.
-func (a *App) unfinishedSend(ctx context.Context) (int, error) {
-	latest, err := a.Store.LatestIssue(ctx)
-	if errors.Is(err, store.ErrNotFound) {
-		return 0, nil
-	}
-	if err != nil {
-		return 0, err
-	}
-	counts, err := a.Store.DeliveryCounts(ctx, latest.Number)
-	if err != nil {
-		return 0, err
-	}
-	total := 0
-	for _, n := range counts {
-		total += n
-	}
-	// Rows still pending: a send was cut short. No rows at all: the process
-	// stopped between building the issue and planning its send.
-	if counts[store.DeliveryPending] > 0 || total == 0 {
-		return latest.Number, nil
-	}
-	return 0, nil
 }

@@ -9,7 +9,8 @@ import (
 	"github.com/bulletin-app/bulletin/schedule"
 )
 
-// The scheduled jobs, by the names config.yaml gives them.
+// The scheduled jobs, by the names config.yaml gives them; with review on,
+// JobSendScheduled too.
 const (
 	JobCollect = "collect" // read every source
 	JobBounces = "bounces" // read the bounce mailbox
@@ -81,6 +82,11 @@ func (a *App) jobs(rep *RunReport, all bool) []schedule.JobSpec {
 			jobs = append(jobs, schedule.JobSpec{Name: name, Key: "schedule.jobs." + name, Spec: spec, Run: run[name]})
 		}
 	}
+	if a.Config.Digest.Review {
+		// Last: a scheduled issue due with the issue job goes out after it.
+		jobs = append(jobs, schedule.JobSpec{Name: JobSendScheduled, Key: "digest.review", Spec: sendScheduledSpec,
+			Run: a.SendDue, Quiet: true})
+	}
 	return jobs
 }
 
@@ -93,7 +99,16 @@ func (a *App) scheduler(jobs []schedule.JobSpec, reg *metrics.Registry) (*schedu
 		Location:      loc,
 		CatchUpWindow: a.Config.Schedule.CatchUp,
 		Grace:         shutdownGrace,
+		Clock:         a.clock,
 		Logger:        a.Log,
 		Metrics:       reg,
 	})
+}
+
+// runSchedule runs sched until ctx ends, as serve does: from now on, this
+// process looks after scheduled issues.
+func (a *App) runSchedule(ctx context.Context, sched *schedule.Scheduler) error {
+	now := a.now()
+	a.watchSince.CompareAndSwap(nil, &now)
+	return sched.Run(ctx)
 }

@@ -44,9 +44,14 @@ func (r RunReport) String() string {
 		fmt.Fprintf(&b, " (%d could not be)", len(r.Problems))
 	}
 	b.WriteString("\n")
-	if r.Issue.Number > 0 {
+	switch {
+	case r.Issue.Number > 0 && r.Issue.State == store.IssueDraft:
+		fmt.Fprintf(&b, "issue: #%d with %s, a draft for review (bulletin issues show %d)\n", r.Issue.Number, plural(len(r.Issue.Entries), "entry", "entries"), r.Issue.Number)
+	case r.Issue.Number > 0:
 		fmt.Fprintf(&b, "issue: #%d with %s\n", r.Issue.Number, plural(len(r.Issue.Entries), "entry", "entries"))
-	} else {
+	case r.AwaitingReview > 0:
+		fmt.Fprintf(&b, "issue: none (issue #%d awaits review)\n", r.AwaitingReview)
+	default:
 		b.WriteString("issue: none (nothing new)\n")
 	}
 	if r.Sent != nil {

@@ -15,8 +15,16 @@ import (
 var ErrUndelivered = errors.New("not every message was delivered")
 
 // Send delivers an issue as req says. A send that ran but left messages
-// undelivered returns its summary and an error wrapping ErrUndelivered.
+// undelivered returns its summary and an error wrapping ErrUndelivered. An
+// issue that is a draft or scheduled is mailed to nobody (the error wraps
+// ErrWrongState): only a dry run or a test copy (req.To) of it is made.
 func (a *App) Send(ctx context.Context, req newsletter.SendRequest) (newsletter.Summary, error) {
+	return a.SendAs(ctx, ActorBulletin, req)
+}
+
+// SendAs is Send on behalf of actor, whom the audit log names for the end
+// of the send, or for why it stopped short.
+func (a *App) SendAs(ctx context.Context, actor string, req newsletter.SendRequest) (newsletter.Summary, error) {
 	n, err := a.Newsletter()
 	if err != nil {
 		return newsletter.Summary{}, err
@@ -28,6 +36,9 @@ func (a *App) Send(ctx context.Context, req newsletter.SendRequest) (newsletter.
 		req.Progress = a.SendProgress
 	}
 	sum, err := n.Send(ctx, req)
+	if !req.DryRun && req.To == "" && sum.Issue != 0 {
+		a.recordSend(ctx, actor, sum, err)
+	}
 	if err == nil && sum.Undelivered() > 0 {
 		err = undelivered(sum)
 	}

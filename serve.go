@@ -113,7 +113,7 @@ func (a *App) Serve(ctx context.Context, opts ServeOptions) error {
 		signupErr = news.RunSignups(ctx)
 	})
 	wg.Go(func() {
-		schedErr = sched.Run(ctx)
+		schedErr = a.runSchedule(ctx, sched)
 		cancel()
 	})
 	wg.Wait()

@@ -42,6 +42,8 @@ type IssueStatus struct {
 	Title      string
 	Created    time.Time
 	Entries    int
+	State      store.IssueState
+	SendError  string // why its send stopped short, if it did
 	Deliveries map[store.DeliveryStatus]int
 	// Unconfirmed lists (the first unconfirmedShown of) the rows left in
 	// "sending": handed to the server, its reply never read.
@@ -119,7 +121,7 @@ func status(ctx context.Context, st *store.Store, jobs []schedule.JobSpec, loc *
 		return StatusReport{}, err
 	}
 	r.Issue = &IssueStatus{Number: issue.Number, Title: issue.Title, Created: issue.CreatedAt,
-		Entries: len(issue.Entries), Deliveries: counts, Bounces: bounces}
+		Entries: len(issue.Entries), State: issue.State, SendError: issue.SendError, Deliveries: counts, Bounces: bounces}
 	if counts[store.DeliverySending] > 0 {
 		if r.Issue.Unconfirmed, err = st.Deliveries(ctx, issue.Number, store.DeliverySending, false, 0, unconfirmedShown); err != nil {
 			return StatusReport{}, err
@@ -221,7 +223,11 @@ func (r StatusReport) WriteText(w io.Writer) error {
 		return tw.Flush()
 	}
 	d := r.Issue.Deliveries
-	fmt.Fprintf(tw, "LATEST ISSUE\t#%d %s\t%s\tbuilt %s\n", r.Issue.Number, clean.Replace(r.Issue.Title), plural(r.Issue.Entries, "entry", "entries"), at(r.Issue.Created))
+	state := string(r.Issue.State)
+	if r.Issue.SendError != "" {
+		state += ", stopped: " + r.Issue.SendError
+	}
+	fmt.Fprintf(tw, "LATEST ISSUE\t#%d %s\t%s\tbuilt %s\t%s\n", r.Issue.Number, clean.Replace(r.Issue.Title), plural(r.Issue.Entries, "entry", "entries"), at(r.Issue.Created), clean.Replace(state))
 	sending := ""
 	if n := d[store.DeliverySending]; n > 0 {
 		// Being handed to the mail server now, or cut short while it was:

@@ -72,8 +72,9 @@ func (e *StateError) Error() string {
 
 func (e *StateError) Unwrap() error { return ErrWrongState }
 
-// Audit actions of the changes the store makes to issues. Each is written
-// in the transaction of its change, so the log never misses one.
+// Audit actions of what happens to issues. Those of the changes the store
+// makes are written in the transaction of the change, so the log never
+// misses one.
 const (
 	AuditIssueBuilt    = "issue.built"    // a new issue: a draft, or released at once
 	AuditIssueSubject  = "issue.subject"  // the email's subject changed
@@ -88,6 +89,8 @@ const (
 	AuditIssueRelease  = "issue.release"  // published, and its send started
 	AuditIssueSent     = "issue.sent"     // its send ran to the end
 	AuditIssueStopped  = "issue.stopped"  // its send stopped short, for a person to look at
+	AuditIssueMissed   = "issue.missed"   // its scheduled time passed while bulletin was down: a draft again
+	AuditIssueTest     = "issue.test"     // a test copy sent to an editor, outside the ledger
 )
 
 // issueColumns are the scan targets of issue-get's columns.

@@ -87,15 +87,17 @@ func init() {
 		short: "write an issue's email to files, to look at before sending",
 		args:  "",
 		summary: "Write an issue's email as an HTML file (and its text part beside it) to look at\n" +
-			"before sending.",
+			"before sending, and with --page its web page as its release publishes it. A draft\n" +
+			"is previewed as it will go out; nothing is sent, published or recorded.",
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			issue := fs.Int("issue", 0, "issue number (default: the latest)")
 			out := fs.String("out", "preview.html", "HTML file to write; the text part goes to the same name with .txt")
+			page := fs.String("page", "", "also write the issue's web page to this file")
 			return withApp(func(ctx context.Context, e *env, app *bulletin.App, args []string) error {
 				if err := noArgs(args); err != nil {
 					return err
 				}
-				files, err := app.Preview(ctx, *issue, *out)
+				files, err := app.Preview(ctx, *issue, *out, *page)
 				for _, f := range files {
 					fmt.Fprintf(e.stdout, "wrote %s\n", f)
 				}
