@@ -41,7 +41,14 @@ func init() {
 				// A first signal lets the send finish what is in flight.
 				ctx, cancel := shutdown.WithGrace(ctx, 30*time.Second)
 				defer cancel()
-				sum, err := app.Send(ctx, newsletter.SendRequest{Issue: *issue, DryRun: *dry, To: *to,
+				if *to != "" {
+					sum, err := app.TestSend(ctx, cliActor(), *issue, *to)
+					if err == nil {
+						fmt.Fprintf(e.stdout, "%s to %s\n", sum, *to)
+					}
+					return err
+				}
+				sum, err := app.SendAs(ctx, cliActor(), newsletter.SendRequest{Issue: *issue, DryRun: *dry,
 					ResendFailed: *failed, ResendUnconfirmed: *unconfirmed})
 				// Only what happened: no "test copy sent" for a copy that
 				// was not, no summary of a send that never started.
