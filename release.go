@@ -81,13 +81,24 @@ func (a *App) showTime(t time.Time) string {
 // released whose send was cut short or stopped (sending) has its send
 // finished. It returns when the send does, with its summary; a send that
 // ran but left messages undelivered returns an error wrapping
-// ErrUndelivered.
+// ErrUndelivered, and an issue another sender is sending one wrapping
+// ErrWrongState and store.ErrLocked.
 func (a *App) Approve(ctx context.Context, actor string, n int) (newsletter.Summary, error) {
 	release, err := a.releaseFunc(ctx, actor, n, "approved")
 	if err != nil {
 		return newsletter.Summary{}, err
 	}
-	return a.deliver(ctx, actor, n, release)
+	sum, err := a.deliver(ctx, actor, n, release)
+	return sum, beingSent(err)
+}
+
+// beingSent makes the error of a send that another sender holds an
+// ErrWrongState too: the issue is being sent already.
+func beingSent(err error) error {
+	if errors.Is(err, store.ErrLocked) && !errors.Is(err, ErrWrongState) {
+		return fmt.Errorf("%w: being sent already: %w", ErrWrongState, err)
+	}
+	return err
 }
 
 // Release is Approve without the wait: it releases issue n and publishes
@@ -109,7 +120,7 @@ func (a *App) Release(ctx context.Context, actor string, n int) error {
 	}
 	lease, err := news.LeaseSend(ctx, n)
 	if err != nil {
-		return err
+		return beingSent(err)
 	}
 	defer lease.Release()
 	if release != nil {

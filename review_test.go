@@ -564,6 +564,20 @@ func TestReviewRefusals(t *testing.T) {
 	if err := r.SetSubject(ctx, "t", n, "Fine again"); err != nil {
 		t.Errorf("edit after the cancel: %v", err)
 	}
+	// Another sender holds the issue's send: approval is refused, and the
+	// draft stays one.
+	news, _ := r.Newsletter()
+	lease, err := news.LeaseSend(ctx, n)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.Approve(ctx, "t", n); !errors.Is(err, ErrWrongState) || !errors.Is(err, store.ErrLocked) {
+		t.Errorf("approve while another sends: %v", err)
+	}
+	lease.Release()
+	if is, _ := r.Issue(ctx, n); is.State != store.IssueDraft {
+		t.Errorf("a refused approval left the issue %s", is.State)
+	}
 	if n := r.smtp.Total(); n != 0 {
 		t.Errorf("%d messages sent", n)
 	}
