@@ -7,6 +7,7 @@ import (
 
 	"github.com/bulletin-app/bulletin/internal/metrics"
 	"github.com/bulletin-app/bulletin/schedule"
+	"github.com/bulletin-app/bulletin/store"
 )
 
 // The scheduled jobs, by the names config.yaml gives them; with review on,
@@ -61,8 +62,13 @@ func (a *App) jobs(rep *RunReport, all bool) []schedule.JobSpec {
 			pub, err := a.PublishAndSend(ctx)
 			r.DigestReport, r.Sent = pub.DigestReport, pub.Sent
 			detail := fmt.Sprintf("%d summarized, no issue", r.Summarized)
-			if r.Issue.Number > 0 {
+			switch {
+			case r.Issue.Number > 0 && r.Issue.State == store.IssueDraft:
+				detail = fmt.Sprintf("%d summarized, issue #%d with %s, a draft", r.Summarized, r.Issue.Number, plural(len(r.Issue.Entries), "entry", "entries"))
+			case r.Issue.Number > 0:
 				detail = fmt.Sprintf("%d summarized, issue #%d with %s", r.Summarized, r.Issue.Number, plural(len(r.Issue.Entries), "entry", "entries"))
+			case r.AwaitingReview > 0:
+				detail = fmt.Sprintf("%d summarized, no issue: #%d awaits review", r.Summarized, r.AwaitingReview)
 			}
 			if r.Sent != nil {
 				detail += fmt.Sprintf("; sent %d, failed %d", r.Sent.Sent, r.Sent.Failed)
