@@ -271,3 +271,36 @@ func TestReleaseLeavesTheSendToTheJob(t *testing.T) {
 		t.Errorf("issue %s", is.State)
 	}
 }
+
+// TestScheduledIssueAcrossTheClockChange: 02:30 on the night Berlin's
+// clocks go back is twice; the issue goes out once, at the first.
+func TestScheduledIssueAcrossTheClockChange(t *testing.T) {
+	ctx := context.Background()
+	r := newReviewApp(t, "schedule:\n  timezone: Europe/Berlin\n  jobs:\n    collect: \"\"\n    issue: \"\"\n")
+	clk := &fakeClock{}
+	clk.set(time.Date(2026, 10, 24, 20, 0, 0, 0, time.UTC))
+	r.Now = clk.Now
+	r.Store.SetClock(clk.Now)
+	d := r.draft(t)
+	at, err := r.ParseSendTime("2026-10-25 02:30")
+	if err != nil {
+		t.Fatal(err)
+	}
+	first := time.Date(2026, 10, 25, 0, 30, 0, 0, time.UTC) // 02:30 CEST; 02:30 CET is 01:30 UTC
+	if !at.Equal(first) {
+		t.Fatalf("02:30 read as %v, want %v", at.UTC(), first)
+	}
+	if err := r.ScheduleIssue(ctx, "cli:ed", d.Number, at); err != nil {
+		t.Fatal(err)
+	}
+	r.serveFor(t, clk, time.Date(2026, 10, 25, 0, 0, 0, 0, time.UTC), time.Date(2026, 10, 25, 2, 0, 0, 0, time.UTC))
+	if n := r.smtp.Total(); n != 2 {
+		t.Errorf("%d messages across the night, want 2", n)
+	}
+	if when, _ := releasedAt(t, r.Store, d.Number); !when.Equal(first) {
+		t.Errorf("released at %v, want %v", when.UTC(), first)
+	}
+	if _, err := r.ParseSendTime("2026-03-29 02:30"); !errors.Is(err, ErrInvalid) {
+		t.Errorf("a time the clocks skip: %v, want ErrInvalid", err)
+	}
+}
