@@ -37,8 +37,11 @@ schedule:
 `, addr, fire.Minute(), fire.Hour()))
 	writeFile(t, filepath.Join(dir, "articles", "one.txt"), goodArticle)
 
-	// Up and down before the fire time: nothing to make up yet.
+	// Up and down before the fire time: nothing to make up yet. The
+	// scheduler starts beside the HTTP server, and only once it has looked
+	// at the job does the job count as scheduled from then on.
 	cmd, logs := startServe(t, bin, dir, addr)
+	waitForLog(t, logs, `"msg":"job scheduled"`)
 	stop(t, cmd, logs)
 	if n := catchUps(logs.String()); n != 0 {
 		t.Fatalf("first start made up %d runs, want 0\n%s", n, logs)
@@ -63,9 +66,22 @@ schedule:
 	}
 
 	cmd, logs = startServe(t, bin, dir, addr)
+	waitForLog(t, logs, `"msg":"job scheduled"`)
 	stop(t, cmd, logs)
 	if n := catchUps(logs.String()); n != 0 {
 		t.Errorf("a further restart made up %d runs, want 0\n%s", n, logs)
+	}
+}
+
+// waitForLog waits until logs hold want.
+func waitForLog(t *testing.T, logs *syncBuffer, want string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(logs.String(), want) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no %s in the logs after 20s:\n%s", want, logs)
+		}
+		time.Sleep(50 * time.Millisecond)
 	}
 }
 
