@@ -2,10 +2,17 @@ package digest
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"testing"
+
+	"github.com/bulletin-app/bulletin/internal/newsgen"
+	"github.com/bulletin-app/bulletin/store"
 )
 
 // evalDir is where the shared evaluation data lives; BULLETIN_EVAL_DIR
@@ -70,4 +77,62 @@ func BenchmarkExtractiveXSum(b *testing.B) {
 
 func BenchmarkTextRankCNNDM(b *testing.B) {
 	benchmarkSummarizer(b, TextRank{}, "cnndm-dev.jsonl")
+}
+
+// newsEntries are entries made from generated news articles (see
+// internal/newsgen), summarized as bulletin summarizes them, oldest first.
+var newsEntries = sync.OnceValues(func() ([]store.Entry, error) {
+	m, err := newsgen.Load(evalDir())
+	if err != nil {
+		return nil, err
+	}
+	as, err := m.Generate(10000, newsgen.Options{Seed: 1})
+	if err != nil {
+		return nil, err
+	}
+	sum := NewExtractive(ExtractiveOptions{})
+	out := make([]store.Entry, len(as))
+	for i, a := range as {
+		s, err := sum.Summarize(context.Background(), Document{Title: a.Title, Text: strings.Join(a.Paragraphs, "\n\n")})
+		if err != nil {
+			return nil, err
+		}
+		out[i] = store.Entry{ID: int64(i + 1), Title: a.Title, Summary: s.Sentences}
+	}
+	return out, nil
+})
+
+// BenchmarkDuplicates finds the copies among n new entries, with 200
+// issued ones before them, through the index and, for comparison, the
+// way it was done before (each against every story told).
+func BenchmarkDuplicates(b *testing.B) {
+	all, err := newsEntries()
+	if err != nil {
+		b.Skipf("evaluation data not available: %v", err)
+	}
+	for _, n := range []int{1000, 10000} {
+		if n+recentStories > len(all) {
+			n = len(all) - recentStories
+		}
+		issued := make([]store.Entry, recentStories)
+		for i := range issued {
+			issued[i] = all[recentStories-1-i]
+		}
+		entries := make([]store.Entry, n)
+		for i := range entries {
+			entries[i] = all[recentStories+n-1-i]
+		}
+		for _, impl := range []struct {
+			name string
+			f    func(issued, entries []store.Entry) map[int64]int64
+		}{{"index", duplicatesOf}, {"every-story", referenceDuplicates}} {
+			b.Run(fmt.Sprintf("%s/entries=%d", impl.name, n), func(b *testing.B) {
+				var dups int
+				for b.Loop() {
+					dups = len(impl.f(issued, entries))
+				}
+				b.ReportMetric(float64(dups), "merged")
+			})
+		}
+	}
 }

@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"math"
 	"slices"
-	"strings"
 
 	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/store"
@@ -139,37 +138,17 @@ func MergeDuplicates(ctx context.Context, st *store.Store, entries []store.Entry
 	if err != nil {
 		return nil, err
 	}
-	ti := newTermIndex()
-	type story struct {
-		id    int64
-		terms bag
-	}
-	storyOf := func(e store.Entry) story {
-		return story{e.ID, newBag(contentTerms(e.Title+"\n"+strings.Join(e.Summary, " "), ti, nil))}
-	}
-	var told []story
-	for _, e := range issued {
-		told = append(told, storyOf(e))
-	}
-	var kept []store.Entry
-	// Oldest first, so that the first report of a story is the one kept.
+	dups := duplicatesOf(issued, entries)
+	kept := make([]store.Entry, 0, len(entries)-len(dups))
+	// Oldest first, as the stories were told.
 	for i := len(entries) - 1; i >= 0; i-- {
 		e := entries[i]
-		s := storyOf(e)
-		dup := int64(0)
-		for _, t := range told {
-			if setCosine(s.terms, t.terms) >= duplicateSimilarity {
-				dup = t.id
-				break
-			}
-		}
-		if dup != 0 {
-			if err := st.MarkDuplicate(ctx, e.ID, dup); err != nil {
+		if of, ok := dups[e.ID]; ok {
+			if err := st.MarkDuplicate(ctx, e.ID, of); err != nil {
 				return nil, err
 			}
 			continue
 		}
-		told = append(told, s)
 		kept = append(kept, e)
 	}
 	slices.Reverse(kept)
