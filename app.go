@@ -51,7 +51,7 @@ type App struct {
 	// upstream fetches feeds and their pages: public addresses only, and
 	// the networks config allows.
 	upstream *http.Client
-	feeds    *feed.Handler          // set while serving
+	live     *feed.Live             // set while serving
 	news     *newsletter.Newsletter // built on first use
 	// watchSince is when this process began to look after scheduled
 	// issues (see missed); nil until it does.

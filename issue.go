@@ -30,7 +30,7 @@ func (a *App) PublishAndSend(ctx context.Context) (RunReport, error) {
 	after, _ := a.Store.PublishedVersion(ctx)
 	public := a.Config.Resolve(a.Config.PublicDir)
 	if _, statErr := os.Stat(filepath.Join(public, "feed.atom")); verr != nil || after != before || statErr != nil {
-		if _, err := a.Publish(ctx, ""); err != nil {
+		if _, err := a.Publish(ctx, "", false); err != nil {
 			return rep, err
 		}
 	}

@@ -3,6 +3,7 @@ package bulletin
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -48,13 +49,14 @@ func (a *App) issuePage(ctx context.Context, n int) ([]byte, error) {
 		return nil, err
 	}
 	if is.State.Released() {
-		set, err := a.BuildFeeds(ctx)
+		// Rendered as serve renders it: the one page, from the store.
+		live, err := feed.NewLive(a.feedSite(), a.Store)
 		if err != nil {
 			return nil, err
 		}
-		doc, ok := set.Document(feed.IssuePagePath(n))
-		if !ok {
-			return nil, errors.New("preview: the published issue has no page")
+		doc, err := live.Lookup(ctx, feed.IssuePagePath(n))
+		if err != nil {
+			return nil, fmt.Errorf("preview: the published issue's page: %w", err)
 		}
 		return doc.Body, nil
 	}

@@ -20,7 +20,8 @@ func (a *App) feedSite() feed.Site {
 	}
 }
 
-// BuildFeeds renders every feed and archive page from the store.
+// BuildFeeds renders every feed and archive page from the store, in
+// memory: what a full publish writes.
 func (a *App) BuildFeeds(ctx context.Context) (*feed.Set, error) {
 	issues, err := a.Store.Issues(ctx, 0)
 	if err != nil {
@@ -33,20 +34,18 @@ func (a *App) BuildFeeds(ctx context.Context) (*feed.Set, error) {
 const publishLease = time.Minute
 
 // Publish writes the feeds and archive pages to dir (public_dir when empty)
-// and returns the folder written. A running server starts serving them, and
-// a configured WebSub hub is told.
-func (a *App) Publish(ctx context.Context, dir string) (string, error) {
+// and returns the folder written: the documents that changed since the
+// folder's last publish, or every one when all is set or the folder holds
+// no earlier publish. A running server serves the new documents, and a
+// configured WebSub hub is told.
+func (a *App) Publish(ctx context.Context, dir string, all bool) (string, error) {
 	if dir == "" {
 		dir = a.Config.Resolve(a.Config.PublicDir)
 	}
-	set, err := a.BuildFeeds(ctx)
-	if err != nil {
-		return dir, err
-	}
 	// One publish at a time into a folder, by any process: each removes
-	// what a killed one left (feed.Set.WriteDir), which must not be the
-	// files of one still writing. A killed publish's lease is taken over
-	// at once (store.TakeLock).
+	// what a killed one left (feed.Publish), which must not be the files of
+	// one still writing. A killed publish's lease is taken over at once
+	// (store.TakeLock).
 	lease := "publish-dir:" + dir
 	if abs, err := filepath.Abs(dir); err == nil {
 		lease = "publish-dir:" + abs
@@ -68,17 +67,18 @@ func (a *App) Publish(ctx context.Context, dir string) (string, error) {
 		<-renewing
 		a.Store.Unlock(context.WithoutCancel(ctx), lease, holder)
 	}()
-	if err := set.WriteDir(dir); err != nil {
+	rep, err := feed.Publish(ctx, a.feedSite(), a.Store, dir, feed.PublishOptions{All: all, Now: a.now()})
+	if err != nil {
 		return dir, fmt.Errorf("publish: %w", err)
 	}
-	if a.feeds != nil {
-		a.feeds.Update(set)
+	if a.live != nil {
+		a.live.Reset()
 	}
-	if hub := set.Hub(); hub != "" {
-		if err := feed.PingHub(ctx, a.client, hub, set.Topics()...); err != nil {
+	if hub := a.Config.Feeds.Hub; hub != "" {
+		if err := feed.PingHub(ctx, a.client, hub, feed.Topics(a.feedSite())...); err != nil {
 			a.Log.Warn("WebSub hub not told", "hub", hub, "err", err)
 		}
 	}
-	a.Log.Info("published", "dir", dir, "documents", len(set.Paths()))
+	a.Log.Info("published", "dir", dir, "rendered", rep.Rendered, "written", rep.Written, "all", rep.All)
 	return dir, nil
 }

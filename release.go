@@ -184,7 +184,7 @@ func (a *App) deliver(ctx context.Context, actor string, n int, release func(con
 // stops the send before a message leaves (the email links to the issue's
 // page), and says why on the issue.
 func (a *App) publishReleased(ctx context.Context, actor string, n int) error {
-	if _, err := a.Publish(ctx, ""); err != nil {
+	if _, err := a.Publish(ctx, "", false); err != nil {
 		a.Store.SetSendError(context.WithoutCancel(ctx), n, "not published: "+err.Error(), actor)
 		return err
 	}

@@ -32,19 +32,20 @@ func (a *App) Serve(ctx context.Context, opts ServeOptions) error {
 	if err := a.AddConfiguredSubscribers(ctx); err != nil {
 		return err
 	}
-	// The version is read first: a publish elsewhere while the feeds are
-	// built is then caught by followPublishes, not missed.
+	// The version is read first: a publish elsewhere once serving has
+	// begun is then caught by followPublishes, not missed. Nothing is
+	// rendered before it is asked for.
 	version, err := a.Store.PublishedVersion(ctx)
 	if err != nil {
 		return err
 	}
-	set, err := a.BuildFeeds(ctx)
-	if err != nil {
+	if a.live, err = feed.NewLive(a.feedSite(), a.Store); err != nil {
 		return err
 	}
-	a.feeds = feed.NewHandler(set)
+	feeds := feed.NewHandler(a.live)
+	feeds.Log = a.Log
 	mux := http.NewServeMux()
-	server.MountArchive(mux, a.feeds)
+	server.MountArchive(mux, feeds)
 	news, err := a.Newsletter()
 	if err != nil {
 		return err
@@ -169,7 +170,7 @@ const refreshEvery = 10 * time.Second
 // followPublishes keeps the served feeds and pages in step with the store
 // when another process (bulletin run or publish by hand) builds an issue:
 // every interval it compares the store's published version with the one it
-// serves, and rebuilds when they differ.
+// serves, and forgets what it rendered when they differ.
 func (a *App) followPublishes(ctx context.Context, served string, interval time.Duration) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
@@ -183,14 +184,9 @@ func (a *App) followPublishes(ctx context.Context, served string, interval time.
 		if err != nil || v == served {
 			continue
 		}
-		set, err := a.BuildFeeds(ctx)
-		if err != nil {
-			a.Log.Error("cannot rebuild the feeds", "err", err)
-			continue
-		}
-		a.feeds.Update(set)
+		a.live.Reset()
 		served = v
-		a.Log.Info("feeds rebuilt after a publish elsewhere", "version", v)
+		a.Log.Debug("feeds to render again after a change elsewhere", "version", v)
 	}
 }
 

@@ -1,9 +1,11 @@
 // Package feed publishes the digest: the feeds bulletin writes and serves,
 // the entries and issues feeds in Atom 1.0, RSS 2.0 and JSON Feed 1.1,
-// their RFC 5005 archive pages, and the HTML archive of issues. Everything
-// is rendered once per publish into a Set, which is served from memory by a
-// Handler or written out by WriteDir for a static host. The upstream feeds
-// bulletin reads are package source's (source.UpstreamFeed).
+// their RFC 5005 archive pages, and the HTML archive of issues. Documents
+// are rendered from Data (the store) one at a time: Publish writes those
+// that a publish changed to a folder for a static host, a Live source
+// renders them when a Handler is asked for them, and Build renders them all
+// into a Set. The upstream feeds bulletin reads are package source's
+// (source.UpstreamFeed).
 package feed
 
 import (
@@ -84,21 +86,52 @@ type item struct {
 	updated     time.Time
 }
 
-// stream is one feed (entries or issues) in all its pages.
+// stream is one feed (entries or issues): its current document holds the
+// newest Site.Items positions, and archive page k the positions k*n-n+1 …
+// k*n counted from the oldest (1 is the first entry ever issued, or issue
+// 1), so that a full page never changes. Only full pages are made, those
+// that the current document does not cover entirely; the current document
+// overlaps the newest of them, which readers deduplicate by id.
 type stream struct {
 	name     string // "entries" or "issues"
 	title    string
 	id       string
 	current  map[format]string // path of the current document per format
-	items    []item            // newest first
-	archives []archivePage
+	total    int               // positions so far
+	archives int               // archive pages
 }
 
-// archivePage is an RFC 5005 archive document: a fixed run of items that
-// never moves once the page is full.
-type archivePage struct {
-	n     int
-	items []item
+// archivesFor is how many archive pages total positions make, n a page.
+func archivesFor(total, n int) int {
+	if total <= 0 {
+		return 0
+	}
+	return (total - 1) / n
+}
+
+func (b *builder) entriesStream(total int) *stream {
+	return &stream{
+		name: "entries", title: b.site.Title, id: b.tag("feed:entries"),
+		current: map[format]string{atomFormat: EntriesAtom, rssFormat: EntriesRSS, jsonFormat: EntriesJSON},
+		total:   total, archives: archivesFor(total, b.site.Items),
+	}
+}
+
+func (b *builder) issuesStream(total int) *stream {
+	return &stream{
+		name: "issues", title: b.site.Title + " — issues", id: b.tag("feed:issues"),
+		current: map[format]string{atomFormat: IssuesAtom, rssFormat: IssuesRSS, jsonFormat: IssuesJSON},
+		total:   total, archives: archivesFor(total, b.site.Items),
+	}
+}
+
+// positions is the run of positions (from, to] that document page holds
+// (0: the current one).
+func (s *stream) positions(page, n int) (from, to int) {
+	if page == 0 {
+		return max(0, s.total-n), s.total
+	}
+	return (page - 1) * n, page * n
 }
 
 type format int
@@ -121,46 +154,13 @@ func (f format) contentType() string {
 	}[f]
 }
 
-// builder holds what every document of one Build needs.
+// builder holds what every document needs.
 type builder struct {
 	site  Site
 	base  *url.URL // Site.URL, with a trailing slash
 	host  string
 	pages *pages
 	log   *slog.Logger
-}
-
-// Build renders every document for the given issues, which come newest
-// first with their entries. A broken entry is skipped and logged; the error
-// is for what no document can be made without (a bad Site.URL, a broken
-// template).
-func Build(site Site, issues []store.Issue) (*Set, error) {
-	b, err := newBuilder(site)
-	if err != nil {
-		return nil, err
-	}
-	set := &Set{docs: map[string]*Document{}, site: b.site}
-
-	entries, err := b.entryItems(issues)
-	if err != nil {
-		return nil, err
-	}
-	issueItems, err := b.issueItems(issues)
-	if err != nil {
-		return nil, err
-	}
-	for _, s := range []*stream{
-		b.newStream("entries", b.site.Title, entries, EntriesAtom, EntriesRSS, EntriesJSON),
-		b.newStream("issues", b.site.Title+" — issues", issueItems, IssuesAtom, IssuesRSS, IssuesJSON),
-	} {
-		if err := b.renderStream(set, s); err != nil {
-			return nil, err
-		}
-	}
-	if err := b.renderPages(set, issues); err != nil {
-		return nil, err
-	}
-	return set, nil
 }
 
 func newBuilder(site Site) (*builder, error) {
@@ -256,44 +256,44 @@ func entryAnchor(articleKey string) string {
 	return "e-" + hex.EncodeToString(sum[:6])
 }
 
-func (b *builder) entryItems(issues []store.Issue) ([]item, error) {
+// entryItems makes the items of entries (newest first), leaving out the
+// broken ones.
+func (b *builder) entryItems(entries []store.Entry) ([]item, error) {
 	var out []item
 	seen := map[string]bool{}
-	for _, is := range issues {
-		for _, e := range is.Entries {
-			if err := checkEntry(e); err != nil {
-				b.log.Warn("feed: entry skipped", "issue", is.Number, "article", e.ArticleKey, "err", err)
-				continue
-			}
-			id := b.entryID(e.ArticleKey)
-			if seen[id] {
-				b.log.Warn("feed: entry skipped", "issue", is.Number, "article", e.ArticleKey, "err", "already in a newer issue")
-				continue
-			}
-			seen[id] = true
-			v := b.entryView(e, is.Number, true)
-			content, err := b.pages.entryHTML(v)
-			if err != nil {
-				return nil, err
-			}
-			it := item{
-				id:          id,
-				title:       v.Title,
-				link:        v.Link,
-				summary:     v.Teaser,
-				contentHTML: content,
-				author:      v.Author,
-				published:   entryPublished(e),
-				updated:     e.UpdatedAt,
-			}
-			if v.Source != "" {
-				it.categories = []string{v.Source}
-			}
-			if it.updated.Before(it.published) {
-				it.updated = it.published
-			}
-			out = append(out, it)
+	for _, e := range entries {
+		if err := checkEntry(e); err != nil {
+			b.log.Warn("feed: entry skipped", "issue", e.IssueNumber, "article", e.ArticleKey, "err", err)
+			continue
 		}
+		id := b.entryID(e.ArticleKey)
+		if seen[id] {
+			b.log.Warn("feed: entry skipped", "issue", e.IssueNumber, "article", e.ArticleKey, "err", "already in a newer issue")
+			continue
+		}
+		seen[id] = true
+		v := b.entryView(e, e.IssueNumber, true)
+		content, err := b.pages.entryHTML(v)
+		if err != nil {
+			return nil, err
+		}
+		it := item{
+			id:          id,
+			title:       v.Title,
+			link:        v.Link,
+			summary:     v.Teaser,
+			contentHTML: content,
+			author:      v.Author,
+			published:   entryPublished(e),
+			updated:     e.UpdatedAt,
+		}
+		if v.Source != "" {
+			it.categories = []string{v.Source}
+		}
+		if it.updated.Before(it.published) {
+			it.updated = it.published
+		}
+		out = append(out, it)
 	}
 	return out, nil
 }
@@ -361,35 +361,6 @@ func (b *builder) issueItems(issues []store.Issue) ([]item, error) {
 	return out, nil
 }
 
-// newStream splits items into the current document and archive pages.
-// Archive page k holds items k*n-n … k*n-1 counted from the oldest, so a
-// full page never changes; only full pages are made, and the current
-// document (the newest n) overlaps the newest of them, which readers
-// deduplicate by id.
-func (b *builder) newStream(name, title string, items []item, atom, rss, jsonPath string) *stream {
-	n := b.site.Items
-	s := &stream{
-		name:    name,
-		title:   title,
-		id:      b.tag("feed:" + name),
-		current: map[format]string{atomFormat: atom, rssFormat: rss, jsonFormat: jsonPath},
-		items:   items,
-	}
-	total := len(items)
-	for k := 1; (k-1)*n < total-n && k*n <= total; k++ {
-		// items is newest first: oldest-first index i is items[total-1-i].
-		page := make([]item, 0, n)
-		for i := k*n - 1; i >= (k-1)*n; i-- {
-			page = append(page, items[total-1-i])
-		}
-		s.archives = append(s.archives, archivePage{n: k, items: page})
-	}
-	if len(items) > n {
-		s.items = items[:n]
-	}
-	return s
-}
-
 func (s *stream) archivePath(k int, f format) string {
 	return fmt.Sprintf("/feeds/%s/archive/%d%s", s.name, k, f.ext())
 }
@@ -412,14 +383,14 @@ func (d doc) path(f format) string {
 // older is the page holding the items just before this document's, or 0.
 func (d doc) older() int {
 	if d.page == 0 {
-		return len(d.stream.archives)
+		return d.stream.archives
 	}
 	return d.page - 1
 }
 
 // newer is the archive page after this one, or 0 for the current document.
 func (d doc) newer() int {
-	if d.page == 0 || d.page >= len(d.stream.archives) {
+	if d.page == 0 || d.page >= d.stream.archives {
 		return 0
 	}
 	return d.page + 1
@@ -437,33 +408,29 @@ func docUpdated(items []item) time.Time {
 	return t.UTC().Truncate(time.Second)
 }
 
-func (b *builder) renderStream(set *Set, s *stream) error {
-	docs := []doc{{stream: s, items: s.items}}
-	for _, a := range s.archives {
-		docs = append(docs, doc{stream: s, items: a.items, page: a.n})
+// renderFeed renders a feed document in its three formats.
+func (b *builder) renderFeed(d doc) ([]*Document, error) {
+	d.updated = docUpdated(d.items)
+	maxAge := b.site.MaxAge
+	if d.page != 0 {
+		maxAge = 24 * time.Hour
 	}
-	for _, d := range docs {
-		d.updated = docUpdated(d.items)
-		maxAge := b.site.MaxAge
-		if d.page != 0 {
-			maxAge = 24 * time.Hour
+	out := make([]*Document, 0, len(formats))
+	for _, f := range formats {
+		var body []byte
+		var err error
+		switch f {
+		case atomFormat:
+			body, err = b.atom(d)
+		case rssFormat:
+			body, err = b.rss(d)
+		case jsonFormat:
+			body, err = b.json(d)
 		}
-		for _, f := range formats {
-			var body []byte
-			var err error
-			switch f {
-			case atomFormat:
-				body, err = b.atom(d)
-			case rssFormat:
-				body, err = b.rss(d)
-			case jsonFormat:
-				body, err = b.json(d)
-			}
-			if err != nil {
-				return fmt.Errorf("feed: render %s: %w", d.path(f), err)
-			}
-			set.add(d.path(f), f.contentType(), body, d.updated, maxAge)
+		if err != nil {
+			return nil, fmt.Errorf("feed: render %s: %w", d.path(f), err)
 		}
+		out = append(out, newDocument(d.path(f), f.contentType(), body, d.updated, maxAge))
 	}
-	return nil
+	return out, nil
 }

@@ -1,39 +1,57 @@
 package feed
 
 import (
+	"context"
+	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 	"sync/atomic"
 	"time"
 )
 
-// Handler serves the documents of the current Set from memory with what
-// feed readers rely on: a strong ETag, Last-Modified, Cache-Control, gzip
-// when asked, 304 Not Modified for conditional requests, and HEAD. Nothing
-// is rendered per request.
+// Source gives the documents a Handler serves: a Set rendered in advance,
+// or a Live one that renders each when first asked for.
+type Source interface {
+	// Lookup returns the document at path, or ErrNotFound.
+	Lookup(ctx context.Context, path string) (*Document, error)
+}
+
+// Handler serves the documents of its Source with what feed readers rely
+// on: a strong ETag, Last-Modified, Cache-Control, gzip when asked, 304 Not
+// Modified for conditional requests, and HEAD. A document is rendered (by
+// a Live source) at most once until the next publish; a request only
+// copies prepared values.
 //
 // Paths are those of Set.Paths, relative to the site URL: when Site.URL
 // has a path, mount the handler under http.StripPrefix.
 type Handler struct {
-	set atomic.Pointer[Set]
+	src atomic.Pointer[Source]
+	// Log receives failures to render; nil is slog.Default().
+	Log *slog.Logger
 }
 
-// NewHandler serves set, which may be nil until the first publish (the
-// handler then answers 503).
-func NewHandler(set *Set) *Handler {
+// NewHandler serves src, which may be nil until there is one (the handler
+// then answers 503).
+func NewHandler(src Source) *Handler {
 	h := &Handler{}
-	if set != nil {
-		h.set.Store(set)
+	if src != nil {
+		h.Update(src)
 	}
 	return h
 }
 
-// Update swaps in the documents of a new publish. Requests already running
-// finish with the old Set.
-func (h *Handler) Update(set *Set) { h.set.Store(set) }
+// Update swaps in another source, such as the Set of a new publish.
+// Requests already running finish with the old one.
+func (h *Handler) Update(src Source) { h.src.Store(&src) }
 
-// Set returns the Set being served, or nil.
-func (h *Handler) Set() *Set { return h.set.Load() }
+// Source returns the source being served, or nil.
+func (h *Handler) Source() Source {
+	if p := h.src.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
 
 var allowGetHead = []string{"GET, HEAD"}
 
@@ -43,30 +61,45 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	set := h.set.Load()
-	if set == nil {
+	src := h.Source()
+	if src == nil {
 		w.Header().Set("Retry-After", "60")
 		http.Error(w, "nothing published yet", http.StatusServiceUnavailable)
 		return
 	}
-	d, ok := set.docs[r.URL.Path]
-	if !ok {
+	d, err := src.Lookup(r.Context(), r.URL.Path)
+	if errors.Is(err, ErrNotFound) {
 		// A page lives in a folder; like a static server, send /issues/3
 		// to /issues/3/ so that relative links resolve the same way.
-		if _, ok := set.docs[r.URL.Path+"/"]; ok && r.URL.Path != "" {
-			target := r.URL.Path + "/"
-			if r.URL.RawQuery != "" {
-				target += "?" + r.URL.RawQuery
+		if r.URL.Path != "" && !strings.HasSuffix(r.URL.Path, "/") {
+			if _, err := src.Lookup(r.Context(), r.URL.Path+"/"); err == nil {
+				target := r.URL.Path + "/"
+				if r.URL.RawQuery != "" {
+					target += "?" + r.URL.RawQuery
+				}
+				http.Redirect(w, r, target, http.StatusMovedPermanently)
+				return
 			}
-			http.Redirect(w, r, target, http.StatusMovedPermanently)
-			return
 		}
 		http.NotFound(w, r)
 		return
 	}
+	if err != nil {
+		log := h.Log
+		if log == nil {
+			log = slog.Default()
+		}
+		if r.Context().Err() == nil {
+			log.Error("feed: cannot render", "path", r.URL.Path, "err", err)
+		}
+		http.Error(w, "cannot render this document now", http.StatusInternalServerError)
+		return
+	}
 	header, body, etag := d.header, d.Body, d.ETag
-	if d.gzip != nil && acceptsGzip(r.Header["Accept-Encoding"]) {
-		header, body, etag = d.gzHeader, d.gzip, d.gzipETag
+	if acceptsGzip(r.Header["Accept-Encoding"]) {
+		if gz, gzHeader, gzETag := d.gzipped(); gz != nil {
+			header, body, etag = gzHeader, gz, gzETag
+		}
 	}
 	wh := w.Header()
 	for k, v := range header {

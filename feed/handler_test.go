@@ -64,7 +64,7 @@ func TestHandlerContentTypes(t *testing.T) {
 		if res.StatusCode != 200 || res.Header.Get("Content-Type") != want {
 			t.Errorf("%s: %d %q, want 200 %q", path, res.StatusCode, res.Header.Get("Content-Type"), want)
 		}
-		d, _ := h.Set().Document(path)
+		d, _ := h.Source().(*Set).Document(path)
 		if !bytes.Equal(b, d.Body) {
 			t.Errorf("%s: body differs from the document", path)
 		}
@@ -117,7 +117,7 @@ func TestHandlerConditional(t *testing.T) {
 
 func TestHandlerGzip(t *testing.T) {
 	srv, h := serve(t)
-	d, _ := h.Set().Document(EntriesAtom)
+	d, _ := h.Source().(*Set).Document(EntriesAtom)
 	plain, _ := do(t, "GET", srv.URL+EntriesAtom, nil)
 	for _, ae := range []string{"gzip", "br, gzip;q=0.8", "x-gzip", "*"} {
 		res, b := do(t, "GET", srv.URL+EntriesAtom, map[string]string{"Accept-Encoding": ae})

@@ -104,6 +104,7 @@ type issueView struct {
 	Date   time.Time
 	Path   string // the page, relative to the site root
 	URL    string // the page, absolute
+	Count  int    // entries in the issue
 	// Intro is the editor's introduction, rendered from Markdown and
 	// sanitized.
 	Intro   template.HTML
@@ -174,6 +175,24 @@ func (b *builder) issueView(is store.Issue, absolute bool) issueView {
 		seen[e.ArticleKey] = true
 		v.Entries = append(v.Entries, b.entryView(e, is.Number, absolute))
 	}
+	v.Count = len(v.Entries)
+	return v
+}
+
+// infoView is an issue as the index and the pager show it: without its
+// entries.
+func (b *builder) infoView(is store.IssueInfo) issueView {
+	v := issueView{
+		Number: is.Number,
+		Title:  plainText(is.Title),
+		Date:   is.CreatedAt,
+		Path:   strings.TrimPrefix(issuePath(is.Number), "/"),
+		URL:    b.abs(issuePath(is.Number)),
+		Count:  is.Entries,
+	}
+	if v.Title == "" {
+		v.Title = fmt.Sprintf("Issue %d", is.Number)
+	}
 	return v
 }
 
@@ -220,68 +239,65 @@ func (b *builder) feedLinks() []feedLink {
 	return out
 }
 
-func (b *builder) renderPages(set *Set, issues []store.Issue) error {
-	site := b.siteView()
-	links := b.feedLinks()
-	views := make([]issueView, len(issues))
-	var newest time.Time
-	for i, is := range issues {
-		views[i] = b.issueView(is, false)
-		if u := issueUpdated(is); u.After(newest) {
-			newest = u
-		}
-	}
-	index := pageData{Site: site, Canonical: b.site.URL, Feeds: links, Issues: views, Updated: newest}
-	body, err := b.pages.exec(indexTemplate, index)
-	if err != nil {
-		return err
-	}
-	set.add("/", "text/html; charset=utf-8", body, docUpdated([]item{{updated: newest}}), b.site.MaxAge)
-	for i := range views {
-		var newer, older *issueView
-		if i > 0 {
-			newer = &views[i-1]
-		}
-		if i+1 < len(views) {
-			older = &views[i+1]
-		}
-		d := b.issuePageData(&views[i], newer, older, issueUpdated(issues[i]))
-		body, err := b.pages.exec(issueTemplate, d)
-		if err != nil {
-			return err
-		}
-		set.add(issuePath(views[i].Number), "text/html; charset=utf-8", body, docUpdated([]item{{updated: d.Updated}}), b.site.MaxAge)
-	}
-	return nil
-}
-
 func (b *builder) siteView() siteView {
 	return siteView{Title: b.site.Title, Description: b.site.Description, Language: b.site.Language, URL: b.site.URL}
 }
 
-// issuePageData is what an issue's page shows, between the issues
-// published just after and just before it (nil when none).
-func (b *builder) issuePageData(v, newer, older *issueView, updated time.Time) pageData {
-	return pageData{Site: b.siteView(), Root: "../../", Canonical: v.URL, Feeds: b.feedLinks(),
-		Issue: v, Newer: newer, Older: older, Updated: updated}
+// renderIndex renders the list of issues (newest first); updated is the
+// newest change among them.
+func (b *builder) renderIndex(issues []store.IssueInfo, updated time.Time) (*Document, error) {
+	views := make([]issueView, len(issues))
+	for i, is := range issues {
+		views[i] = b.infoView(is)
+	}
+	index := pageData{Site: b.siteView(), Canonical: b.site.URL, Feeds: b.feedLinks(), Issues: views, Updated: updated}
+	body, err := b.pages.exec(indexTemplate, index)
+	if err != nil {
+		return nil, err
+	}
+	return newDocument("/", "text/html; charset=utf-8", body, docUpdated([]item{{updated: updated}}), b.site.MaxAge), nil
 }
 
-// IssuePage renders the web page of is as Build renders it, with newer and
-// older (nil when none) as the issues published just after and before it:
-// the page of an issue before it is published, for a preview.
+// renderIssuePage renders the page of an issue, with links to the issues
+// just newer and older (nil when there is none).
+func (b *builder) renderIssuePage(is store.Issue, newer, older *store.IssueInfo) (*Document, error) {
+	body, err := b.issuePage(is, newer, older)
+	if err != nil {
+		return nil, err
+	}
+	return newDocument(issuePath(is.Number), "text/html; charset=utf-8", body, docUpdated([]item{{updated: issueUpdated(is)}}), b.site.MaxAge), nil
+}
+
+func (b *builder) issuePage(is store.Issue, newer, older *store.IssueInfo) ([]byte, error) {
+	v := b.issueView(is, false)
+	d := pageData{Site: b.siteView(), Root: "../../", Canonical: v.URL, Feeds: b.feedLinks(),
+		Issue: &v, Updated: issueUpdated(is)}
+	if newer != nil {
+		nv := b.infoView(*newer)
+		d.Newer = &nv
+	}
+	if older != nil {
+		ov := b.infoView(*older)
+		d.Older = &ov
+	}
+	return b.pages.exec(issueTemplate, d)
+}
+
+// IssuePage renders the web page of is as Publish renders it, with newer
+// and older (nil when none) as the issues published just after and before
+// it: the page of an issue before it is published, for a preview.
 func IssuePage(site Site, is store.Issue, newer, older *store.Issue) ([]byte, error) {
 	b, err := newBuilder(site)
 	if err != nil {
 		return nil, err
 	}
-	view := func(is *store.Issue) *issueView {
+	info := func(is *store.Issue) *store.IssueInfo {
 		if is == nil {
 			return nil
 		}
-		v := b.issueView(*is, false)
-		return &v
+		return &store.IssueInfo{Number: is.Number, Title: is.Title, CreatedAt: is.CreatedAt, Entries: len(is.Entries)}
 	}
-	return b.pages.exec(issueTemplate, b.issuePageData(view(&is), view(newer), view(older), issueUpdated(is)))
+	return b.issuePage(is, info(newer), info(older))
 }
 
 // IssuePagePath is where issue n's page is, relative to the site's URL.

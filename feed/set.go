@@ -3,15 +3,20 @@ package feed
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/bulletin-app/bulletin/store"
 )
 
 // Set is every document of one publish, rendered and ready to serve. It is
@@ -30,15 +35,19 @@ type Document struct {
 	Modified time.Time
 	ETag     string // strong, a hash of Body
 
+	header http.Header // precomputed, shared by every response
+	cache  string
+
+	// The gzip copy is made on first demand, once.
+	gzOnce   sync.Once
 	gzip     []byte // nil when compressing does not pay
 	gzipETag string
-	header   http.Header // precomputed, shared by every response
 	gzHeader http.Header
 }
 
-// add renders the HTTP side of a document once, so that a request only
-// copies prepared values.
-func (s *Set) add(path, contentType string, body []byte, modified time.Time, maxAge time.Duration) {
+// newDocument renders the HTTP side of a document once, so that a request
+// only copies prepared values.
+func newDocument(path, contentType string, body []byte, modified time.Time, maxAge time.Duration) *Document {
 	sum := sha256.Sum256(body)
 	tag := base64.RawURLEncoding.EncodeToString(sum[:18])
 	d := &Document{
@@ -47,16 +56,23 @@ func (s *Set) add(path, contentType string, body []byte, modified time.Time, max
 		Body:        body,
 		Modified:    modified.UTC().Truncate(time.Second),
 		ETag:        `"` + tag + `"`,
+		cache:       fmt.Sprintf("public, max-age=%d", int(maxAge.Seconds())),
 	}
-	if gz := gzipBytes(body); len(gz) < len(body) {
-		d.gzip, d.gzipETag = gz, `"`+tag+`-gz"`
-	}
-	cache := fmt.Sprintf("public, max-age=%d", int(maxAge.Seconds()))
-	d.header = d.makeHeader(cache, d.ETag, len(body), "")
-	if d.gzip != nil {
-		d.gzHeader = d.makeHeader(cache, d.gzipETag, len(d.gzip), "gzip")
-	}
-	s.docs[path] = d
+	d.header = d.makeHeader(d.cache, d.ETag, len(body), "")
+	return d
+}
+
+// gzipped returns the compressed copy and its header and ETag, or nil when
+// compressing does not pay.
+func (d *Document) gzipped() ([]byte, http.Header, string) {
+	d.gzOnce.Do(func() {
+		if gz := gzipBytes(d.Body); len(gz) < len(d.Body) {
+			d.gzip = gz
+			d.gzipETag = strings.TrimSuffix(d.ETag, `"`) + `-gz"`
+			d.gzHeader = d.makeHeader(d.cache, d.gzipETag, len(gz), "gzip")
+		}
+	})
+	return d.gzip, d.gzHeader, d.gzipETag
 }
 
 func (d *Document) makeHeader(cache, etag string, n int, encoding string) http.Header {
@@ -76,10 +92,47 @@ func (d *Document) makeHeader(cache, etag string, n int, encoding string) http.H
 
 func gzipBytes(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // once per publish: spend the time
+	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression) // once per document: spend the time
 	zw.Write(b)
 	zw.Close()
 	return buf.Bytes()
+}
+
+// Build renders every document for the given issues, which come newest
+// first with their entries (each issue's newest first). Entries without a
+// FeedSeq are given one in that order. A broken entry is skipped and
+// logged; the error is for what no document can be made without (a bad
+// Site.URL, a broken template).
+func Build(site Site, issues []store.Issue) (*Set, error) {
+	b, err := newBuilder(site)
+	if err != nil {
+		return nil, err
+	}
+	data := newMemData(issues)
+	ctx := context.Background()
+	t, _ := data.FeedTotals(ctx)
+	set := &Set{docs: map[string]*Document{}, site: b.site}
+	for _, k := range b.allKeys(t) {
+		docs, err := b.render(ctx, data, k, t)
+		if errors.Is(err, ErrNotFound) {
+			continue // an issue number the list skips
+		}
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range docs {
+			set.docs[d.Path] = d
+		}
+	}
+	return set, nil
+}
+
+// Lookup returns the document at path, or ErrNotFound.
+func (s *Set) Lookup(_ context.Context, path string) (*Document, error) {
+	if d, ok := s.docs[path]; ok {
+		return d, nil
+	}
+	return nil, ErrNotFound
 }
 
 // Document returns the document at path, such as "/feed.atom" or
@@ -101,9 +154,14 @@ func (s *Set) Paths() []string {
 
 // Topics are the absolute URLs of the current feeds, the ones a WebSub hub
 // is told about.
-func (s *Set) Topics() []string {
-	b := &builder{site: s.site}
-	b.base, _ = parseBase(s.site.URL)
+func (s *Set) Topics() []string { return topics(s.site) }
+
+// Topics are the absolute URLs of the current feeds of site.
+func Topics(site Site) []string { return topics(site) }
+
+func topics(site Site) []string {
+	b := &builder{site: site}
+	b.base, _ = parseBase(site.URL)
 	var out []string
 	for _, p := range []string{EntriesAtom, EntriesRSS, EntriesJSON, IssuesAtom, IssuesRSS, IssuesJSON} {
 		out = append(out, b.abs(p))

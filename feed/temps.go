@@ -17,9 +17,12 @@ var tempName = regexp.MustCompile(`^\.(.+)\.[0-9]+\.tmp$`)
 // in the folder that file goes in, and only regular files: whatever else
 // is in the folder (the operator's files, temporary files of other
 // programs) stays. It returns how many it removed.
-func (s *Set) removeTemps(dir string) (int, error) {
+func (s *Set) removeTemps(dir string) (int, error) { return removeTempsOf(dir, s.Paths()) }
+
+// removeTempsOf is removeTemps for the documents at paths.
+func removeTempsOf(dir string, paths []string) (int, error) {
 	own := map[string]map[string]bool{} // folder → the base names written there
-	for _, p := range s.Paths() {
+	for _, p := range paths {
 		name := filepath.Join(dir, fileName(p))
 		d := filepath.Dir(name)
 		if own[d] == nil {

@@ -51,12 +51,13 @@ var copyTables = []copyTable{
 		{"seeded", kBool}, {"collected_at", kTime}, {"updated_at", kTime}}},
 	{name: "issues", order: "number", columns: []column{
 		{"number", kInt}, {"title", kText}, {"created_at", kTime}, {"state", kText}, {"send_at", kTime},
-		{"sent_at", kTime}, {"send_error", kText}, {"subject", kText}, {"intro", kText}, {"edited_at", kTime}}},
+		{"sent_at", kTime}, {"send_error", kText}, {"subject", kText}, {"intro", kText}, {"edited_at", kTime},
+		{"entry_count", kInt}}},
 	{name: "entries", order: "id", identity: "id", columns: []column{
 		{"id", kInt}, {"article_id", kInt}, {"content_hash", kText}, {"summary", kText}, {"teaser", kText},
 		{"method", kText}, {"issue_number", kInt}, {"created_at", kTime}, {"updated_at", kTime},
 		{"duplicate_of", kInt}, {"position", kInt}, {"is_lead", kBool}, {"edited_title", kText},
-		{"edited_summary", kText}}},
+		{"edited_summary", kText}, {"feed_seq", kInt}, {"dropped_at", kTime}}},
 	{name: "subscribers", order: "id", identity: "id", columns: []column{
 		{"id", kInt}, {"email", kText}, {"name", kText}, {"status", kText}, {"created_at", kTime},
 		{"updated_at", kTime}, {"confirmed_at", kTime}, {"confirm_sent_at", kTime}}},

@@ -30,8 +30,11 @@ type Entry struct {
 	// ContentHash is the hash of the article content the summary was made from.
 	ContentHash string
 	IssueNumber int // 0 until the entry goes into an issue
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// FeedSeq is the entry's place in the entries feed, 1 for the first
+	// entry ever issued; 0 until the entry goes into an issue.
+	FeedSeq   int
+	CreatedAt time.Time
+	UpdatedAt time.Time
 	// Also are the other reports of the same story, merged into this entry.
 	Also []Link
 
@@ -109,7 +112,7 @@ func (s *Store) queryEntries(ctx context.Context, id queryID, args ...any) ([]En
 		var summary, title, edited string
 		if err := rows.Scan(&e.ID, &e.ArticleID, &e.ArticleKey, &e.ArticleTitle, &e.URL, &e.Author, &e.Source,
 			scanTime{&e.Published}, &summary, &e.Teaser, &e.Method, &e.ContentHash, &e.IssueNumber,
-			scanTime{&e.CreatedAt}, scanTime{&e.UpdatedAt}, &e.Lead, &title, &edited); err != nil {
+			scanTime{&e.CreatedAt}, scanTime{&e.UpdatedAt}, &e.Lead, &title, &edited, &e.FeedSeq); err != nil {
 			return nil, err
 		}
 		if summary != "" {
@@ -141,8 +144,30 @@ func (s *Store) MarkDuplicate(ctx context.Context, id, of int64) error {
 	if id == of {
 		return fmt.Errorf("entry %d cannot duplicate itself", id)
 	}
-	_, err := s.exec(ctx, qEntryMarkDuplicate, of, id)
+	_, err := s.exec(ctx, qEntryMarkDuplicate, of, s.timeArg(s.now()), id)
 	return err
+}
+
+// LeaveOutEntries leaves the given unissued entries out of every issue:
+// they were too old, or too many for one (digest.max_entries).
+func (s *Store) LeaveOutEntries(ctx context.Context, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	now := s.timeArg(s.now())
+	err := s.tx(ctx, func(tx runner) error {
+		st := tx.stmt(ctx, qEntryLeaveOut)
+		for _, id := range ids {
+			if _, err := st.ExecContext(ctx, now, id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("leave out %d entries: %w", len(ids), err)
+	}
+	return nil
 }
 
 // CreateIssue numbers a new issue, puts the given entries in it and
@@ -187,8 +212,9 @@ func (s *Store) createIssue(ctx context.Context, title func(number int) string, 
 			return err
 		}
 		taken := 0
+		take := tx.stmt(ctx, qEntryTake)
 		for _, id := range entryIDs {
-			res, err := tx.exec(ctx, qEntryTake, number, id)
+			res, err := take.ExecContext(ctx, number, id)
 			if err != nil {
 				return err
 			}
@@ -198,12 +224,34 @@ func (s *Store) createIssue(ctx context.Context, title func(number int) string, 
 		if taken == 0 && len(entryIDs) > 0 {
 			return fmt.Errorf("create issue: no unissued entries: %w", ErrNotFound)
 		}
+		if state == IssueSending {
+			return tx.placeInFeed(ctx, number)
+		}
 		return nil
 	})
 	if err != nil {
 		return Issue{}, err
 	}
 	return s.Issue(ctx, number)
+}
+
+// placeInFeed gives the entries of issue n, as it is released, the next
+// places in the entries feed, and records how many it holds.
+func (tx runner) placeInFeed(ctx context.Context, n int) error {
+	var last int
+	if err := tx.queryRow(ctx, qIssueNextSeq).Scan(&last); err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, qIssueSeqAssign, last, n)
+	if err != nil {
+		return err
+	}
+	count, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, qIssueSetCount, count, n)
+	return err
 }
 
 // Issue returns issue n with its entries.
@@ -220,14 +268,15 @@ func (s *Store) Issue(ctx context.Context, n int) (Issue, error) {
 	if err != nil {
 		return Issue{}, fmt.Errorf("issue %d: %w", n, err)
 	}
-	if err := s.attachDuplicates(ctx, is.Entries); err != nil {
+	if err := s.attachDuplicates(ctx, is.Entries, qIssueDuplicates, n); err != nil {
 		return Issue{}, fmt.Errorf("issue %d: %w", n, err)
 	}
 	return is, nil
 }
 
-// attachDuplicates fills in the other reports of each entry's story.
-func (s *Store) attachDuplicates(ctx context.Context, entries []Entry) error {
+// attachDuplicates fills in the other reports of each entry's story, all
+// of which the query (of issue-duplicates' columns) lists.
+func (s *Store) attachDuplicates(ctx context.Context, entries []Entry, id queryID, args ...any) error {
 	if len(entries) == 0 {
 		return nil
 	}
@@ -235,7 +284,7 @@ func (s *Store) attachDuplicates(ctx context.Context, entries []Entry) error {
 	for i := range entries {
 		byID[entries[i].ID] = &entries[i]
 	}
-	rows, err := s.query(ctx, qIssueDuplicates, entries[0].IssueNumber)
+	rows, err := s.query(ctx, id, args...)
 	if err != nil {
 		return err
 	}
@@ -304,18 +353,152 @@ func (s *Store) IssuedEntries(ctx context.Context, limit int) ([]Entry, error) {
 }
 
 // PublishedVersion changes whenever what the feeds and archive show could
-// have: an issue built, an issued entry re-summarized or given another
-// report. A server compares it to notice a publish by another process.
+// have: an issue built, an entry summarized again or given another report,
+// an article updated. A server compares it to notice a publish by another
+// process. It costs a few index lookups, however long the archive.
 func (s *Store) PublishedVersion(ctx context.Context) (string, error) {
-	var issues, entries, dups int
-	var updated time.Time
-	err := s.queryRow(ctx, qPublishedVersion).Scan(&issues, &entries, &dups, scanTime{&updated})
+	var issues, entries int
+	var entryUpdated, articleUpdated time.Time
+	err := s.queryRow(ctx, qPublishedVersion).Scan(&issues, &entries, scanTime{&entryUpdated}, scanTime{&articleUpdated})
 	if err != nil {
 		return "", fmt.Errorf("published version: %w", err)
 	}
-	last := ""
-	if !updated.IsZero() {
-		last = formatTime(updated)
+	return fmt.Sprintf("%d/%d/%s/%s", issues, entries, versionTime(entryUpdated), versionTime(articleUpdated)), nil
+}
+
+func versionTime(t time.Time) string {
+	if t.IsZero() {
+		return ""
 	}
-	return fmt.Sprintf("%d/%d/%d/%s", issues, entries, dups, last), nil
+	return formatTime(t)
+}
+
+// FeedTotals is where the published feeds end.
+type FeedTotals struct {
+	Issues  int // the last issue's number
+	Entries int // the last issued entry's place in the entries feed
+	// Updated is the newest change among the issues and their entries:
+	// the newest issue, or an entry summarized again since.
+	Updated time.Time
+}
+
+// FeedTotals returns where the feeds end.
+func (s *Store) FeedTotals(ctx context.Context) (FeedTotals, error) {
+	var t FeedTotals
+	var created time.Time
+	if err := s.queryRow(ctx, qFeedTotals).Scan(&t.Issues, &t.Entries, scanTime{&created}, scanTime{&t.Updated}); err != nil {
+		return t, fmt.Errorf("feed totals: %w", err)
+	}
+	if created.After(t.Updated) {
+		t.Updated = created
+	}
+	return t, nil
+}
+
+// FeedEntries returns the issued entries at places from+1 … to of the
+// entries feed, newest first, with their other reports.
+func (s *Store) FeedEntries(ctx context.Context, from, to int) ([]Entry, error) {
+	entries, err := s.queryEntries(ctx, qFeedEntries, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("feed entries %d–%d: %w", from+1, to, err)
+	}
+	if err := s.attachDuplicates(ctx, entries, qFeedDuplicates, from, to); err != nil {
+		return nil, fmt.Errorf("feed entries %d–%d: %w", from+1, to, err)
+	}
+	return entries, nil
+}
+
+// IssuesBetween returns the published issues from+1 … to, newest first,
+// with their entries and their other reports, in three queries.
+func (s *Store) IssuesBetween(ctx context.Context, from, to int) ([]Issue, error) {
+	rows, err := s.query(ctx, qIssuesBetween, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("issues %d–%d: %w", from+1, to, err)
+	}
+	var out []Issue
+	for rows.Next() {
+		var is Issue
+		if err := rows.Scan(issueColumns(&is)...); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, is)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(out) == 0 {
+		return out, err
+	}
+	entries, err := s.queryEntries(ctx, qIssuesBetweenEntries, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("issues %d–%d: %w", from+1, to, err)
+	}
+	if err := s.attachDuplicates(ctx, entries, qIssuesBetweenDuplicates, from, to); err != nil {
+		return nil, fmt.Errorf("issues %d–%d: %w", from+1, to, err)
+	}
+	byNumber := make(map[int]*Issue, len(out))
+	for i := range out {
+		byNumber[out[i].Number] = &out[i]
+	}
+	for _, e := range entries {
+		if is := byNumber[e.IssueNumber]; is != nil {
+			is.Entries = append(is.Entries, e)
+		}
+	}
+	return out, nil
+}
+
+// IssueInfo is an issue as the archive's index lists it.
+type IssueInfo struct {
+	Number    int
+	Title     string
+	CreatedAt time.Time
+	Entries   int // how many entries it holds
+}
+
+// IssueInfos returns the published issues from+1 … to, newest first,
+// without entries.
+func (s *Store) IssueInfos(ctx context.Context, from, to int) ([]IssueInfo, error) {
+	rows, err := s.query(ctx, qIssueInfos, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("issues %d–%d: %w", from+1, to, err)
+	}
+	defer rows.Close()
+	var out []IssueInfo
+	for rows.Next() {
+		var is IssueInfo
+		if err := rows.Scan(&is.Number, &is.Title, scanTime{&is.CreatedAt}, &is.Entries); err != nil {
+			return nil, err
+		}
+		out = append(out, is)
+	}
+	return out, rows.Err()
+}
+
+// FeedChange is an issued entry whose summary, article or other reports
+// changed.
+type FeedChange struct {
+	Issue   int
+	FeedSeq int
+}
+
+// FeedChanges returns the issued entries that changed at or after since,
+// or whose other reports did.
+func (s *Store) FeedChanges(ctx context.Context, since time.Time) ([]FeedChange, error) {
+	t := s.timeArg(since)
+	rows, err := s.query(ctx, qFeedChanges, t, t, t, t)
+	if err != nil {
+		return nil, fmt.Errorf("feed changes: %w", err)
+	}
+	defer rows.Close()
+	var out []FeedChange
+	for rows.Next() {
+		var c FeedChange
+		var seq sql.NullInt64
+		if err := rows.Scan(&c.Issue, &seq); err != nil {
+			return nil, err
+		}
+		c.FeedSeq = int(seq.Int64)
+		out = append(out, c)
+	}
+	return out, rows.Err()
 }

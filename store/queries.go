@@ -49,6 +49,18 @@ const (
 	qIssueNumbers
 	qEntriesIssued
 	qPublishedVersion
+	qEntryLeaveOut
+	qIssueNextSeq
+	qIssueSeqAssign
+	qIssueSetCount
+	qFeedTotals
+	qFeedEntries
+	qFeedDuplicates
+	qIssuesBetween
+	qIssuesBetweenEntries
+	qIssuesBetweenDuplicates
+	qIssueInfos
+	qFeedChanges
 
 	// subscribers.sql
 	qSubscriberAdd
@@ -174,20 +186,32 @@ var queryNames = [numQueries]string{
 	qCacheGet: "cache-get",
 	qCachePut: "cache-put",
 
-	qEntrySave:          "entry-save",
-	qEntriesUnissued:    "entries-unissued",
-	qEntryMarkDuplicate: "entry-mark-duplicate",
-	qIssueLock:          "issue-lock",
-	qIssueNextNumber:    "issue-next-number",
-	qIssueInsert:        "issue-insert",
-	qEntryTake:          "entry-take",
-	qIssueGet:           "issue-get",
-	qIssueEntries:       "issue-entries",
-	qIssueDuplicates:    "issue-duplicates",
-	qIssueLatestNumber:  "issue-latest-number",
-	qIssueNumbers:       "issue-numbers",
-	qEntriesIssued:      "entries-issued",
-	qPublishedVersion:   "published-version",
+	qEntrySave:               "entry-save",
+	qEntriesUnissued:         "entries-unissued",
+	qEntryMarkDuplicate:      "entry-mark-duplicate",
+	qIssueLock:               "issue-lock",
+	qIssueNextNumber:         "issue-next-number",
+	qIssueInsert:             "issue-insert",
+	qEntryTake:               "entry-take",
+	qIssueGet:                "issue-get",
+	qIssueEntries:            "issue-entries",
+	qIssueDuplicates:         "issue-duplicates",
+	qIssueLatestNumber:       "issue-latest-number",
+	qIssueNumbers:            "issue-numbers",
+	qEntriesIssued:           "entries-issued",
+	qPublishedVersion:        "published-version",
+	qEntryLeaveOut:           "entry-leave-out",
+	qIssueNextSeq:            "issue-next-seq",
+	qIssueSeqAssign:          "issue-seq-assign",
+	qIssueSetCount:           "issue-set-count",
+	qFeedTotals:              "feed-totals",
+	qFeedEntries:             "feed-entries",
+	qFeedDuplicates:          "feed-duplicates",
+	qIssuesBetween:           "issues-between",
+	qIssuesBetweenEntries:    "issues-between-entries",
+	qIssuesBetweenDuplicates: "issues-between-duplicates",
+	qIssueInfos:              "issue-infos",
+	qFeedChanges:             "feed-changes",
 
 	qSubscriberAdd:              "subscriber-add",
 	qSubscriberByEmail:          "subscriber-by-email",

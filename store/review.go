@@ -222,6 +222,12 @@ func (s *Store) moveIssue(ctx context.Context, n int, to IssueState, at time.Tim
 		if err != nil {
 			return err
 		}
+		if to == IssueSending {
+			// Published: its entries take their places in the feed.
+			if err := tx.placeInFeed(ctx, n); err != nil {
+				return err
+			}
+		}
 		moved = true
 		return tx.audit(ctx, entry)
 	})

@@ -67,14 +67,15 @@ func init() {
 	register(command{
 		name:    "publish",
 		short:   "write the feeds and archive pages as static files",
-		summary: "Write the feeds and archive pages of every issue as static files.",
+		summary: "Write the feeds and archive pages as static files: those that changed since the\nfolder's last publish, or all of them (--all, or a folder that holds none).",
 		setup: func(fs *flag.FlagSet) func(context.Context, *env, []string) error {
 			out := fs.String("out", "", "folder to write to (default: public_dir from the config)")
+			all := fs.Bool("all", false, "write every document, not only those that changed")
 			return withApp(func(ctx context.Context, e *env, app *bulletin.App, args []string) error {
 				if err := noArgs(args); err != nil {
 					return err
 				}
-				dir, err := app.Publish(ctx, *out)
+				dir, err := app.Publish(ctx, *out, *all)
 				if err == nil {
 					fmt.Fprintf(e.stdout, "published to %s\n", dir)
 				}

@@ -24,7 +24,8 @@ SELECT a.id, a.key, a.url, a.title, a.author, a.source, a.origin, a.published_at
     a.text, a.content_hash, a.seeded, a.collected_at, a.updated_at
 FROM articles a
 LEFT JOIN entries e ON e.article_id = a.id
-WHERE NOT a.seeded AND (e.id IS NULL OR e.content_hash <> a.content_hash)
+-- An entry left out of every issue is not summarized again.
+WHERE NOT a.seeded AND (e.id IS NULL OR (e.content_hash <> a.content_hash AND e.dropped_at IS NULL))
 ORDER BY a.collected_at, a.id
 
 -- name: article-known

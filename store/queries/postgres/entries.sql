@@ -16,13 +16,15 @@ ON CONFLICT (article_id) DO UPDATE SET content_hash = excluded.content_hash,
 -- name: entries-unissued
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
     e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
-    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, '')
+    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0)
 FROM entries e JOIN articles a ON a.id = e.article_id
-WHERE e.issue_number IS NULL AND e.duplicate_of IS NULL AND NOT a.seeded
+WHERE e.issue_number IS NULL AND e.duplicate_of IS NULL AND e.dropped_at IS NULL AND NOT a.seeded
 ORDER BY coalesce(a.published_at, a.collected_at) DESC, e.id DESC
 
 -- name: entry-mark-duplicate
-UPDATE entries SET duplicate_of = $1 WHERE id = $2 AND issue_number IS NULL
+-- updated_at moves: the story's entry shows another report, which the next
+-- publish must see (feed-changes).
+UPDATE entries SET duplicate_of = $1, updated_at = $2 WHERE id = $3 AND issue_number IS NULL
 
 -- name: issue-lock
 -- Numbers are max + 1: one process at a time numbers an issue. Readers of
@@ -46,7 +48,7 @@ FROM issues WHERE number = $1
 -- name: issue-entries
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
     e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
-    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, '')
+    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0)
 FROM entries e JOIN articles a ON a.id = e.article_id
 WHERE e.issue_number = $1
 ORDER BY e.is_lead DESC, coalesce(e.position, 0), coalesce(a.published_at, a.collected_at) DESC, e.id DESC
@@ -69,16 +71,104 @@ SELECT number FROM issues WHERE state IN ('sending', 'sent') ORDER BY number DES
 -- name: entries-issued
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
     e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
-    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, '')
+    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0)
 FROM entries e JOIN articles a ON a.id = e.article_id
 WHERE e.issue_number IS NOT NULL
 ORDER BY coalesce(a.published_at, a.collected_at) DESC, e.id DESC
 LIMIT nullif($1::bigint, -1)
 
 -- name: published-version
--- What the feeds and pages show: the published issues and their entries.
+-- Each part is a step down an index, or a look at the few issues: it costs
+-- the same however long the archive.
 SELECT
-    (SELECT count(*) FROM issues WHERE state IN ('sending', 'sent')),
-    (SELECT count(*) FROM entries e JOIN issues i ON i.number = e.issue_number WHERE i.state IN ('sending', 'sent')),
-    (SELECT count(*) FROM entries WHERE duplicate_of IS NOT NULL),
-    (SELECT max(e.updated_at) FROM entries e JOIN issues i ON i.number = e.issue_number WHERE i.state IN ('sending', 'sent'))
+    (SELECT coalesce(max(number), 0) FROM issues WHERE state IN ('sending', 'sent')),
+    (SELECT coalesce(max(feed_seq), 0) FROM entries),
+    (SELECT max(updated_at) FROM entries),
+    (SELECT max(updated_at) FROM articles)
+
+-- name: entry-leave-out
+-- Left out of every issue (digest.max_entries, digest.max_age).
+UPDATE entries SET dropped_at = $1 WHERE id = $2 AND issue_number IS NULL
+
+-- name: issue-next-seq
+SELECT coalesce(max(feed_seq), 0) FROM entries
+
+-- name: issue-seq-assign
+-- A released issue's entries (the issue is the second argument) take the
+-- places after the first argument in the entries feed: in the reverse of
+-- the order issue-entries lists them, so that the feed, newest first,
+-- shows them as the issue does.
+UPDATE entries SET feed_seq = r.n
+FROM (SELECT e.id, $1::bigint + row_number() OVER (ORDER BY e.is_lead, coalesce(e.position, 0) DESC,
+            coalesce(a.published_at, a.collected_at), e.id) AS n
+      FROM entries e JOIN articles a ON a.id = e.article_id
+      WHERE e.issue_number = $2) AS r
+WHERE r.id = entries.id
+
+-- name: issue-set-count
+UPDATE issues SET entry_count = $1 WHERE number = $2
+
+-- name: feed-totals
+-- The last published issue, the last place in the entries feed (only
+-- released entries have one), the newest published issue's time and the
+-- newest change to a published entry.
+SELECT
+    (SELECT coalesce(max(number), 0) FROM issues WHERE state IN ('sending', 'sent')),
+    (SELECT coalesce(max(feed_seq), 0) FROM entries),
+    (SELECT max(created_at) FROM issues WHERE state IN ('sending', 'sent')),
+    (SELECT updated_at FROM entries WHERE feed_seq IS NOT NULL ORDER BY updated_at DESC LIMIT 1)
+
+-- name: feed-entries
+SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
+    e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
+    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0)
+FROM entries e JOIN articles a ON a.id = e.article_id
+WHERE e.feed_seq > $1 AND e.feed_seq <= $2
+ORDER BY e.feed_seq DESC
+
+-- name: feed-duplicates
+-- The other reports of the entries at places ($1, $2].
+SELECT d.duplicate_of, a.title, a.url, a.source
+FROM entries t JOIN entries d ON d.duplicate_of = t.id JOIN articles a ON a.id = d.article_id
+WHERE t.feed_seq > $1 AND t.feed_seq <= $2
+ORDER BY a.collected_at, d.id
+
+-- name: issues-between
+-- The published issues numbered ($1, $2], with issue-get's columns.
+SELECT number, title, created_at, state, send_at, sent_at, send_error, subject, intro, edited_at
+FROM issues WHERE number > $1 AND number <= $2 AND state IN ('sending', 'sent') ORDER BY number DESC
+
+-- name: issues-between-entries
+-- Their entries, each issue's in issue-entries' order.
+SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
+    e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
+    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0)
+FROM entries e JOIN articles a ON a.id = e.article_id
+WHERE e.issue_number > $1 AND e.issue_number <= $2
+ORDER BY e.issue_number DESC, e.is_lead DESC, coalesce(e.position, 0), coalesce(a.published_at, a.collected_at) DESC, e.id DESC
+
+-- name: issues-between-duplicates
+SELECT d.duplicate_of, a.title, a.url, a.source
+FROM entries t JOIN entries d ON d.duplicate_of = t.id JOIN articles a ON a.id = d.article_id
+WHERE t.issue_number > $1 AND t.issue_number <= $2
+ORDER BY a.collected_at, d.id
+
+-- name: issue-infos
+SELECT number, title, created_at, entry_count FROM issues
+WHERE number > $1 AND number <= $2 AND state IN ('sending', 'sent') ORDER BY number DESC
+
+-- name: feed-changes
+-- The issued entries (issue, place) whose summary, article, or other
+-- reports changed at or after the time given (the same time, four times):
+-- each part walks an index from that time on.
+SELECT e.issue_number, e.feed_seq FROM entries e
+WHERE e.updated_at >= $1 AND e.issue_number IS NOT NULL
+UNION
+SELECT e.issue_number, e.feed_seq FROM articles a JOIN entries e ON e.article_id = a.id
+WHERE a.updated_at >= $2 AND e.issue_number IS NOT NULL
+UNION
+SELECT t.issue_number, t.feed_seq FROM entries d JOIN entries t ON t.id = d.duplicate_of
+WHERE d.updated_at >= $3 AND t.issue_number IS NOT NULL
+UNION
+SELECT t.issue_number, t.feed_seq FROM articles a JOIN entries d ON d.article_id = a.id JOIN entries t ON t.id = d.duplicate_of
+WHERE a.updated_at >= $4 AND t.issue_number IS NOT NULL

@@ -21,7 +21,8 @@ SELECT a.id, a.key, a.url, a.title, a.author, a.source, a.origin, a.published_at
     a.text, a.content_hash, a.seeded, a.collected_at, a.updated_at
 FROM articles a
 LEFT JOIN entries e ON e.article_id = a.id
-WHERE a.seeded = 0 AND (e.id IS NULL OR e.content_hash != a.content_hash)
+-- An entry left out of every issue is not summarized again.
+WHERE a.seeded = 0 AND (e.id IS NULL OR (e.content_hash != a.content_hash AND e.dropped_at IS NULL))
 ORDER BY a.collected_at, a.id
 
 -- name: article-known

@@ -1,0 +1,204 @@
+package feed
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/bulletin-app/bulletin/store"
+)
+
+// Data is what the documents are rendered from: issued entries by their
+// place in the entries feed (store.Entry.FeedSeq, 1 for the first entry
+// ever issued) and issues by number. *store.Store provides it. Each
+// document reads only what it shows, so rendering one costs the same
+// however long the archive.
+type Data interface {
+	// FeedTotals returns the last issue number and feed place.
+	FeedTotals(ctx context.Context) (store.FeedTotals, error)
+	// FeedEntries returns the issued entries at places from+1 … to,
+	// newest first, with their other reports.
+	FeedEntries(ctx context.Context, from, to int) ([]store.Entry, error)
+	// IssuesBetween returns issues from+1 … to, newest first, with their
+	// entries.
+	IssuesBetween(ctx context.Context, from, to int) ([]store.Issue, error)
+	// IssueInfos returns issues from+1 … to, newest first, without their
+	// entries.
+	IssueInfos(ctx context.Context, from, to int) ([]store.IssueInfo, error)
+}
+
+// ErrNotFound is returned for a path that names no document.
+var ErrNotFound = errors.New("feed: no such document")
+
+type docKind int
+
+const (
+	entriesFeed docKind = iota
+	issuesFeed
+	issuePage
+	indexPage
+)
+
+// docKey names what is rendered at once: a feed document in its three
+// formats, or a page.
+type docKey struct {
+	kind docKind
+	n    int // the archive page (0: the current document), or the issue
+}
+
+// keyOf maps a document path to its key.
+func keyOf(path string) (docKey, bool) {
+	switch path {
+	case "/":
+		return docKey{kind: indexPage}, true
+	case EntriesAtom, EntriesRSS, EntriesJSON:
+		return docKey{kind: entriesFeed}, true
+	case IssuesAtom, IssuesRSS, IssuesJSON:
+		return docKey{kind: issuesFeed}, true
+	}
+	if rest, ok := strings.CutPrefix(path, "/issues/"); ok {
+		if n, ok := strings.CutSuffix(rest, "/"); ok {
+			if k, err := strconv.Atoi(n); err == nil && k > 0 && strconv.Itoa(k) == n {
+				return docKey{kind: issuePage, n: k}, true
+			}
+		}
+		return docKey{}, false
+	}
+	for _, s := range []struct {
+		prefix string
+		kind   docKind
+	}{{"/feeds/entries/archive/", entriesFeed}, {"/feeds/issues/archive/", issuesFeed}} {
+		rest, ok := strings.CutPrefix(path, s.prefix)
+		if !ok {
+			continue
+		}
+		for _, f := range formats {
+			if n, ok := strings.CutSuffix(rest, f.ext()); ok {
+				if k, err := strconv.Atoi(n); err == nil && k > 0 && strconv.Itoa(k) == n {
+					return docKey{kind: s.kind, n: k}, true
+				}
+			}
+		}
+	}
+	return docKey{}, false
+}
+
+// paths are the document paths of k.
+func (k docKey) paths() []string {
+	switch k.kind {
+	case indexPage:
+		return []string{"/"}
+	case issuePage:
+		return []string{issuePath(k.n)}
+	}
+	s := &stream{name: "entries", current: map[format]string{atomFormat: EntriesAtom, rssFormat: EntriesRSS, jsonFormat: EntriesJSON}}
+	if k.kind == issuesFeed {
+		s = &stream{name: "issues", current: map[format]string{atomFormat: IssuesAtom, rssFormat: IssuesRSS, jsonFormat: IssuesJSON}}
+	}
+	out := make([]string, 0, len(formats))
+	for _, f := range formats {
+		out = append(out, doc{stream: s, page: k.n}.path(f))
+	}
+	return out
+}
+
+// exists says whether the totals make the document.
+func (b *builder) exists(k docKey, t store.FeedTotals) bool {
+	switch k.kind {
+	case entriesFeed:
+		return k.n <= archivesFor(t.Entries, b.site.Items)
+	case issuesFeed:
+		return k.n <= archivesFor(t.Issues, b.site.Items)
+	case issuePage:
+		return k.n >= 1 && k.n <= t.Issues
+	}
+	return true
+}
+
+// render renders the document of k as the totals and data have it. A
+// document the totals do not make is ErrNotFound.
+func (b *builder) render(ctx context.Context, data Data, k docKey, t store.FeedTotals) ([]*Document, error) {
+	if !b.exists(k, t) {
+		return nil, ErrNotFound
+	}
+	n := b.site.Items
+	switch k.kind {
+	case entriesFeed:
+		s := b.entriesStream(t.Entries)
+		from, to := s.positions(k.n, n)
+		entries, err := data.FeedEntries(ctx, from, to)
+		if err != nil {
+			return nil, fmt.Errorf("feed: entries %d–%d: %w", from+1, to, err)
+		}
+		items, err := b.entryItems(entries)
+		if err != nil {
+			return nil, err
+		}
+		return b.renderFeed(doc{stream: s, items: items, page: k.n})
+	case issuesFeed:
+		s := b.issuesStream(t.Issues)
+		from, to := s.positions(k.n, n)
+		issues, err := data.IssuesBetween(ctx, from, to)
+		if err != nil {
+			return nil, fmt.Errorf("feed: issues %d–%d: %w", from+1, to, err)
+		}
+		items, err := b.issueItems(issues)
+		if err != nil {
+			return nil, err
+		}
+		return b.renderFeed(doc{stream: s, items: items, page: k.n})
+	case issuePage:
+		issues, err := data.IssuesBetween(ctx, k.n-1, k.n)
+		if err != nil {
+			return nil, fmt.Errorf("feed: issue %d: %w", k.n, err)
+		}
+		if len(issues) == 0 {
+			return nil, ErrNotFound
+		}
+		near, err := data.IssueInfos(ctx, k.n-2, k.n+1)
+		if err != nil {
+			return nil, fmt.Errorf("feed: issue %d: %w", k.n, err)
+		}
+		var newer, older *store.IssueInfo
+		for i := range near {
+			switch near[i].Number {
+			case k.n + 1:
+				newer = &near[i]
+			case k.n - 1:
+				older = &near[i]
+			}
+		}
+		d, err := b.renderIssuePage(issues[0], newer, older)
+		if err != nil {
+			return nil, err
+		}
+		return []*Document{d}, nil
+	default:
+		issues, err := data.IssueInfos(ctx, 0, t.Issues)
+		if err != nil {
+			return nil, fmt.Errorf("feed: issues: %w", err)
+		}
+		d, err := b.renderIndex(issues, t.Updated)
+		if err != nil {
+			return nil, err
+		}
+		return []*Document{d}, nil
+	}
+}
+
+// allKeys lists every document the totals make.
+func (b *builder) allKeys(t store.FeedTotals) []docKey {
+	keys := []docKey{{kind: indexPage}, {kind: entriesFeed}, {kind: issuesFeed}}
+	for k := 1; k <= archivesFor(t.Entries, b.site.Items); k++ {
+		keys = append(keys, docKey{kind: entriesFeed, n: k})
+	}
+	for k := 1; k <= archivesFor(t.Issues, b.site.Items); k++ {
+		keys = append(keys, docKey{kind: issuesFeed, n: k})
+	}
+	for n := 1; n <= t.Issues; n++ {
+		keys = append(keys, docKey{kind: issuePage, n: n})
+	}
+	return keys
+}
