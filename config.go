@@ -128,7 +128,12 @@ type DigestConfig struct {
 	// Review builds each issue as a draft that an editor approves (or
 	// schedules) before it is published or mailed.
 	Review bool `yaml:"review"`
-	LLM    LLM  `yaml:"llm"`
+	// MaxEntries bounds an issue (0: no bound); Overflow (wait, drop) says
+	// what becomes of the rest; MaxAge leaves older entries out.
+	MaxEntries int           `yaml:"max_entries"`
+	Overflow   string        `yaml:"overflow"`
+	MaxAge     time.Duration `yaml:"max_age"`
+	LLM        LLM           `yaml:"llm"`
 }
 
 type LLM struct {

@@ -97,6 +97,8 @@ func TestConfigErrorsNameKeyAndLine(t *testing.T) {
 		{"quoted local part", "subscribers:\n  - '\"a b\"@example.com'\n", []string{":2:", "subscribers[0]", "quoting"}},
 		{"quoted sender", "newsletter:\n  from: 'News <\"the news\"@example.com>'\n", []string{":2:", "newsletter.from", "quoting"}},
 		{"templates dir nowhere", "templates:\n  dir: no/such/folder\n", []string{":2:", "templates.dir", "no/such/folder"}},
+		{"overflow typo", "digest:\n  max_entries: 20\n  overflow: skip\n", []string{":3:", "digest.overflow", `"skip"`, "wait or drop"}},
+		{"negative max entries", "digest:\n  max_entries: -1\n", []string{":2:", "digest.max_entries"}},
 		{"weekday typo", "schedule:\n  jobs:\n    issue: \"0 7 * * mnn\"\n", []string{":3:", "schedule.jobs.issue", `"mnn"`, "weekday"}},
 	}
 	for _, c := range cases {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bulletin-app/bulletin/digest"
 	"github.com/bulletin-app/bulletin/newsletter"
 	"github.com/bulletin-app/bulletin/schedule"
 	"github.com/bulletin-app/bulletin/server"
@@ -125,6 +126,15 @@ func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 	}
 	if c.Digest.MaxSentences < 1 {
 		bad("digest.max_sentences", "must be at least 1")
+	}
+	if c.Digest.MaxEntries < 0 {
+		bad("digest.max_entries", "must be 0 (no limit) or more")
+	}
+	if c.Digest.Overflow != string(digest.OverflowWait) && c.Digest.Overflow != string(digest.OverflowDrop) {
+		bad("digest.overflow", "is %q; want wait or drop", c.Digest.Overflow)
+	}
+	if c.Digest.MaxAge < 0 {
+		bad("digest.max_age", "must be 0 (any age) or a positive duration")
 	}
 	if c.Digest.LLM.Timeout <= 0 {
 		bad("digest.llm.timeout", "must be a positive duration")

@@ -19,6 +19,9 @@ type DigestReport struct {
 	// AwaitingReview is the issue (a draft, or scheduled) that held the
 	// next back, or 0.
 	AwaitingReview int
+	// Waiting counts the entries left for the next issues
+	// (digest.max_entries), Dropped those left out of every issue.
+	Waiting, Dropped int
 }
 
 // Digest summarizes new and changed articles and puts the new entries into
@@ -35,11 +38,20 @@ func (a *App) Digest(ctx context.Context) (DigestReport, error) {
 	if err != nil {
 		return rep, err
 	}
-	rep.Issue, err = digest.BuildIssue(ctx, a.Store, digest.IssueOptions{
+	d := a.Config.Digest
+	built, err := digest.BuildIssue(ctx, a.Store, digest.IssueOptions{
 		Title:      a.issueTitle,
-		BuildEmpty: a.Config.Digest.BuildEmptyIssues,
-		Draft:      a.Config.Digest.Review,
+		Draft:      d.Review,
+		BuildEmpty: d.BuildEmptyIssues,
+		MaxEntries: d.MaxEntries,
+		Overflow:   digest.Overflow(d.Overflow),
+		MaxAge:     d.MaxAge,
+		Now:        a.now,
 	})
+	rep.Issue, rep.Waiting, rep.Dropped = built.Issue, built.Waiting, built.Dropped
+	if rep.Dropped > 0 {
+		a.Log.Info("entries left out of every issue", "dropped", rep.Dropped, "max_entries", d.MaxEntries, "max_age", d.MaxAge)
+	}
 	if errors.Is(err, digest.ErrNothingNew) {
 		a.Log.Info("no new entries: no issue built", "summarized", rep.Summarized)
 		return rep, nil
@@ -60,7 +72,8 @@ func (a *App) Digest(ctx context.Context) (DigestReport, error) {
 	if err := a.Store.AddAudit(ctx, store.AuditEntry{Actor: ActorIssueJob, Action: store.AuditIssueBuilt, Issue: rep.Issue.Number, Detail: detail}); err != nil {
 		a.Log.Warn("cannot write the audit log", "err", err)
 	}
-	a.Log.Info("issue built", "issue", rep.Issue.Number, "state", rep.Issue.State, "entries", len(rep.Issue.Entries), "summarized", rep.Summarized)
+	a.Log.Info("issue built", "issue", rep.Issue.Number, "state", rep.Issue.State, "entries", len(rep.Issue.Entries),
+		"summarized", rep.Summarized, "waiting", rep.Waiting)
 	return rep, nil
 }
 

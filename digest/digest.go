@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"math"
 	"slices"
+	"time"
 
 	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/store"
@@ -64,34 +65,72 @@ type IssueOptions struct {
 	// Draft builds the issue as a draft for an editor to review: published
 	// nowhere and mailed to nobody until it is approved. Otherwise it is
 	// released at once.
-	Draft  bool
+	Draft bool
+	// MaxEntries is the most entries one issue takes; 0 takes them all.
+	MaxEntries int
+	// Overflow says what becomes of the entries beyond MaxEntries.
+	Overflow Overflow
+	// MaxAge leaves out of every issue the entries older than this (by
+	// their article's publication, else when they were made); 0 keeps
+	// them however old.
+	MaxAge time.Duration
+	// Now is the clock of MaxAge; nil is time.Now.
+	Now    func() time.Time
 	Logger *slog.Logger
 }
+
+// Overflow is what becomes of the entries that do not fit in an issue.
+type Overflow string
+
+const (
+	// OverflowWait leaves them for the next issues, which take the oldest
+	// first: every entry is told, however many arrive at once.
+	OverflowWait Overflow = "wait"
+	// OverflowDrop has the issue take the newest and leaves the older ones
+	// out of every issue.
+	OverflowDrop Overflow = "drop"
+)
 
 // ErrNothingNew is returned by BuildIssue when no entry awaits an issue.
 var ErrNothingNew = errors.New("no new entries")
 
-// BuildIssue puts every entry not yet in an issue into the next issue,
-// merging the ones that tell a story told already (see MergeDuplicates).
-// While an issue awaits review (a draft, or scheduled), none is built: the
-// error wraps store.ErrAwaitingReview, and the entries wait for the issue
-// after it.
-func BuildIssue(ctx context.Context, st *store.Store, opts IssueOptions) (store.Issue, error) {
+// Built is the issue BuildIssue built, and what it left.
+type Built struct {
+	store.Issue
+	// Waiting counts the entries left for the next issues.
+	Waiting int
+	// Dropped counts the entries left out of every issue: too old, or
+	// beyond MaxEntries with OverflowDrop.
+	Dropped int
+}
+
+// BuildIssue puts the entries not yet in an issue into the next issue,
+// merging the ones that tell a story told already (see MergeDuplicates),
+// at most opts.MaxEntries of them. While an issue awaits review (a draft,
+// or scheduled), none is built: the error wraps store.ErrAwaitingReview,
+// and the entries wait for the issue after it.
+func BuildIssue(ctx context.Context, st *store.Store, opts IssueOptions) (Built, error) {
+	var b Built
 	if n, err := st.IssueAwaitingReview(ctx); err != nil || n != 0 {
 		if err == nil {
 			err = fmt.Errorf("issue %d: %w", n, store.ErrAwaitingReview)
 		}
-		return store.Issue{}, fmt.Errorf("build issue: %w", err)
+		return b, fmt.Errorf("build issue: %w", err)
 	}
 	entries, err := st.UnissuedEntries(ctx)
 	if err != nil {
-		return store.Issue{}, fmt.Errorf("build issue: %w", err)
+		return b, fmt.Errorf("build issue: %w", err)
 	}
 	if entries, err = MergeDuplicates(ctx, st, entries); err != nil {
-		return store.Issue{}, fmt.Errorf("build issue: %w", err)
+		return b, fmt.Errorf("build issue: %w", err)
 	}
+	entries, waiting, drop := opts.fit(entries)
+	if err := st.LeaveOutEntries(ctx, drop); err != nil {
+		return b, fmt.Errorf("build issue: %w", err)
+	}
+	b.Waiting, b.Dropped = waiting, len(drop)
 	if len(entries) == 0 && !opts.BuildEmpty {
-		return store.Issue{}, ErrNothingNew
+		return b, ErrNothingNew
 	}
 	ids := make([]int64, len(entries))
 	for i, e := range entries {
@@ -105,11 +144,49 @@ func BuildIssue(ctx context.Context, st *store.Store, opts IssueOptions) (store.
 	if opts.Draft {
 		create = st.CreateDraft
 	}
-	is, err := create(ctx, title, ids)
+	b.Issue, err = create(ctx, title, ids)
 	if errors.Is(err, store.ErrNotFound) {
-		return store.Issue{}, ErrNothingNew
+		return b, ErrNothingNew
 	}
-	return is, err
+	return b, err
+}
+
+// fit chooses, of entries (newest first), those that go into the issue,
+// newest first, how many wait for the next ones, and those to leave out of
+// every issue.
+func (o IssueOptions) fit(entries []store.Entry) (take []store.Entry, waiting int, drop []int64) {
+	if o.MaxAge > 0 {
+		now := time.Now
+		if o.Now != nil {
+			now = o.Now
+		}
+		cutoff := now().Add(-o.MaxAge)
+		for _, e := range entries {
+			t := e.Published
+			if t.IsZero() {
+				t = e.CreatedAt
+			}
+			if t.Before(cutoff) {
+				drop = append(drop, e.ID)
+			} else {
+				take = append(take, e)
+			}
+		}
+		entries = take
+	}
+	take = entries
+	if n := o.MaxEntries; n > 0 && len(entries) > n {
+		if o.Overflow == OverflowDrop {
+			take = entries[:n]
+			for _, e := range entries[n:] {
+				drop = append(drop, e.ID)
+			}
+		} else {
+			take = entries[len(entries)-n:]
+			waiting = len(entries) - n
+		}
+	}
+	return take, waiting, drop
 }
 
 // recentStories is how many of the latest issued entries a new entry is
