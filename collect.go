@@ -106,8 +106,14 @@ func (a *App) collectSource(ctx, readCtx context.Context, sc SourceConfig) (Coll
 	var res source.Result
 	seeded := false
 	if sc.Folder != "" {
-		var err error
-		res, err = source.Folder{Name: sc.Name, Dir: a.Config.Resolve(sc.Folder), MaxBytes: a.Config.Fetch.MaxBytes}.Collect(readCtx)
+		// The files read before are read again only if their size or time
+		// changed, and parsed again only if their bytes did.
+		seen, err := a.Store.FileStamps(ctx, sc.Name)
+		if err != nil {
+			return rep, err
+		}
+		res, err = source.Folder{Name: sc.Name, Dir: a.Config.Resolve(sc.Folder), MaxBytes: a.Config.Fetch.MaxBytes,
+			Seen: seen, Now: a.now}.Collect(readCtx)
 		if err != nil {
 			log.Error("source failed", "err", err)
 			return rep, err
@@ -123,7 +129,7 @@ func (a *App) collectSource(ctx, readCtx context.Context, sc SourceConfig) (Coll
 		log.Warn("skipped", "origin", p.Origin, "err", p.Err)
 	}
 	rep.Problems = len(res.Problems)
-	rep.Found = len(res.Articles)
+	rep.Found = len(res.Articles) + res.Unchanged
 	for _, art := range res.Articles {
 		out, err := a.Store.SaveArticle(ctx, art, seeded)
 		if err != nil {
@@ -135,6 +141,11 @@ func (a *App) collectSource(ctx, readCtx context.Context, sc SourceConfig) (Coll
 		case store.Updated:
 			rep.Updated++
 		}
+	}
+	// Recorded once their articles are: a file whose article could not be
+	// stored is read again next time.
+	if err := a.Store.SaveFileStamps(ctx, sc.Name, res.Files); err != nil {
+		return rep, err
 	}
 	log.Info("source read", "found", rep.Found, "new", rep.New, "updated", rep.Updated,
 		"problems", rep.Problems, "seeded", seeded && rep.New > 0)

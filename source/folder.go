@@ -3,6 +3,8 @@ package source
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -11,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/charmap"
@@ -32,6 +35,50 @@ type Folder struct {
 	// MaxBytes bounds one file; a larger one is reported and skipped.
 	// Zero means DefaultMaxFileBytes.
 	MaxBytes int64
+	// Seen holds, by FileStamp.Path, the stamps an earlier collect gave the files it
+	// read (Result.Files). A file whose size and modification time are its
+	// stamp's is not read again, and one whose bytes hash to its stamp's is
+	// not parsed again: both are counted in Result.Unchanged. Nil reads
+	// every file.
+	Seen map[string]FileStamp
+	// Now is the clock stamps are made by; nil is time.Now.
+	Now func() time.Time
+}
+
+// FileStamp tells whether a file changed without reading it: its size and
+// modification time, and the hash of its bytes.
+type FileStamp struct {
+	Path    string // relative to the folder, with forward slashes
+	Size    int64
+	ModTime time.Time
+	Hash    string // of the bytes, and of the parsers' version
+	// Checked is when the stamp was made. A file written within a tick of
+	// the clock before it may have been written again since with the same
+	// size and time, so its stamp is trusted only for the hash.
+	Checked time.Time
+}
+
+// parseVersion goes into every file's hash: a change to how files are
+// parsed changes it, so that the next collect parses every file again.
+const parseVersion = "folder-1"
+
+// racyWindow is how close to its stamp a file's modification time makes
+// the time untrustworthy: file systems keep times to a second on some, and
+// a write within it can leave the time as it was.
+const racyWindow = 2 * time.Second
+
+// unchangedStat says whether the file's size and time are its stamp's, in
+// a stamp made long enough after the file was written.
+func (st FileStamp) unchangedStat(size int64, mtime time.Time) bool {
+	return st.Size == size && st.ModTime.Equal(mtime) && st.ModTime.Before(st.Checked.Add(-racyWindow))
+}
+
+func fileHash(src []byte) string {
+	h := sha256.New()
+	h.Write([]byte(parseVersion))
+	h.Write([]byte{0})
+	h.Write(src)
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // ErrTooLarge is reported for a file or response over the size limit.
@@ -61,6 +108,10 @@ func (f Folder) Collect(ctx context.Context) (Result, error) {
 	if err != nil {
 		return res, fmt.Errorf("folder source %q: %w", f.Name, err)
 	}
+	checked := time.Now()
+	if f.Now != nil {
+		checked = f.Now()
+	}
 	err = filepath.WalkDir(f.Dir, func(path string, d fs.DirEntry, err error) error {
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return ctxErr
@@ -86,6 +137,7 @@ func (f Folder) Collect(ctx context.Context) (Result, error) {
 			return nil
 		}
 		rel, err := filepath.Rel(f.Dir, path)
+		key := filepath.ToSlash(rel) // the stamp's: the same whatever the working folder
 		if err == nil && d.Type()&fs.ModeSymlink != 0 {
 			// Opened by where it leads, since root refuses absolute links
 			// even to its own files.
@@ -95,17 +147,30 @@ func (f Folder) Collect(ctx context.Context) (Result, error) {
 			res.problem(path, err)
 			return nil
 		}
-		if err := checkRegular(path, d); err != nil {
+		info, err := regularInfo(path, d)
+		if err != nil {
 			// Opening a named pipe or a device would block or never end.
 			res.problem(path, err)
 			return nil
 		}
-		a, err := f.readFile(root, rel, path)
+		seen, known := f.Seen[key]
+		if known && seen.unchangedStat(info.Size(), info.ModTime()) {
+			res.Unchanged++
+			return nil
+		}
+		stamp := FileStamp{Path: key, Size: info.Size(), ModTime: info.ModTime(), Checked: checked}
+		a, err := f.readFile(root, rel, path, &stamp, known && seen.Hash != "", seen.Hash)
+		if errors.Is(err, errSameBytes) {
+			res.Unchanged++
+			res.Files = append(res.Files, stamp)
+			return nil
+		}
 		if err != nil {
 			res.problem(path, err)
 			return nil
 		}
 		res.Articles = append(res.Articles, a)
+		res.Files = append(res.Files, stamp)
 		return nil
 	})
 	if err != nil {
@@ -127,11 +192,20 @@ func kindOf(path string) string {
 	return ""
 }
 
-// readFile reads and parses one file.
-func (f Folder) readFile(root *os.Root, rel, path string) (Article, error) {
+// errSameBytes is readFile's answer for a file whose bytes are those it
+// was told of.
+var errSameBytes = errors.New("unchanged")
+
+// readFile reads and parses one file, and fills in the stamp's hash. With
+// compare set, a file that hashes to oldHash is not parsed: errSameBytes.
+func (f Folder) readFile(root *os.Root, rel, path string, stamp *FileStamp, compare bool, oldHash string) (Article, error) {
 	src, err := readLimited(root, rel, f.maxBytes())
 	if err != nil {
 		return Article{}, err
+	}
+	stamp.Hash = fileHash(src)
+	if compare && stamp.Hash == oldHash {
+		return Article{}, errSameBytes
 	}
 	a, err := parseFile(path, src)
 	if err != nil {
@@ -191,21 +265,22 @@ func (f Folder) maxBytes() int64 {
 // symlink to one.
 var errNotRegular = errors.New("not a regular file")
 
-// checkRegular lets through regular files and symlinks to them.
-func checkRegular(path string, d fs.DirEntry) error {
+// regularInfo returns the file information of a regular file, or of the
+// regular file a symlink leads to; anything else is errNotRegular.
+func regularInfo(path string, d fs.DirEntry) (fs.FileInfo, error) {
 	if d.Type().IsRegular() {
-		return nil
+		return d.Info()
 	}
 	if d.Type()&fs.ModeSymlink != 0 {
 		info, err := os.Stat(path)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if info.Mode().IsRegular() {
-			return nil
+			return info, nil
 		}
 	}
-	return errNotRegular
+	return nil, errNotRegular
 }
 
 // textUTF8 returns a plain-text or Markdown file as UTF-8. Files with a

@@ -19,6 +19,13 @@ func (p Problem) Unwrap() error { return p.Err }
 type Result struct {
 	Articles []Article
 	Problems []Problem
+	// Unchanged counts the files of a folder left unread, or unparsed,
+	// because their stamps say they are as they were (Folder.Seen).
+	Unchanged int
+	// Files are the stamps of the folder's files read this time, the
+	// unchanged ones and those of Articles, for the next collect's
+	// Folder.Seen.
+	Files []FileStamp
 }
 
 func (r *Result) problem(origin string, err error) {

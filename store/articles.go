@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"time"
 
 	"github.com/bulletin-app/bulletin/source"
@@ -38,6 +40,16 @@ func (o Outcome) String() string {
 func (s *Store) SaveArticle(ctx context.Context, a source.Article, seeded bool) (Outcome, error) {
 	now := s.timeArg(s.now())
 	hash := a.ContentHash()
+	// Most articles of a collect are known and unchanged: a read settles
+	// them without taking the write lock. The transaction below checks
+	// again, for a writer that came in between.
+	var known int64
+	var stored string
+	if err := s.queryRow(ctx, qArticleHash, a.Key).Scan(&known, &stored); err == nil && stored == hash {
+		return Unchanged, nil
+	} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return Unchanged, err
+	}
 	out := Unchanged
 	err := s.tx(ctx, func(tx runner) error {
 		res, err := tx.exec(ctx, qArticleInsert, a.Key, a.URL, a.Title, a.Author, a.Source, a.Origin,

@@ -73,6 +73,9 @@ var copyTables = []copyTable{
 		{"job", kText}, {"done_upto", kTime}}},
 	{name: "summary_cache", order: "key", columns: []column{
 		{"key", kText}, {"value", kBytes}, {"created_at", kTime}}},
+	{name: "folder_files", order: "source, path", columns: []column{
+		{"source", kText}, {"path", kText}, {"size", kInt}, {"mtime_ns", kInt}, {"hash", kText},
+		{"checked_at", kTime}}},
 	{name: "source_states", order: "name", columns: []column{
 		{"name", kText}, {"etag", kText}, {"last_modified", kText}, {"last_fetch", kTime},
 		{"last_success", kTime}, {"failures", kInt}, {"first_failure", kTime},

@@ -107,6 +107,10 @@ func fill(t *testing.T, st *Store) {
 	_, err = st.MoveIssue(ctx, 2, IssueScheduled, now.Add(24*time.Hour), "cli:test", AuditIssueSchedule, "")
 	must(err)
 	must(st.AddAudit(ctx, AuditEntry{Actor: "admin:ed", Action: "subscriber.import", Subscriber: 1, Source: "Example", Detail: "3 rows"}))
+	// One left out of every issue.
+	must(st.LeaveOutEntries(ctx, []int64{un[len(un)-1].ID}))
+	must(st.SaveFileStamps(ctx, "Example", []source.FileStamp{{Path: "/srv/articles/a.md", Size: 1234,
+		ModTime: time.Unix(1700000000, 123456789), Hash: "abc", Checked: now}}))
 	for i, status := range []SubscriberStatus{StatusConfirmed, StatusConfirmed, StatusConfirmed, StatusPending, StatusUnsubscribed} {
 		sub, _, err := st.AddSubscriber(ctx, fmt.Sprintf("Reader%d@Example.org", i), fmt.Sprint("Reader ", i), status)
 		must(err)
@@ -189,6 +193,12 @@ func view(t *testing.T, st *Store) map[string]any {
 	add("cache", string(cached), err)
 	states, err := st.ListSourceStates(ctx)
 	add("source states", states, err)
+	stamps, err := st.FileStamps(ctx, "Example")
+	add("file stamps", stamps, err)
+	totals, err := st.FeedTotals(ctx)
+	add("feed totals", totals, err)
+	infos, err := st.IssueInfos(ctx, 0, 10)
+	add("issue infos", infos, err)
 	tot, err := st.Totals(ctx)
 	add("totals", tot, err)
 	ver, err := st.PublishedVersion(ctx)

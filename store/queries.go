@@ -24,6 +24,7 @@ const (
 	qMigrationRecord
 
 	// articles.sql
+	qArticleHash
 	qArticleInsert
 	qArticleForUpdate
 	qArticleUpdate
@@ -128,6 +129,8 @@ const (
 	qSourceState
 	qSourceStateSave
 	qSourceStates
+	qFolderFiles
+	qFolderFileSave
 
 	// status.sql
 	qTotals
@@ -177,6 +180,7 @@ var queryNames = [numQueries]string{
 	qMigrationApplied: "migration-applied",
 	qMigrationRecord:  "migration-record",
 
+	qArticleHash:         "article-hash",
 	qArticleInsert:       "article-insert",
 	qArticleForUpdate:    "article-for-update",
 	qArticleUpdate:       "article-update",
@@ -273,6 +277,8 @@ var queryNames = [numQueries]string{
 	qSourceState:     "source-state",
 	qSourceStateSave: "source-state-save",
 	qSourceStates:    "source-states",
+	qFolderFiles:     "folder-files",
+	qFolderFileSave:  "folder-file-save",
 
 	qTotals:           "totals",
 	qTotalsDeliveries: "totals-deliveries",

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/bulletin-app/bulletin/source"
 )
@@ -77,4 +78,46 @@ func scanSourceState(row interface{ Scan(...any) error }) (NamedSourceState, err
 	err := row.Scan(&st.Name, &st.ETag, &st.LastModified, scanTime{&st.LastFetch}, scanTime{&st.LastSuccess}, &st.Failures,
 		scanTime{&st.FirstFailure}, scanTime{&st.FailingSince}, scanTime{&st.NextAttempt}, &st.LastError, &st.CutMark)
 	return st, err
+}
+
+// FileStamps returns what the last collects of the folder source saw of
+// its files, by path, for source.Folder.Seen.
+func (s *Store) FileStamps(ctx context.Context, sourceName string) (map[string]source.FileStamp, error) {
+	rows, err := s.query(ctx, qFolderFiles, sourceName)
+	if err != nil {
+		return nil, fmt.Errorf("file stamps of %q: %w", sourceName, err)
+	}
+	defer rows.Close()
+	out := map[string]source.FileStamp{}
+	for rows.Next() {
+		var st source.FileStamp
+		var ns int64
+		if err := rows.Scan(&st.Path, &st.Size, &ns, &st.Hash, scanTime{&st.Checked}); err != nil {
+			return nil, fmt.Errorf("file stamps of %q: %w", sourceName, err)
+		}
+		st.ModTime = time.Unix(0, ns)
+		out[st.Path] = st
+	}
+	return out, rows.Err()
+}
+
+// SaveFileStamps records the stamps of the files a collect of the folder
+// source read, in one transaction.
+func (s *Store) SaveFileStamps(ctx context.Context, sourceName string, stamps []source.FileStamp) error {
+	if len(stamps) == 0 {
+		return nil
+	}
+	err := s.tx(ctx, func(tx runner) error {
+		save := tx.stmt(ctx, qFolderFileSave)
+		for _, st := range stamps {
+			if _, err := save.ExecContext(ctx, sourceName, st.Path, st.Size, st.ModTime.UnixNano(), st.Hash, s.timeArg(st.Checked)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("save file stamps of %q: %w", sourceName, err)
+	}
+	return nil
 }

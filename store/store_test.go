@@ -2,8 +2,10 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -231,6 +233,67 @@ func TestKeepLockRenewsUntilTakenOver(t *testing.T) {
 		}
 		if err := st.KeepLock(ctx, "job", "a", ttl); !errors.Is(err, ErrLocked) {
 			t.Errorf("KeepLock of a lock another holds = %v, want ErrLocked", err)
+		}
+	})
+}
+
+// An article collected again unchanged is settled by a read: it takes no
+// write lock, so it neither waits for a writer nor makes one wait. Another
+// connection holds the lock a change would need (SQLite's write lock, or
+// PostgreSQL's lock on the row) while the same article is saved again.
+func TestSaveArticleUnchangedTakesNoLock(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		st := db.open(t)
+		a := source.Article{Key: "https://example.org/a", URL: "https://example.org/a", Title: "A", Text: "one"}
+		if _, err := st.SaveArticle(ctx, a, false); err != nil {
+			t.Fatal(err)
+		}
+		driver, dsn, lock := "sqlite", "file:"+strings.TrimPrefix(st.Path(), "sqlite:"), "BEGIN IMMEDIATE"
+		if db.postgres() {
+			driver, dsn, lock = "pgx", st.Path(), "BEGIN; SELECT id FROM articles WHERE key = 'https://example.org/a' FOR UPDATE"
+		}
+		other, err := sql.Open(driver, dsn)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer other.Close()
+		conn, err := other.Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer conn.Close()
+		if _, err := conn.ExecContext(ctx, lock); err != nil {
+			t.Fatal(err)
+		}
+		// Were a lock taken, this would wait for the other connection until
+		// the deadline.
+		short, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if got, err := st.SaveArticle(short, a, false); err != nil || got != Unchanged {
+			t.Fatalf("unchanged article while another holds the lock: %v, %v", got, err)
+		}
+		// A change waits for the lock, and goes through once it is free.
+		done := make(chan Outcome, 1)
+		go func() {
+			b := a
+			b.Text = "two"
+			got, err := st.SaveArticle(ctx, b, false)
+			if err != nil {
+				t.Error(err)
+			}
+			done <- got
+		}()
+		select {
+		case got := <-done:
+			t.Fatalf("a changed article was saved (%v) while another connection held the lock", got)
+		case <-time.After(200 * time.Millisecond):
+		}
+		if _, err := conn.ExecContext(ctx, "COMMIT"); err != nil {
+			t.Fatal(err)
+		}
+		if got := <-done; got != Updated {
+			t.Errorf("changed article: %v, want updated", got)
 		}
 	})
 }

@@ -1,5 +1,9 @@
 -- Collected articles (articles.go).
 
+-- name: article-hash
+-- Read without a lock: an article that did not change costs no write.
+SELECT id, content_hash FROM articles WHERE key = $1
+
 -- name: article-insert
 -- A new article. A known key is left alone, for article-for-update; a
 -- concurrent insert of the same key waits for the other to end, then does
@@ -20,12 +24,15 @@ UPDATE articles SET url = $1, title = $2, author = $3, source = $4, origin = $5,
 WHERE id = $10
 
 -- name: articles-to-summarize
+-- The articles are found from the index articles_to_summarize and the
+-- entries, then read: most have not changed, and their texts stay unread.
+-- An entry left out of every issue is not summarized again.
 SELECT a.id, a.key, a.url, a.title, a.author, a.source, a.origin, a.published_at,
     a.text, a.content_hash, a.seeded, a.collected_at, a.updated_at
 FROM articles a
-LEFT JOIN entries e ON e.article_id = a.id
--- An entry left out of every issue is not summarized again.
-WHERE NOT a.seeded AND (e.id IS NULL OR (e.content_hash <> a.content_hash AND e.dropped_at IS NULL))
+WHERE a.id IN (
+    SELECT x.id FROM articles x LEFT JOIN entries e ON e.article_id = x.id
+    WHERE NOT x.seeded AND (e.id IS NULL OR (e.content_hash <> x.content_hash AND e.dropped_at IS NULL)))
 ORDER BY a.collected_at, a.id
 
 -- name: article-known

@@ -20,3 +20,15 @@ ON CONFLICT (name) DO UPDATE SET
 SELECT name, etag, last_modified, last_fetch, last_success, failures,
     first_failure, failing_since, next_attempt, last_error, cut_mark
 FROM source_states ORDER BY name
+
+-- What the last collect saw of each file of a folder source (sources.go).
+
+-- name: folder-files
+SELECT path, size, mtime_ns, hash, checked_at FROM folder_files WHERE source = $1
+
+-- name: folder-file-save
+INSERT INTO folder_files (source, path, size, mtime_ns, hash, checked_at)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (source, path) DO UPDATE SET
+    size = excluded.size, mtime_ns = excluded.mtime_ns, hash = excluded.hash,
+    checked_at = excluded.checked_at

@@ -1,5 +1,9 @@
 -- Collected articles (articles.go).
 
+-- name: article-hash
+-- Read without a lock: an article that did not change costs no write.
+SELECT id, content_hash FROM articles WHERE key = ?
+
 -- name: article-insert
 -- A new article. A known key is left alone, for article-for-update.
 INSERT INTO articles
@@ -17,12 +21,15 @@ UPDATE articles SET url = ?, title = ?, author = ?, source = ?, origin = ?,
 WHERE id = ?
 
 -- name: articles-to-summarize
+-- The articles are found from the index articles_to_summarize and the
+-- entries, then read: most have not changed, and their texts stay unread.
+-- An entry left out of every issue is not summarized again.
 SELECT a.id, a.key, a.url, a.title, a.author, a.source, a.origin, a.published_at,
     a.text, a.content_hash, a.seeded, a.collected_at, a.updated_at
 FROM articles a
-LEFT JOIN entries e ON e.article_id = a.id
--- An entry left out of every issue is not summarized again.
-WHERE a.seeded = 0 AND (e.id IS NULL OR (e.content_hash != a.content_hash AND e.dropped_at IS NULL))
+WHERE a.id IN (
+    SELECT x.id FROM articles x LEFT JOIN entries e ON e.article_id = x.id
+    WHERE x.seeded = 0 AND (e.id IS NULL OR (e.content_hash != x.content_hash AND e.dropped_at IS NULL)))
 ORDER BY a.collected_at, a.id
 
 -- name: article-known
