@@ -1,13 +1,16 @@
 package newsletter
 
 import (
+	"bufio"
 	"context"
 	"encoding/csv"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/bulletin-app/bulletin/store"
 )
@@ -154,9 +157,6 @@ func ImportCSV(ctx context.Context, st *store.Store, r io.Reader, opts ImportOpt
 			continue // blank line
 		}
 		ns, err := importRow(rec, col)
-		if err == nil {
-			err = checkSuppressed(ctx, st, ns.Email)
-		}
 		if err != nil {
 			rep.Invalid = append(rep.Invalid, RowError{Line: line, Err: err})
 			continue
@@ -168,6 +168,27 @@ func ImportCSV(ctx context.Context, st *store.Store, r io.Reader, opts ImportOpt
 		}
 		seen[key] = line
 		rows = append(rows, ns)
+	}
+	// Erased addresses, looked up a batch at a time.
+	emails := make([]string, len(rows))
+	for i, ns := range rows {
+		emails[i] = ns.Email
+	}
+	suppressed, err := st.SuppressedAmong(ctx, emails)
+	if err != nil {
+		return ImportReport{Invalid: rep.Invalid}, fmt.Errorf("import: %w", err)
+	}
+	if len(suppressed) > 0 {
+		kept := rows[:0]
+		for _, ns := range rows {
+			if suppressed[ns.Email] {
+				rep.Invalid = append(rep.Invalid, RowError{Line: seen[strings.ToLower(ns.Email)], Err: fmt.Errorf("%s: %w", ns.Email, ErrSuppressed)})
+				continue
+			}
+			kept = append(kept, ns)
+		}
+		rows = kept
+		slices.SortStableFunc(rep.Invalid, func(a, b RowError) int { return a.Line - b.Line })
 	}
 	added, existing, err := st.ImportSubscribers(ctx, rows)
 	if err != nil {
@@ -226,4 +247,75 @@ func importRow(rec []string, col map[string]int) (store.NewSubscriber, error) {
 		return store.NewSubscriber{}, fmt.Errorf("%s has status pending: an import sends no confirmation, so it would stay pending; add it with \"bulletin subscribers add\", which sends one", a.Address)
 	}
 	return ns, nil
+}
+
+// WriteList writes subscribers (filtered by status as in ListSubscribers)
+// as an aligned table with a header line and each subscriber's last bounce
+// or complaint, as text/tabwriter would align it, but streaming: the
+// column widths come from the store first, so that the rows need not be
+// held, and the output is buffered.
+func WriteList(ctx context.Context, st *store.Store, w io.Writer, status string) (int, error) {
+	var want store.SubscriberStatus
+	if status != "" {
+		var err error
+		if want, err = store.ParseSubscriberStatus(status); err != nil {
+			return 0, err
+		}
+	}
+	emailW, nameW, statusW, err := st.SubscriberWidths(ctx, want)
+	if err != nil {
+		return 0, err
+	}
+	const gap = 2
+	sinceW := len("SINCE") + gap
+	if emailW > 0 { // there are rows, each with its date
+		sinceW = len("2006-01-02") + gap
+	}
+	emailW, nameW, statusW = max(emailW, len("EMAIL"))+gap, max(nameW, len("NAME"))+gap, max(statusW, len("STATUS"))+gap
+	bw := bufio.NewWriterSize(w, 64<<10)
+	row := func(email, name, status, since, bounce string) {
+		pad(bw, email, emailW)
+		pad(bw, name, nameW)
+		pad(bw, status, statusW)
+		pad(bw, since, sinceW)
+		bw.WriteString(bounce)
+		bw.WriteByte('\n')
+	}
+	row("EMAIL", "NAME", "STATUS", "SINCE", "LAST BOUNCE OR COMPLAINT")
+	n := 0
+	err = ListSubscribersWithBounces(ctx, st, status, func(s store.Subscriber, b *store.SubscriberBounces) error {
+		n++
+		row(s.Email, s.Name, string(s.Status), s.CreatedAt.Format("2006-01-02"), lastBounce(b))
+		return nil
+	})
+	if ferr := bw.Flush(); err == nil {
+		err = ferr
+	}
+	return n, err
+}
+
+// pad writes s and spaces up to width characters.
+func pad(w *bufio.Writer, s string, width int) {
+	w.WriteString(s)
+	for n := utf8.RuneCountInString(s); n < width; n++ {
+		w.WriteByte(' ')
+	}
+}
+
+// lastBounce sums up a subscriber's reports after the send: "hard 5.1.1,
+// issue #3, 2026-11-02 (2 reports)", or "-".
+func lastBounce(b *store.SubscriberBounces) string {
+	if b == nil {
+		return "-"
+	}
+	e := b.Last
+	out := string(e.Kind)
+	if e.Status != "" {
+		out += " " + e.Status
+	}
+	out += fmt.Sprintf(", issue #%d, %s", e.IssueNumber, e.CreatedAt.Format("2006-01-02"))
+	if b.Count > 1 {
+		out += fmt.Sprintf(" (%d reports)", b.Count)
+	}
+	return out
 }

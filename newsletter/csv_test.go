@@ -10,7 +10,9 @@ import (
 	"os/exec"
 	"strings"
 	"testing"
+	"text/tabwriter"
 
+	"github.com/bulletin-app/bulletin/internal/storetest"
 	"github.com/bulletin-app/bulletin/internal/testtool"
 
 	"github.com/bulletin-app/bulletin/store"
@@ -158,6 +160,41 @@ print(json.dumps([row for row in csv.reader(sys.stdin)]))`)
 		s, err := st2.SubscriberByEmail(ctx, addr)
 		if err != nil || s.Name != name {
 			t.Errorf("%s: imported %q (%v), exported %q", addr, s.Name, err, name)
+		}
+	}
+}
+
+// The streaming list is aligned as text/tabwriter aligns the whole table.
+func TestWriteListAlignsAsTabwriter(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.Open(t)
+	for _, s := range []struct{ email, name string }{
+		{"a@example.org", "Ünïcode Náme"}, {"much.longer.address@example.org", ""}, {"b@example.org", "Bo"},
+	} {
+		if _, err := AddSubscriber(ctx, st, s.email, s.name, true); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, _, err := st.AddSubscriber(ctx, "gone@example.org", "Gone", store.StatusUnsubscribed); err != nil {
+		t.Fatal(err)
+	}
+	for _, status := range []string{"", "confirmed", "bounced"} {
+		var want bytes.Buffer
+		tw := tabwriter.NewWriter(&want, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "EMAIL\tNAME\tSTATUS\tSINCE\tLAST BOUNCE OR COMPLAINT")
+		if err := ListSubscribersWithBounces(ctx, st, status, func(s store.Subscriber, b *store.SubscriberBounces) error {
+			_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Email, s.Name, s.Status, s.CreatedAt.Format("2006-01-02"), lastBounce(b))
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+		tw.Flush()
+		var got bytes.Buffer
+		if _, err := WriteList(ctx, st, &got, status); err != nil {
+			t.Fatal(err)
+		}
+		if got.String() != want.String() {
+			t.Errorf("status %q:\n%s\nwant\n%s", status, got.String(), want.String())
 		}
 	}
 }

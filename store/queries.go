@@ -65,6 +65,10 @@ const (
 
 	// subscribers.sql
 	qSubscriberAdd
+	qSubscribersImport
+	qSuppressionsAny
+	qSuppressionsAmong
+	qSubscriberWidths
 	qSubscriberByEmail
 	qSubscriberByID
 	qSubscribersList
@@ -218,6 +222,10 @@ var queryNames = [numQueries]string{
 	qFeedChanges:             "feed-changes",
 
 	qSubscriberAdd:              "subscriber-add",
+	qSubscribersImport:          "subscribers-import",
+	qSuppressionsAny:            "suppressions-any",
+	qSuppressionsAmong:          "suppressions-among",
+	qSubscriberWidths:           "subscriber-widths",
 	qSubscriberByEmail:          "subscriber-by-email",
 	qSubscriberByID:             "subscriber-by-id",
 	qSubscribersList:            "subscribers-list",

@@ -51,10 +51,14 @@ type dialect struct {
 	// textTimes is true when times are stored as fixed-width UTC text
 	// (SQLite) rather than as timestamps (PostgreSQL).
 	textTimes bool
+	// jsonLists says how a batch statement takes lists of values: one JSON
+	// array of rows (SQLite's json_each), or one array per column
+	// (PostgreSQL's unnest).
+	jsonLists bool
 }
 
 var (
-	sqliteDialect   = &dialect{name: "sqlite", driver: "sqlite", textTimes: true}
+	sqliteDialect   = &dialect{name: "sqlite", driver: "sqlite", textTimes: true, jsonLists: true}
 	postgresDialect = &dialect{name: "postgres", driver: "pgx"}
 	dialects        = []*dialect{sqliteDialect, postgresDialect}
 )

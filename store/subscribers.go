@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -96,30 +97,111 @@ type NewSubscriber struct {
 	Status SubscriberStatus
 }
 
+// importBatch is how many subscribers one statement of an import adds.
+const importBatch = 1000
+
 // ImportSubscribers adds all of subs in one transaction: either every new
 // address is stored or, on error, none is. Known addresses are left as they
-// are and counted in existing.
+// are and counted in existing. The rows go in batches, one statement each,
+// prepared once.
 func (s *Store) ImportSubscribers(ctx context.Context, subs []NewSubscriber) (added, existing int, err error) {
-	now := s.now()
+	now := s.timeArg(s.now())
 	err = s.tx(ctx, func(tx runner) error {
-		added, existing = 0, 0
-		for _, ns := range subs {
-			_, created, err := s.addSubscriber(ctx, tx, now, ns.Email, ns.Name, ns.Status)
-			if err != nil {
-				return fmt.Errorf("%s: %w", ns.Email, err)
+		added = 0
+		stmt := tx.stmt(ctx, qSubscribersImport)
+		for from := 0; from < len(subs); from += importBatch {
+			batch := subs[from:min(from+importBatch, len(subs))]
+			emails := make([]string, len(batch))
+			names := make([]string, len(batch))
+			statuses := make([]string, len(batch))
+			for i, ns := range batch {
+				emails[i], names[i], statuses[i] = ns.Email, ns.Name, string(ns.Status)
 			}
-			if created {
-				added++
+			var args []any
+			if s.dialect.jsonLists {
+				rows := make([][3]string, len(batch))
+				for i := range batch {
+					rows[i] = [3]string{emails[i], names[i], statuses[i]}
+				}
+				j, err := json.Marshal(rows)
+				if err != nil {
+					return err
+				}
+				args = []any{now, now, now, string(j)}
 			} else {
-				existing++
+				args = []any{emails, names, statuses, now}
 			}
+			res, err := stmt.ExecContext(ctx, args...)
+			if err != nil {
+				return fmt.Errorf("rows %d–%d: %w", from+1, from+len(batch), err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return err
+			}
+			added += int(n)
 		}
 		return nil
 	})
 	if err != nil {
 		return 0, 0, fmt.Errorf("import subscribers: %w", err)
 	}
-	return added, existing, nil
+	return added, len(subs) - added, nil
+}
+
+// SuppressedAmong returns which of emails the suppression list holds, a
+// batch of them at a time.
+func (s *Store) SuppressedAmong(ctx context.Context, emails []string) (map[string]bool, error) {
+	out := map[string]bool{}
+	var some bool
+	if err := s.queryRow(ctx, qSuppressionsAny).Scan(&some); err != nil || !some {
+		return out, err // most lists have no one erased: nothing to look up
+	}
+	for from := 0; from < len(emails); from += importBatch {
+		batch := emails[from:min(from+importBatch, len(emails))]
+		byKey := make(map[string]string, len(batch))
+		keys := make([]string, len(batch))
+		for i, e := range batch {
+			keys[i] = SuppressionKey(e)
+			byKey[keys[i]] = e
+		}
+		var arg any = keys
+		if s.dialect.jsonLists {
+			j, err := json.Marshal(keys)
+			if err != nil {
+				return nil, err
+			}
+			arg = string(j)
+		}
+		rows, err := s.query(ctx, qSuppressionsAmong, arg)
+		if err != nil {
+			return nil, fmt.Errorf("suppressions: %w", err)
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[byKey[k]] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// SubscriberWidths returns the widest address, name and status, in
+// characters, of the subscribers with the given status (all when empty),
+// so that a listing can be aligned as it streams.
+func (s *Store) SubscriberWidths(ctx context.Context, status SubscriberStatus) (email, name, st int, err error) {
+	err = s.queryRow(ctx, qSubscriberWidths, string(status), string(status)).Scan(&email, &name, &st)
+	if err != nil {
+		err = fmt.Errorf("subscriber widths: %w", err)
+	}
+	return email, name, st, err
 }
 
 // SubscriberByEmail looks a subscriber up by address, case-insensitively.

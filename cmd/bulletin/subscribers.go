@@ -6,11 +6,9 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"text/tabwriter"
 
 	"github.com/bulletin-app/bulletin"
 	"github.com/bulletin-app/bulletin/newsletter"
-	"github.com/bulletin-app/bulletin/store"
 )
 
 func init() {
@@ -97,15 +95,7 @@ func init() {
 					if len(args) != 0 {
 						return usagef("subscribers list takes no arguments")
 					}
-					tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-					fmt.Fprintln(tw, "EMAIL\tNAME\tSTATUS\tSINCE\tLAST BOUNCE OR COMPLAINT")
-					err := newsletter.ListSubscribersWithBounces(ctx, st, *status, func(s store.Subscriber, b *store.SubscriberBounces) error {
-						_, err := fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", s.Email, s.Name, s.Status, s.CreatedAt.Format("2006-01-02"), lastBounce(b))
-						return err
-					})
-					if ferr := tw.Flush(); err == nil {
-						err = ferr
-					}
+					_, err := newsletter.WriteList(ctx, st, e.stdout, *status)
 					return err
 				case "remove":
 					if len(args) != 1 {
@@ -169,22 +159,4 @@ func init() {
 			})
 		},
 	})
-}
-
-// lastBounce sums up a subscriber's reports after the send: "hard 5.1.1,
-// issue #3, 2026-11-02 (2 reports)", or "-".
-func lastBounce(b *store.SubscriberBounces) string {
-	if b == nil {
-		return "-"
-	}
-	e := b.Last
-	out := string(e.Kind)
-	if e.Status != "" {
-		out += " " + e.Status
-	}
-	out += fmt.Sprintf(", issue #%d, %s", e.IssueNumber, e.CreatedAt.Format("2006-01-02"))
-	if b.Count > 1 {
-		out += fmt.Sprintf(" (%d reports)", b.Count)
-	}
-	return out
 }

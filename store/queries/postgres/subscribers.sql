@@ -56,3 +56,26 @@ ON CONFLICT (key) DO NOTHING
 
 -- name: suppression-find
 SELECT count(*) FROM suppressions WHERE key = $1
+
+-- name: subscribers-import
+-- A batch of new subscribers in one statement: $1, $2 and $3 are arrays of
+-- addresses, names and statuses, $4 the time. Known addresses are left
+-- alone.
+INSERT INTO subscribers (email, name, status, created_at, updated_at, confirmed_at)
+SELECT r.email, r.name, r.status, $4, $4, CASE WHEN r.status = 'confirmed' THEN $4::timestamptz END
+FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS r(email, name, status, n)
+ORDER BY r.n
+ON CONFLICT ((lower(email COLLATE "C"))) DO NOTHING
+
+-- name: suppressions-any
+SELECT EXISTS (SELECT 1 FROM suppressions)
+
+-- name: suppressions-among
+-- The suppression keys, of the array $1, that are suppressed.
+SELECT key FROM suppressions WHERE key = ANY($1::text[])
+
+-- name: subscriber-widths
+-- The widest address, name and status, in characters, of a listing (with
+-- status '', every status).
+SELECT coalesce(max(length(email)), 0), coalesce(max(length(name)), 0), coalesce(max(length(status)), 0)
+FROM subscribers WHERE ($1 = '' OR status = $2)

@@ -53,3 +53,26 @@ ON CONFLICT (key) DO NOTHING
 
 -- name: suppression-find
 SELECT count(*) FROM suppressions WHERE key = ?
+
+-- name: subscribers-import
+-- A batch of new subscribers in one statement: the last argument is a JSON
+-- array of [email, name, status] rows; the first three are the time, for
+-- created_at, updated_at and (confirmed rows) confirmed_at. Known addresses
+-- are left alone. (WHERE true: an upsert after a SELECT needs a WHERE.)
+INSERT INTO subscribers (email, name, status, created_at, updated_at, confirmed_at)
+SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, ?, ?, CASE WHEN j.value ->> 2 = 'confirmed' THEN ? END
+FROM json_each(?) AS j WHERE true
+ON CONFLICT (email) DO NOTHING
+
+-- name: suppressions-any
+SELECT EXISTS (SELECT 1 FROM suppressions)
+
+-- name: suppressions-among
+-- The suppression keys, of a JSON array of keys, that are suppressed.
+SELECT key FROM suppressions WHERE key IN (SELECT value FROM json_each(?))
+
+-- name: subscriber-widths
+-- The widest address, name and status, in characters, of a listing (with
+-- status '', every status).
+SELECT coalesce(max(length(email)), 0), coalesce(max(length(name)), 0), coalesce(max(length(status)), 0)
+FROM subscribers WHERE (? = '' OR status = ?)
