@@ -1,10 +1,13 @@
 package newsletter
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"runtime/metrics"
 	"strings"
@@ -74,10 +77,15 @@ type benchEnv struct {
 	emails []string
 }
 
-// newBenchEnv sends to the in-process go-smtp server of smtptest, or to
-// the sink at host:port when port is not 0.
+// benchEntries is the size of the issue the send benchmarks send: a
+// realistic one (a 2-entry issue makes 4 KB messages, whose encoding costs
+// little, and hid how slow writing a 30 KB one was).
+const benchEntries = 20
+
+// newBenchEnv sends a 20-entry issue to the in-process go-smtp server of
+// smtptest, or to the sink at host:port when port is not 0.
 func newBenchEnv(b *testing.B, subs int, host string, port int) *benchEnv {
-	st := openStore(b)
+	st := openStoreWithEntries(b, benchEntries)
 	emails := addSubscribers(b, st, subs)
 	if port == 0 {
 		srv := smtptest.Start(b)
@@ -158,9 +166,11 @@ func (e *benchEnv) bareLoop(b *testing.B) (time.Duration, float64) {
 	}
 	msgs := make([]*gomail.Msg, len(e.emails))
 	for i, addr := range e.emails {
-		if msgs[i], err = e.n.personalMsg(r, addr, subscriberName(i), fmt.Sprintf("bare.%d@bulletin.example", i)); err != nil {
+		o, err := e.n.personalMsg(r, addr, subscriberName(i), fmt.Sprintf("bare.%d@bulletin.example", i))
+		if err != nil {
 			b.Fatal(err)
 		}
+		msgs[i] = goMailMsg(o, "")
 	}
 	runtime.GC()
 	stop := peakHeap()
@@ -186,6 +196,49 @@ func (e *benchEnv) bareLoop(b *testing.B) (time.Duration, float64) {
 	wg.Wait()
 	elapsed := time.Since(start)
 	return elapsed, stop()
+}
+
+// sample writes one subscriber's message as the send writes it, and
+// returns its path and size.
+func (e *benchEnv) sample(b *testing.B) (string, int) {
+	is, err := e.st.Issue(context.Background(), 1)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := e.n.renderIssue(is, false)
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg, err := e.n.personalMsg(r, e.emails[0], subscriberName(0), "sample.1@bulletin.example")
+	if err != nil {
+		b.Fatal(err)
+	}
+	var buf bytes.Buffer
+	if err := e.n.writeMsg(&buf, msg); err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(b.TempDir(), "sample.eml")
+	// smtp-source adds CRLF to each line itself.
+	if err := os.WriteFile(path, bytes.ReplaceAll(buf.Bytes(), []byte("\r\n"), []byte("\n")), 0o644); err != nil {
+		b.Fatal(err)
+	}
+	return path, buf.Len()
+}
+
+// smtpSource sends len(e.emails) copies of the sample message with
+// Postfix's smtp-source, a sender in C, over benchConns connections that
+// each send one message after another: the rate of the wire and the sink
+// alone.
+func (e *benchEnv) smtpSource(b *testing.B, bin, sample, host string, port int) time.Duration {
+	b.StopTimer()
+	args := []string{"-s", fmt.Sprint(benchConns), "-m", fmt.Sprint(len(e.emails)), "-d", "-F", sample,
+		"-f", "news@bulletin.example", "-t", "reader@example.org", fmt.Sprintf("%s:%d", host, port)}
+	b.StartTimer()
+	start := time.Now()
+	if out, err := exec.Command(bin, args...).CombinedOutput(); err != nil {
+		b.Fatalf("smtp-source: %v: %s", err, out)
+	}
+	return time.Since(start)
 }
 
 // BenchmarkSend sends an issue to all confirmed subscribers through an
@@ -223,7 +276,8 @@ func BenchmarkSendVsBareLoop(b *testing.B) {
 }
 
 // BenchmarkSendVsBareLoopSMTPSink is BenchmarkSendVsBareLoop with
-// Postfix's smtp-sink as the server.
+// Postfix's smtp-sink as the server, and Postfix's smtp-source sending the
+// same message to it as a third part of each round.
 func BenchmarkSendVsBareLoopSMTPSink(b *testing.B) {
 	benchSendVsBareLoop(b, startSMTPSink)
 }
@@ -233,7 +287,12 @@ func benchSendVsBareLoop(b *testing.B, sink func(*testing.B) (string, int)) {
 		b.Run(fmt.Sprintf("subscribers=%d", subs), func(b *testing.B) {
 			host, port := sink(b)
 			e := newBenchEnv(b, subs, host, port)
-			var sendTime, bareTime time.Duration
+			var source string
+			if port != 0 {
+				source = testtool.Need(b, "smtp-source")[0]
+			}
+			sample, size := e.sample(b)
+			var sendTime, bareTime, sourceTime time.Duration
 			var sendPeak, barePeak float64
 			for b.Loop() {
 				d, p := e.send(b)
@@ -242,11 +301,19 @@ func benchSendVsBareLoop(b *testing.B, sink func(*testing.B) (string, int)) {
 				d, p = e.bareLoop(b)
 				bareTime += d
 				barePeak = max(barePeak, p)
+				if source != "" {
+					sourceTime += e.smtpSource(b, source, sample, host, port)
+				}
 			}
 			msgs := float64(subs * b.N)
+			b.ReportMetric(float64(size)/1000, "msg-KB")
 			b.ReportMetric(msgs/sendTime.Seconds(), "send-msgs/s")
 			b.ReportMetric(msgs/bareTime.Seconds(), "bare-msgs/s")
 			b.ReportMetric(bareTime.Seconds()/sendTime.Seconds(), "ratio")
+			if source != "" {
+				b.ReportMetric(msgs/sourceTime.Seconds(), "smtp-source-msgs/s")
+				b.ReportMetric(sourceTime.Seconds()/sendTime.Seconds(), "ratio-smtp-source")
+			}
 			b.ReportMetric(sendPeak, "send-peak-heap-MiB")
 			b.ReportMetric(barePeak, "bare-peak-heap-MiB")
 		})
@@ -255,7 +322,7 @@ func benchSendVsBareLoop(b *testing.B, sink func(*testing.B) (string, int)) {
 
 // openStoreWithEntries opens a store with one issue of n entries of about
 // the length the summarizer writes (three sentences, 65 words or so).
-func openStoreWithEntries(b *testing.B, n int) *store.Store {
+func openStoreWithEntries(b testing.TB, n int) *store.Store {
 	b.Helper()
 	ctx := context.Background()
 	st := storetest.Open(b)

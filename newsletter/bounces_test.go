@@ -194,7 +194,7 @@ func BenchmarkReturnPath(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
-		if err := n.setReturnPath(msg, 12, int64(i)); err != nil {
+		if err := n.setReturnPath(msg.msg, 12, int64(i)); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -1,15 +1,12 @@
 package newsletter
 
 import (
-	"bytes"
 	"crypto"
 	"crypto/rsa"
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/emersion/go-msgauth/dkim"
-	gomail "github.com/wneessen/go-mail"
 )
 
 // signedHeaders are the header fields a DKIM signature covers. Those a
@@ -66,30 +63,24 @@ func signMessage(o *dkim.SignOptions, msg []byte) (string, error) {
 	return s.Signature(), nil
 }
 
-var msgBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
-
-// writeMsg writes msg as it goes out. go-mail builds it; with a DKIM key,
-// the finished bytes are signed, exactly as they are written: go-mail's own
-// signer folds its h= list inside header names, and verifiers reject what
-// it signs (see docs/delivery.md).
-func (n *Newsletter) writeMsg(w io.Writer, msg *gomail.Msg) error {
-	if n.dkim == nil {
-		_, err := msg.WriteTo(w)
-		return err
-	}
-	buf := msgBuffers.Get().(*bytes.Buffer)
-	buf.Reset()
-	defer msgBuffers.Put(buf)
-	if _, err := msg.WriteTo(buf); err != nil {
-		return err
-	}
-	sig, err := signMessage(n.dkim, buf.Bytes())
+// writeMsg writes msg as it goes out. With a DKIM key, the finished bytes
+// are signed, exactly as they are written: go-mail's own signer folds its
+// h= list inside header names, and verifiers reject what it signs (see
+// docs/delivery.md).
+func (n *Newsletter) writeMsg(w io.Writer, msg *outgoing) error {
+	b, err := n.renderMsg(msg)
 	if err != nil {
 		return err
 	}
-	if _, err := io.WriteString(w, sig); err != nil {
-		return err
-	}
-	_, err = w.Write(buf.Bytes())
+	_, err = w.Write(b)
 	return err
+}
+
+// renderMsg returns the bytes of msg, signed when there is a DKIM key.
+func (n *Newsletter) renderMsg(msg *outgoing) ([]byte, error) {
+	var sign func([]byte) (string, error)
+	if n.dkim != nil {
+		sign = func(b []byte) (string, error) { return signMessage(n.dkim, b) }
+	}
+	return msg.render(sign)
 }

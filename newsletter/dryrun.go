@@ -47,6 +47,7 @@ func (n *Newsletter) dryRun(ctx context.Context, issue int, r *rendered, sum *Su
 			msg, err := n.personalMsg(r, s.Email, s.Name, n.newMessageID("dryrun"))
 			if err == nil {
 				err = n.writeMsg(discard{}, msg)
+				msg.release()
 			}
 			if err != nil {
 				sum.Failed++

@@ -8,11 +8,16 @@ import (
 )
 
 // ledgerWriter is the one goroutine that writes a send's claims and "sent"
-// marks. A claim is committed at once, together with whatever else the
-// workers have asked for by then (group commit); "sent" marks wait for the
-// next claim's commit, or markDelay at most. So a send pays for about one
-// commit per message instead of two, and the workers never wait on each
-// other's SQLite locks.
+// marks, in groups (group commit): so a send pays for a fraction of a
+// commit per message, and the workers never wait on each other's SQLite
+// locks.
+//
+// A claim is committed as soon as no other worker is on its way to one: a
+// worker says when it starts a message's transaction (start), and the
+// writer holds a claim until every worker that started has claimed too, or
+// given up, or groupWait has passed. The claims of connections that write
+// their messages at about the same time then share one commit. "Sent" marks
+// wait for the next claim's commit, or markDelay at most.
 //
 // Requests are committed in the order they arrive on one channel. A worker
 // queues its row's "sent" mark before it can ask to claim its next row, and
@@ -26,11 +31,22 @@ type ledgerWriter struct {
 	// fail is told when "sent" marks could not be committed: the send must
 	// stop, since the ledger no longer knows what it delivered.
 	fail func(error)
+	// commits counts the transactions, for the send's log; read it after
+	// close.
+	commits int
 }
 
-// ledgerReq is a claim (claim set; the result comes back on reply) or a
-// "sent" mark (claim nil).
+type reqKind int
+
+const (
+	reqClaim   reqKind = iota // claim set; the result comes back on reply
+	reqSent                   // sent is the row the server accepted
+	reqStart                  // a worker starts a transaction that will end in a claim
+	reqAbandon                // a worker that started will not claim after all
+)
+
 type ledgerReq struct {
+	kind  reqKind
 	claim *store.Claim
 	reply chan error
 	sent  int64
@@ -41,12 +57,16 @@ type ledgerReq struct {
 const maxLedgerBatch = 256
 
 // markDelay is how long "sent" marks may wait for a claim to share its
-// commit with. A claim waits for nobody: it is what keeps a message from
-// being sent twice, and its worker is blocked on it.
+// commit with.
 const markDelay = 5 * time.Millisecond
 
+// groupWait is the longest a claim waits for the claims of transactions
+// under way. It is short beside one message's time on the wire, and a
+// claim whose worker is alone in a transaction does not wait at all.
+const groupWait = 300 * time.Microsecond
+
 func newLedgerWriter(l *store.Ledger, workers int, fail func(error)) *ledgerWriter {
-	w := &ledgerWriter{l: l, reqs: make(chan ledgerReq, 2*workers), done: make(chan struct{}), fail: fail}
+	w := &ledgerWriter{l: l, reqs: make(chan ledgerReq, 4*workers), done: make(chan struct{}), fail: fail}
 	go w.run()
 	return w
 }
@@ -57,19 +77,38 @@ func (w *ledgerWriter) run() {
 		claims  []store.Claim
 		waiting []ledgerReq
 		sent    []int64
-		flush   <-chan time.Time // armed while marks wait without a claim
+		started int         // workers in a transaction that have not claimed yet
+		since   time.Time   // when the oldest claim held arrived
+		marked  time.Time   // when the oldest mark held arrived
+		flush   *time.Timer // armed while something waits
+		closed  bool
 	)
 	add := func(r ledgerReq) {
-		if r.claim != nil {
+		switch r.kind {
+		case reqClaim:
+			if len(claims) == 0 {
+				since = time.Now()
+			}
 			claims = append(claims, *r.claim)
 			waiting = append(waiting, r)
-		} else {
+			started = max(0, started-1)
+		case reqSent:
+			if len(sent) == 0 {
+				marked = time.Now()
+			}
 			sent = append(sent, r.sent)
+		case reqStart:
+			started++
+		case reqAbandon:
+			started = max(0, started-1)
 		}
 	}
 	commit := func() {
 		// The marks record what the server has accepted: they are written
 		// even when the send is being cancelled.
+		if len(claims)+len(sent) > 0 {
+			w.commits++
+		}
 		err := w.l.Commit(context.Background(), claims, sent)
 		for i, r := range waiting {
 			r.claim.Claimed = claims[i].Claimed
@@ -79,48 +118,85 @@ func (w *ledgerWriter) run() {
 			w.fail(err)
 		}
 		claims, waiting, sent = claims[:0], waiting[:0], sent[:0]
-		flush = nil
 	}
+	flush = time.NewTimer(time.Hour)
+	flush.Stop()
 	for {
-		select {
-		case r, ok := <-w.reqs:
-			if !ok {
-				commit()
-				return
-			}
-			add(r)
-		case <-flush:
-			commit()
-			continue
-		}
+		// Take everything already queued.
 	more:
-		for len(claims)+len(sent) < maxLedgerBatch {
+		for !closed && len(claims)+len(sent) < maxLedgerBatch {
 			select {
 			case r, ok := <-w.reqs:
 				if !ok {
-					break more // seen again by the outer select
+					closed = true
+					break more
 				}
 				add(r)
 			default:
 				break more
 			}
 		}
+		var wait time.Duration
 		switch {
-		case len(claims) > 0 || len(sent) >= maxLedgerBatch:
+		case closed:
 			commit()
-		case flush == nil:
-			flush = time.After(markDelay)
+			return
+		case len(claims)+len(sent) >= maxLedgerBatch:
+			commit()
+			continue
+		case len(claims) > 0:
+			if started == 0 {
+				commit()
+				continue
+			}
+			if wait = groupWait - time.Since(since); wait <= 0 {
+				commit()
+				continue
+			}
+		case len(sent) > 0:
+			if wait = markDelay - time.Since(marked); wait <= 0 {
+				commit()
+				continue
+			}
+		}
+		if wait > 0 {
+			flush.Reset(wait)
+		}
+		select {
+		case r, ok := <-w.reqs:
+			if !ok {
+				closed = true
+			} else {
+				add(r)
+			}
+		case <-flush.C:
+			commit()
+		}
+		if wait > 0 && !flush.Stop() {
+			select {
+			case <-flush.C:
+			default:
+			}
 		}
 	}
 }
 
+// start says a worker begins a message's transaction: its claim will
+// follow, unless it calls abandon.
+func (w *ledgerWriter) start() { w.reqs <- ledgerReq{kind: reqStart} }
+
+// abandon says a worker that started will not claim.
+func (w *ledgerWriter) abandon() { w.reqs <- ledgerReq{kind: reqAbandon} }
+
 // claim moves a row to "sending" in a committed transaction and reports
-// whether it was still in status from.
+// whether it was still in status from. A worker that started asks it once
+// the message is written but for its final ".".
 func (w *ledgerWriter) claim(ctx context.Context, c *store.Claim, reply chan error) (bool, error) {
 	if err := ctx.Err(); err != nil {
+		w.abandon()
 		return false, err
 	}
-	w.reqs <- ledgerReq{claim: c, reply: reply}
+	w.reqs <- ledgerReq{kind: reqClaim, claim: c, reply: reply}
 	err := <-reply
 	return c.Claimed, err
 }
@@ -128,7 +204,7 @@ func (w *ledgerWriter) claim(ctx context.Context, c *store.Claim, reply chan err
 // markSent queues the record that the server accepted a row's message; it
 // is committed with the next group, at the latest when close returns.
 func (w *ledgerWriter) markSent(subscriberID int64) {
-	w.reqs <- ledgerReq{sent: subscriberID}
+	w.reqs <- ledgerReq{kind: reqSent, sent: subscriberID}
 }
 
 // close commits what is queued and stops the writer. No claim or mark may

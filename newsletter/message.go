@@ -2,7 +2,6 @@ package newsletter
 
 import (
 	"fmt"
-	"io"
 	"mime"
 	"net/mail"
 	"net/url"
@@ -61,20 +60,18 @@ type message struct {
 	to        *mail.Address
 	messageID string // without angle brackets
 	subject   string
-	html      string
-	text      string
-	// writeHTML and writeText, when set, write the parts in place of html
-	// and text: a newsletter's parts are written straight from the
-	// rendered issue's pieces.
-	writeHTML, writeText func(io.Writer) (int64, error)
+	// text and html are the parts: a string, or a newsletter's pieces
+	// with one subscriber's values.
+	text, html bodyPart
 	// unsubscribe is the subscriber's token for List-Unsubscribe; empty
 	// for mail that is not part of the list (confirmations).
 	unsubscribe string
 }
 
-// buildMsg assembles a message: text part first and HTML last, so that
-// clients show the HTML (RFC 2046 puts the preferred part last).
-func (n *Newsletter) buildMsg(m message) (*gomail.Msg, error) {
+// buildMsg assembles a message: go-mail's header, and the text part first
+// and HTML last, so that clients show the HTML (RFC 2046 puts the
+// preferred part last).
+func (n *Newsletter) buildMsg(m message) (*outgoing, error) {
 	if err := checkHeaderText("subject", m.subject); err != nil {
 		return nil, err
 	}
@@ -107,17 +104,7 @@ func (n *Newsletter) buildMsg(m message) (*gomail.Msg, error) {
 			msg.SetListUnsubscribe(uris...)
 		}
 	}
-	if m.writeText != nil {
-		msg.SetBodyWriter(gomail.TypeTextPlain, m.writeText)
-	} else {
-		msg.SetBodyString(gomail.TypeTextPlain, m.text)
-	}
-	if m.writeHTML != nil {
-		msg.AddAlternativeWriter(gomail.TypeTextHTML, m.writeHTML)
-	} else {
-		msg.AddAlternativeString(gomail.TypeTextHTML, m.html)
-	}
-	return msg, nil
+	return &outgoing{msg: msg, text: m.text, html: m.html}, nil
 }
 
 // newMessageID makes a Message-ID for mail outside the ledger.
@@ -126,7 +113,7 @@ func (n *Newsletter) newMessageID(kind string) string {
 }
 
 // personalMsg builds one subscriber's message of the rendered issue.
-func (n *Newsletter) personalMsg(r *rendered, email, name, messageID string) (*gomail.Msg, error) {
+func (n *Newsletter) personalMsg(r *rendered, email, name, messageID string) (*outgoing, error) {
 	addr, err := ParseAddress(email)
 	if err != nil {
 		return nil, err
@@ -135,5 +122,6 @@ func (n *Newsletter) personalMsg(r *rendered, email, name, messageID string) (*g
 	token := n.UnsubscribeToken(addr.Address)
 	pc := r.personal(addr.Address, name, n.pageURL("/unsubscribe", token))
 	addr.Name = name
-	return n.buildMsg(message{to: addr, messageID: messageID, subject: r.subject, writeHTML: pc.writeHTML, writeText: pc.writeText, unsubscribe: token})
+	return n.buildMsg(message{to: addr, messageID: messageID, subject: r.subject,
+		text: piecesPart{&pc.p.text, &pc.text}, html: piecesPart{&pc.p.html, &pc.html}, unsubscribe: token})
 }

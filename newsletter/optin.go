@@ -117,7 +117,7 @@ func (n *Newsletter) sendConfirmation(ctx context.Context, sub store.Subscriber,
 		subject += " to " + data.Site.Title
 	}
 	msg, err := n.buildMsg(message{to: to, messageID: n.newMessageID("confirm"), subject: cleanName(subject),
-		html: htmlBody, text: tb.String()})
+		html: stringPart(htmlBody), text: stringPart(tb.String())})
 	if err != nil {
 		return err
 	}

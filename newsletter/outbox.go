@@ -7,18 +7,18 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-
-	gomail "github.com/wneessen/go-mail"
 )
 
 // outboxConn writes each message to its own .eml file in a folder.
 type outboxConn struct {
 	dir   string
 	name  func(rcpt string) string
-	write func(io.Writer, *gomail.Msg) error
+	write func(io.Writer, *outgoing) error
 }
 
-func (o *outboxConn) deliver(_ context.Context, msg *gomail.Msg, rcpt string, commit func() error) error {
+func (o *outboxConn) deliver(_ context.Context, msg *outgoing, rcpt string, h handover) error {
+	committing := false
+	defer h.begin(&committing)()
 	if err := os.MkdirAll(o.dir, 0o755); err != nil {
 		return &sendError{err: fmt.Errorf("outbox: %w", err)}
 	}
@@ -40,7 +40,8 @@ func (o *outboxConn) deliver(_ context.Context, msg *gomail.Msg, rcpt string, co
 	if err := f.Close(); err != nil {
 		return &sendError{err: fmt.Errorf("outbox %s: %w", final, err)}
 	}
-	if err := commit(); err != nil {
+	committing = true
+	if err := h.commit(); err != nil {
 		return errCommit{err}
 	}
 	// The rename is atomic: a reader sees a whole message or none.

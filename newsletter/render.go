@@ -202,6 +202,9 @@ type pieces struct {
 	lits   [][]byte
 	fields []field
 	size   int // length of the literal text
+	// enc are the lits with their quoted-printable encoding made in
+	// advance, for writeQP.
+	enc []lit
 }
 
 // field is a per-subscriber value; its number indexes a values array.
@@ -236,6 +239,11 @@ func cut(body string) pieces {
 	}
 	p.lits = append(p.lits, []byte(body))
 	p.size += len(body)
+	// A body with a carriage return is encoded whole (see lit).
+	whole := slices.ContainsFunc(p.lits, func(l []byte) bool { return bytes.IndexByte(l, '\r') >= 0 })
+	for _, l := range p.lits {
+		p.enc = append(p.enc, newLit(l, whole))
+	}
 	return p
 }
 
@@ -287,9 +295,6 @@ func (r *rendered) personal(email, name, unsubscribeURL string) *personal {
 	}
 	return pc
 }
-
-func (pc *personal) writeHTML(w io.Writer) (int64, error) { return pc.p.html.writeTo(w, &pc.html) }
-func (pc *personal) writeText(w io.Writer) (int64, error) { return pc.p.text.writeTo(w, &pc.text) }
 
 // renderIssue renders the issue once per variant, with placeholders for the
 // per-subscriber values.

@@ -20,7 +20,7 @@ func (p *pool) deliver(ctx context.Context, wk *worker, d store.Delivery) error 
 	}
 	msg, err := n.personalMsg(p.r, d.Email, d.Name, d.MessageID)
 	if err == nil {
-		err = n.setReturnPath(msg, p.issue, d.SubscriberID)
+		err = n.setReturnPath(msg.msg, p.issue, d.SubscriberID)
 	}
 	if err != nil {
 		if ferr := n.st.FailDelivery(ctx, p.issue, d.SubscriberID, err.Error(), false); ferr != nil {
@@ -29,6 +29,7 @@ func (p *pool) deliver(ctx context.Context, wk *worker, d store.Delivery) error 
 		p.record(outFailed, err.Error())
 		return nil
 	}
+	defer msg.release()
 	if oc, ok := c.(*outboxConn); ok {
 		oc.name = func(string) string { return outboxName(p.issue, d.SubscriberID) }
 	}
@@ -40,7 +41,7 @@ func (p *pool) deliver(ctx context.Context, wk *worker, d store.Delivery) error 
 			}
 		}
 		claimed := false
-		err := c.deliver(ctx, msg, d.Email, func() error {
+		err := c.deliver(ctx, msg, d.Email, handover{start: p.lw.start, abandon: p.lw.abandon, commit: func() error {
 			wk.claim = store.Claim{SubscriberID: d.SubscriberID, From: from}
 			ok, err := p.lw.claim(ctx, &wk.claim, wk.reply)
 			if err != nil {
@@ -51,7 +52,7 @@ func (p *pool) deliver(ctx context.Context, wk *worker, d store.Delivery) error 
 			}
 			claimed = true
 			return nil
-		})
+		}})
 		if err == nil {
 			// The server said 250: record it, even if the send is being
 			// cancelled meanwhile. The mark is committed with the next

@@ -77,6 +77,8 @@ type Summary struct {
 	DryRun         bool
 	Test           bool
 	Duration       time.Duration
+
+	commits int // ledger transactions, for the benchmarks
 }
 
 // Undelivered counts the messages the send meant to deliver and did not:
@@ -207,6 +209,8 @@ func (n *Newsletter) deliverIssue(ctx context.Context, cancel context.CancelCaus
 	if err := lw.close(); err != nil && ferr == nil {
 		ferr = err
 	}
+	n.log.Debug("ledger written", "issue", issue, "commits", lw.commits, "sent", sum.Sent)
+	sum.commits = lw.commits
 	if ferr != nil && ctx.Err() == nil {
 		return ferr
 	}

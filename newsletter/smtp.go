@@ -1,10 +1,10 @@
 package newsletter
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/textproto"
 	"strings"
 
@@ -17,8 +17,9 @@ import (
 type smtpConn struct {
 	client  *gomail.Client
 	timeout func() error
-	write   func(io.Writer, *gomail.Msg) error
+	render  func(*outgoing) ([]byte, error)
 	c       *smtp.Client
+	dotted  bytes.Buffer // the message as DATA carries it, reused
 	// pipelining says whether the server takes commands in groups
 	// (RFC 2920); mailParams is what MAIL FROM says after the address.
 	pipelining bool
@@ -65,7 +66,13 @@ func (n *Newsletter) newSMTPClient() (*gomail.Client, error) {
 	return c, nil
 }
 
-func (s *smtpConn) deliver(ctx context.Context, msg *gomail.Msg, rcpt string, commit func() error) error {
+func (s *smtpConn) deliver(ctx context.Context, msg *outgoing, rcpt string, h handover) error {
+	// The message is written whole before the transaction starts: a
+	// failure to render it leaves nothing half-sent.
+	body, err := s.render(msg)
+	if err != nil {
+		return &sendError{err: err}
+	}
 	if s.c == nil {
 		c, err := s.client.DialToSMTPClientWithContext(ctx)
 		if err != nil {
@@ -86,19 +93,20 @@ func (s *smtpConn) deliver(ctx context.Context, msg *gomail.Msg, rcpt string, co
 		s.close()
 		return classify("connect", err)
 	}
-	from, err := msg.GetSender(false)
+	committing := false
+	defer h.begin(&committing)()
+	from, err := msg.msg.GetSender(false)
 	if err != nil {
 		return &sendError{err: err}
 	}
 	// The envelope takes addresses in angle brackets, quoted as needed;
 	// go-mail formats them from the To header, which holds rcpt.
-	rcpts, err := msg.GetRecipients()
+	rcpts, err := msg.msg.GetRecipients()
 	if err != nil {
 		return &sendError{err: err}
 	}
-	var w io.WriteCloser
 	if s.pipelining {
-		if w, err = s.pipelinedEnvelope(from, rcpts); err != nil {
+		if err := s.pipelinedEnvelope(from, rcpts); err != nil {
 			return err
 		}
 	} else {
@@ -110,29 +118,38 @@ func (s *smtpConn) deliver(ctx context.Context, msg *gomail.Msg, rcpt string, co
 				return s.fail("RCPT TO", err)
 			}
 		}
-		if w, err = s.c.Data(); err != nil {
-			return s.fail("DATA", err)
+		if err := s.dataCommand(); err != nil {
+			return err
 		}
 	}
-	if err := s.write(w, msg); err != nil {
+	// The whole body goes out in one write, dot-stuffed in one pass, and
+	// is on the socket before the ledger says "sending": what is left to
+	// write after the commit is the final ".", a single small write, which
+	// keeps the window where a crash loses a message as short as it can be.
+	t := s.c.Text
+	s.dotted.Reset()
+	dotStuff(&s.dotted, body)
+	if _, err := t.W.Write(s.dotted.Bytes()); err != nil {
 		// The transaction cannot be ended without sending the message:
 		// drop the connection, which makes the server discard it.
 		s.drop()
 		return classify("write message", err)
 	}
-	// Push the whole body out before the ledger says "sending": what is
-	// left to write after the commit is the final ".", a single small
-	// write, which keeps the window where a crash loses a message as short
-	// as it can be.
-	if err := s.c.Text.W.Flush(); err != nil {
+	if err := t.W.Flush(); err != nil {
 		s.drop()
 		return classify("write message", err)
 	}
-	if err := commit(); err != nil {
+	committing = true
+	if err := h.commit(); err != nil {
 		s.drop()
 		return errCommit{err}
 	}
-	if err := w.Close(); err != nil {
+	t.W.WriteString(".\r\n")
+	if err := t.W.Flush(); err != nil {
+		s.drop()
+		return &sendError{unknown: true, err: fmt.Errorf("end of DATA: %w", err)}
+	}
+	if _, _, err := t.ReadResponse(250); err != nil {
 		var tp *textproto.Error
 		if !errors.As(err, &tp) {
 			s.drop()
@@ -143,10 +160,25 @@ func (s *smtpConn) deliver(ctx context.Context, msg *gomail.Msg, rcpt string, co
 	return nil
 }
 
+// dataCommand sends DATA and reads the server's 354, for servers that do
+// not pipeline.
+func (s *smtpConn) dataCommand() error {
+	t := s.c.Text
+	t.W.WriteString("DATA\r\n")
+	if err := t.W.Flush(); err != nil {
+		s.drop()
+		return classify("DATA", err)
+	}
+	if _, _, err := t.ReadResponse(354); err != nil {
+		return s.fail("DATA", err)
+	}
+	return nil
+}
+
 // pipelinedEnvelope sends MAIL FROM, RCPT TO and DATA in one write and
 // reads their replies after (RFC 2920): one round trip and one write per
-// message instead of three. It returns the writer of the message body.
-func (s *smtpConn) pipelinedEnvelope(from string, rcpts []string) (io.WriteCloser, error) {
+// message instead of three. The message body follows.
+func (s *smtpConn) pipelinedEnvelope(from string, rcpts []string) error {
 	cmds := make([]string, 0, len(rcpts)+2)
 	cmds = append(cmds, "MAIL FROM:"+from+s.mailParams)
 	for _, to := range rcpts {
@@ -155,7 +187,7 @@ func (s *smtpConn) pipelinedEnvelope(from string, rcpts []string) (io.WriteClose
 	cmds = append(cmds, "DATA")
 	for _, c := range cmds {
 		if strings.ContainsAny(c, "\r\n") {
-			return nil, &sendError{err: fmt.Errorf("line break in SMTP command %q", c)}
+			return &sendError{err: fmt.Errorf("line break in SMTP command %q", c)}
 		}
 	}
 	t := s.c.Text
@@ -165,7 +197,7 @@ func (s *smtpConn) pipelinedEnvelope(from string, rcpts []string) (io.WriteClose
 	}
 	if err := t.W.Flush(); err != nil {
 		s.drop()
-		return nil, classify("MAIL FROM", err)
+		return classify("MAIL FROM", err)
 	}
 	// Every reply is read, failed or not, so that none is later taken for
 	// the reply to another command.
@@ -184,35 +216,18 @@ func (s *smtpConn) pipelinedEnvelope(from string, rcpts []string) (io.WriteClose
 	_, _, err = t.ReadResponse(354)
 	switch {
 	case first == nil && err == nil:
-		return &pipelinedData{t: t, w: t.DotWriter()}, nil
+		return nil
 	case err == nil:
 		// The server waits for a message although a command before DATA
 		// failed: only dropping the connection ends that without one.
 		s.drop()
-		return nil, first
+		return first
 	}
 	note("DATA", err)
 	if first.code == 0 || s.c.Reset() != nil {
 		s.drop()
 	}
-	return nil, first
-}
-
-// pipelinedData is the body writer after a pipelined DATA; Close ends the
-// message and reads the server's reply, as go-mail's does.
-type pipelinedData struct {
-	t *textproto.Conn
-	w io.WriteCloser
-}
-
-func (d *pipelinedData) Write(p []byte) (int, error) { return d.w.Write(p) }
-
-func (d *pipelinedData) Close() error {
-	if err := d.w.Close(); err != nil {
-		return err
-	}
-	_, _, err := d.t.ReadResponse(250)
-	return err
+	return first
 }
 
 // fail classifies an error before DATA and gets the connection ready for

@@ -31,7 +31,7 @@ func (n *Newsletter) sendTest(ctx context.Context, is store.Issue, to string) er
 
 // deliverOne sends a single message outside the ledger, retrying temporary
 // failures like a send does.
-func (n *Newsletter) deliverOne(ctx context.Context, msg *gomail.Msg, rcpt, outboxFile string) error {
+func (n *Newsletter) deliverOne(ctx context.Context, msg *outgoing, rcpt, outboxFile string) error {
 	var client *gomail.Client
 	if n.opts.SMTP.Host != "" {
 		var err error
@@ -41,8 +41,9 @@ func (n *Newsletter) deliverOne(ctx context.Context, msg *gomail.Msg, rcpt, outb
 	}
 	c := n.newConn(client, func(string) string { return outboxFile })
 	defer c.close()
+	defer msg.release()
 	for attempt := 0; ; attempt++ {
-		err := c.deliver(ctx, msg, rcpt, func() error { return nil })
+		err := c.deliver(ctx, msg, rcpt, handover{commit: func() error { return nil }})
 		var se *sendError
 		if err == nil || !errors.As(err, &se) || !se.temp || attempt >= n.opts.Retries {
 			if err != nil {

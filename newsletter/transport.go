@@ -13,12 +13,35 @@ import (
 // A conn hands messages to where they go: an SMTP server or the outbox. Each
 // worker has its own, so SMTP connections are reused message after message.
 type conn interface {
-	// deliver sends msg to rcpt. commit is called at the last moment before
-	// the message is handed over for good (before the final "." of DATA, or
-	// before the outbox file is renamed into place); if it fails, nothing is
-	// handed over.
-	deliver(ctx context.Context, msg *gomail.Msg, rcpt string, commit func() error) error
+	// deliver sends msg to rcpt, telling h where it stands (see handover).
+	deliver(ctx context.Context, msg *outgoing, rcpt string, h handover) error
 	close()
+}
+
+// handover is how a conn tells the send where it stands with a message.
+type handover struct {
+	// start, when set, is called as the conn begins the transaction of the
+	// message, and abandon when it then ends without calling commit: the
+	// ledger writer holds a claim for the claims of transactions under way.
+	start, abandon func()
+	// commit is called at the last moment before the message is handed
+	// over for good (before the final "." of DATA, or before the outbox
+	// file is renamed into place); if it fails, nothing is handed over.
+	commit func() error
+}
+
+// begin calls h.start, and returns what to call on return: abandon, unless
+// commit was reached (committing set).
+func (h handover) begin(committing *bool) func() {
+	if h.start == nil {
+		return func() {}
+	}
+	h.start()
+	return func() {
+		if !*committing {
+			h.abandon()
+		}
+	}
 }
 
 // sendError is a failed delivery, classified.
@@ -81,7 +104,7 @@ func (n *Newsletter) newConn(client *gomail.Client, name func(rcpt string) strin
 	if n.opts.SMTP.Host == "" {
 		return &outboxConn{dir: n.opts.OutboxDir, name: name, write: n.writeMsg}
 	}
-	sc := &smtpConn{client: client, write: n.writeMsg}
+	sc := &smtpConn{client: client, render: n.renderMsg}
 	sc.timeout = func() error { return sc.c.UpdateDeadline(n.opts.SMTP.Timeout) }
 	return sc
 }

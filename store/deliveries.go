@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strconv"
 	"time"
 )
 
@@ -193,8 +194,8 @@ func (s *Store) Ledger(ctx context.Context, issue int) (*Ledger, error) {
 		{&l.begin, qLedgerBegin},
 		{&l.commit, qLedgerCommit},
 		{&l.rollback, qLedgerRollback},
-		{&l.claim, qDeliveryClaim},
-		{&l.sent, qDeliverySent},
+		{&l.claim, qLedgerClaim},
+		{&l.sent, qLedgerSent},
 	} {
 		if *p.stmt, err = conn.PrepareContext(ctx, s.texts[p.id]); err != nil {
 			l.Close()
@@ -226,22 +227,42 @@ func (l *Ledger) apply(ctx context.Context, claims []Claim, sent []int64) error 
 	}
 	now := l.s.timeArg(l.s.now())
 	err := func() error {
-		for _, id := range sent {
-			if _, err := l.sent.ExecContext(ctx, now, now, l.issue, id); err != nil {
+		// One statement for the group's marks, and one for its claims from
+		// each status (all of them from one, as a rule).
+		if len(sent) > 0 {
+			if _, err := l.sent.ExecContext(ctx, now, now, l.issue, l.s.idList(sent)); err != nil {
 				return err
 			}
 		}
-		for i := range claims {
-			c := &claims[i]
-			res, err := l.claim.ExecContext(ctx, now, l.issue, c.SubscriberID, string(c.From))
+		for from := range claimStatuses(claims) {
+			var ids []int64
+			for _, c := range claims {
+				if c.From == from {
+					ids = append(ids, c.SubscriberID)
+				}
+			}
+			rows, err := l.claim.QueryContext(ctx, now, l.issue, string(from), l.s.idList(ids))
 			if err != nil {
 				return err
 			}
-			n, err := res.RowsAffected()
-			if err != nil {
+			claimed := map[int64]bool{}
+			for rows.Next() {
+				var id int64
+				if err := rows.Scan(&id); err != nil {
+					rows.Close()
+					return err
+				}
+				claimed[id] = true
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
 				return err
 			}
-			c.Claimed = n == 1
+			for i := range claims {
+				if claims[i].From == from {
+					claims[i].Claimed = claimed[claims[i].SubscriberID]
+				}
+			}
 		}
 		_, err := l.commit.ExecContext(ctx)
 		return err
@@ -252,6 +273,32 @@ func (l *Ledger) apply(ctx context.Context, claims []Claim, sent []int64) error 
 		l.rollback.ExecContext(context.WithoutCancel(ctx))
 	}
 	return err
+}
+
+// claimStatuses is the set of statuses claims are made from.
+func claimStatuses(claims []Claim) map[DeliveryStatus]bool {
+	out := map[DeliveryStatus]bool{}
+	for _, c := range claims {
+		out[c.From] = true
+	}
+	return out
+}
+
+// idList is a list of ids as a batch statement takes it (see
+// dialect.jsonLists).
+func (s *Store) idList(ids []int64) any {
+	if !s.dialect.jsonLists {
+		return ids
+	}
+	b := make([]byte, 0, 8*len(ids)+2)
+	b = append(b, '[')
+	for i, id := range ids {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = strconv.AppendInt(b, id, 10)
+	}
+	return string(append(b, ']'))
 }
 
 // Close releases the prepared statements and the connection.

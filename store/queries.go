@@ -92,6 +92,8 @@ const (
 	qSubscriberBounce
 	qDeliveriesForget
 	qLedgerBegin
+	qLedgerClaim
+	qLedgerSent
 	qLedgerCommit
 	qLedgerRollback
 
@@ -248,6 +250,8 @@ var queryNames = [numQueries]string{
 	qSubscriberBounce: "subscriber-bounce",
 	qDeliveriesForget: "deliveries-forget",
 	qLedgerBegin:      "ledger-begin",
+	qLedgerClaim:      "ledger-claim",
+	qLedgerSent:       "ledger-sent",
 	qLedgerCommit:     "ledger-commit",
 	qLedgerRollback:   "ledger-rollback",
 

@@ -60,3 +60,17 @@ COMMIT
 
 -- name: ledger-rollback
 ROLLBACK
+
+-- name: ledger-claim
+-- A group's claims from one status ($3): of the rows ($4, subscriber ids),
+-- those still in that status move to sending; their ids are returned. A
+-- row another sender has locked is waited for and checked again, as in
+-- delivery-claim.
+UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = $1
+WHERE issue_number = $2 AND status = $3 AND subscriber_id = ANY($4::bigint[])
+RETURNING subscriber_id
+
+-- name: ledger-sent
+-- A group's "sent" marks: the time twice, the issue, the subscriber ids.
+UPDATE deliveries SET status = 'sent', last_error = '', updated_at = $1, sent_at = $2
+WHERE issue_number = $3 AND subscriber_id = ANY($4::bigint[])

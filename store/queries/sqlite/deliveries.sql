@@ -56,3 +56,18 @@ COMMIT
 
 -- name: ledger-rollback
 ROLLBACK
+
+-- name: ledger-claim
+-- A group's claims from one status: of the rows (a JSON array of
+-- subscriber ids), those still in that status move to sending; their ids
+-- are returned. (+status: the rows are found by their key, not by the
+-- status index, which would walk every row still pending.)
+UPDATE deliveries SET status = 'sending', attempts = attempts + 1, updated_at = ?
+WHERE issue_number = ? AND +status = ? AND subscriber_id IN (SELECT value FROM json_each(?))
+RETURNING subscriber_id
+
+-- name: ledger-sent
+-- A group's "sent" marks: the time twice, the issue, a JSON array of
+-- subscriber ids.
+UPDATE deliveries SET status = 'sent', last_error = '', updated_at = ?, sent_at = ?
+WHERE issue_number = ? AND subscriber_id IN (SELECT value FROM json_each(?))
