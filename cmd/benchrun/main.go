@@ -19,6 +19,9 @@
 //	         the binary knows it): the fresh run, a run with nothing new, a
 //	         run with one new article, and serve's start-up to its first
 //	         response (GET /feed.atom)
+//	history30 the same after a fresh run, on N articles in issues of 30, built
+//	         once by the first binary that knows digest.max_entries (one run
+//	         per issue) and copied for each binary
 //	send     send of a 20-entry issue to M subscribers through Postfix's
 //	         smtp-sink, beside a bare go-mail loop and smtp-source sending the
 //	         same message to the same sink
@@ -109,7 +112,7 @@ func main() {
 	subs := flag.String("subscribers", "10000,100000", "subscriber counts M of import and list")
 	sendSubs := flag.String("send-subscribers", "10000,100000", "subscriber counts of send")
 	conns := flag.Int("conns", 4, "SMTP connections of send, the bare loop and smtp-source")
-	rows := flag.String("rows", "import,list,fresh,history,send", "rows to run")
+	rows := flag.String("rows", "import,list,fresh,history,history30,send", "rows to run")
 	flag.Parse()
 
 	b := &bench{runs: *runs, conns: *conns}
@@ -149,7 +152,7 @@ func main() {
 	}
 
 	want := strings.Split(*rows, ",")
-	needArticles := slices.Contains(want, "fresh") || slices.Contains(want, "history") || slices.Contains(want, "send")
+	needArticles := slices.ContainsFunc(want, func(r string) bool { return r != "import" && r != "list" })
 	if needArticles {
 		start := time.Now()
 		if b.model, err = newsgen.Load(*evalDir); err != nil {
@@ -172,6 +175,8 @@ func main() {
 			err = b.freshRow()
 		case "history":
 			err = b.historyRow()
+		case "history30":
+			err = b.history30Row()
 		case "send":
 			err = b.sendRow()
 		default:

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strings"
 	"syscall"
 	"time"
 )
@@ -203,6 +204,94 @@ func (b *bench) historyRow() error {
 		}
 	}
 	return nil
+}
+
+// history30Row builds, with the first binary that knows digest.max_entries,
+// a history of N articles in issues of 30 (the default), by running run
+// until no issue is left to build, and then times the rows of historyRow
+// on a copy of it for each binary: a history as a newsletter makes it,
+// with an archive of hundreds of issues.
+func (b *bench) history30Row() error {
+	n := slices.Max(b.articles)
+	var builder *binary
+	for _, bin := range b.bins {
+		if bin.limits {
+			builder = bin
+			break
+		}
+	}
+	if builder == nil {
+		log.Printf("history30: no binary knows digest.max_entries; row skipped")
+		return nil
+	}
+	dir, cfg, err := b.state("history30-build", builder, config{})
+	if err != nil {
+		return err
+	}
+	if err := b.linkArticles(filepath.Join(dir, "articles"), 0, n); err != nil {
+		return err
+	}
+	start := time.Now()
+	issues := 0
+	for {
+		var out strings.Builder
+		if _, err := run(builder.path, []string{"--config", cfg, "run"}, runOpts{dir: dir, stdout: &out, log: b.log(dir)}); err != nil {
+			return err
+		}
+		if !strings.Contains(out.String(), "issue: #") {
+			break
+		}
+		issues++
+	}
+	log.Printf("history30: %d issues built by %s in %s", issues, builder.name, time.Since(start).Round(time.Second))
+	label := fmt.Sprintf("%s articles in %d issues", size(n), issues)
+	nothing := "history30: run with nothing new, " + label
+	one := "history30: run with one new article, " + label
+	serve := "history30: serve start-up to the first GET /feed.atom, " + label
+	for r := range b.runs {
+		for _, bin := range b.bins {
+			cdir := filepath.Join(b.work, "states", fmt.Sprintf("history30-%s-%d", bin.name, r))
+			for _, sub := range []string{"data", "public"} {
+				if err := copyDir(filepath.Join(cdir, sub), filepath.Join(dir, sub)); err != nil {
+					return err
+				}
+			}
+			ccfg := filepath.Join(cdir, "config.yaml")
+			body, err := os.ReadFile(cfg)
+			if err != nil {
+				return err
+			}
+			if err := os.WriteFile(ccfg, body, 0o644); err != nil {
+				return err
+			}
+			articles := filepath.Join(cdir, "articles")
+			if err := b.linkArticles(articles, 0, n); err != nil {
+				return err
+			}
+			s, err := b.cmd(bin, cdir, ccfg, "run")
+			if err != nil {
+				return err
+			}
+			b.res.addSample(nothing, bin.name, s)
+			if err := b.linkArticles(articles, n+r, n+r+1); err != nil {
+				return err
+			}
+			if s, err = b.cmd(bin, cdir, ccfg, "run"); err != nil {
+				return err
+			}
+			b.res.addSample(one, bin.name, s)
+			first, rss, err := b.serveStart(bin, cdir, ccfg)
+			if err != nil {
+				return err
+			}
+			b.res.add(serve, bin.name, "s", first.Seconds())
+			b.res.add(serve, bin.name, "MB", float64(rss)/1e6)
+			log.Printf("history30 %s: nothing new %.2fs, one new %.2fs, serve %.2fs %.0f MB", bin.name,
+				b.res.vals(nothing, bin.name, "s")[r], b.res.vals(one, bin.name, "s")[r], first.Seconds(), float64(rss)/1e6)
+			os.RemoveAll(cdir)
+		}
+	}
+	return os.RemoveAll(dir)
 }
 
 // serveStart starts serve and times its first answer to GET /feed.atom;
