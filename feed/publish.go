@@ -56,12 +56,15 @@ type publishState struct {
 	Started  time.Time `json:"started"` // when that publish began
 }
 
-// changeMargin widens the window in which changes are looked for, for
-// clocks of other machines that run behind and transactions that
-// committed while the last publish read: rendering a document again gives
-// the same bytes, so looking too far back costs a little time, never a
-// change.
-const changeMargin = 10 * time.Minute
+// changeMargin widens the window in which changes are looked for, for a
+// write stamped before the last publish began that committed after it read
+// (the store stamps a change once it holds the lock, so that is a matter of
+// milliseconds), and for the clocks of other machines sharing a PostgreSQL
+// store, which must be kept within it of each other (NTP). Rendering a
+// document again gives the same bytes, so looking further back costs a
+// little time, never a change; but a margin of minutes would make the
+// publish after a large import render again all the pages it just wrote.
+const changeMargin = 5 * time.Second
 
 // Publish writes the documents of data to dir: those that changed since
 // the folder's last publish, which costs what the new issues and the

@@ -38,7 +38,6 @@ func (o Outcome) String() string {
 // updated when its content changes. seeded marks a new article as one that
 // must not be issued; it never changes an article already stored.
 func (s *Store) SaveArticle(ctx context.Context, a source.Article, seeded bool) (Outcome, error) {
-	now := s.timeArg(s.now())
 	hash := a.ContentHash()
 	// Most articles of a collect are known and unchanged: a read settles
 	// them without taking the write lock. The transaction below checks
@@ -52,6 +51,8 @@ func (s *Store) SaveArticle(ctx context.Context, a source.Article, seeded bool) 
 	}
 	out := Unchanged
 	err := s.tx(ctx, func(tx runner) error {
+		// Stamped under the lock, as in SaveEntry.
+		now := s.timeArg(s.now())
 		res, err := tx.exec(ctx, qArticleInsert, a.Key, a.URL, a.Title, a.Author, a.Source, a.Origin,
 			s.nullTimeArg(a.Published), a.Text, hash, seeded, now, now)
 		if err != nil {

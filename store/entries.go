@@ -91,8 +91,14 @@ func (is Issue) MailSubject() string {
 // SaveEntry writes the entry for e.ArticleID, replacing an older summary of
 // the same article but keeping the issue it is in.
 func (s *Store) SaveEntry(ctx context.Context, e Entry) error {
-	now := s.timeArg(s.now())
-	_, err := s.exec(ctx, qEntrySave, e.ArticleID, e.ContentHash, strings.Join(e.Summary, "\n"), e.Teaser, e.Method, now, now)
+	// The time is taken once the transaction holds the lock, so that a
+	// change is stamped no earlier than a publish running meanwhile could
+	// have missed it (see feed.Publish).
+	err := s.tx(ctx, func(tx runner) error {
+		now := s.timeArg(s.now())
+		_, err := tx.exec(ctx, qEntrySave, e.ArticleID, e.ContentHash, strings.Join(e.Summary, "\n"), e.Teaser, e.Method, now, now)
+		return err
+	})
 	if err != nil {
 		return fmt.Errorf("save entry for article %d: %w", e.ArticleID, err)
 	}
@@ -144,8 +150,11 @@ func (s *Store) MarkDuplicate(ctx context.Context, id, of int64) error {
 	if id == of {
 		return fmt.Errorf("entry %d cannot duplicate itself", id)
 	}
-	_, err := s.exec(ctx, qEntryMarkDuplicate, of, s.timeArg(s.now()), id)
-	return err
+	// Stamped under the lock, as in SaveEntry.
+	return s.tx(ctx, func(tx runner) error {
+		_, err := tx.exec(ctx, qEntryMarkDuplicate, of, s.timeArg(s.now()), id)
+		return err
+	})
 }
 
 // LeaveOutEntries leaves the given unissued entries out of every issue:
