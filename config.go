@@ -64,6 +64,11 @@ type Site struct {
 	Author      string `yaml:"author"`
 	Icon        string `yaml:"icon"`
 	Logo        string `yaml:"logo"`
+	// Accent is the colour of links, buttons and the masthead's bar, as
+	// #rrggbb; text keeps WCAG AA contrast whatever it is.
+	Accent string `yaml:"accent"`
+	// Images shows each entry's article image on the pages and in email.
+	Images bool `yaml:"images"`
 }
 
 type Database struct {
@@ -245,6 +250,9 @@ type Server struct {
 	// TrustedProxies are the networks of the reverse proxies whose
 	// X-Forwarded-For is believed.
 	TrustedProxies []string `yaml:"trusted_proxies"`
+	// CORSOrigins are the origins whose pages may call the JSON sign-up
+	// API (an embedded form): "https://example.org".
+	CORSOrigins []string `yaml:"cors_origins"`
 }
 
 // trustedProxies parses TrustedProxies, which validate has checked.

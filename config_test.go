@@ -173,8 +173,8 @@ func TestFormerJobKeyStillWorks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := cfg.Schedule.Jobs; got[JobIssue] != "0 8 * * 2" || len(got) != 3 {
-		t.Errorf("jobs = %v; want the former key's spec on %s, and collect and bounces", got, JobIssue)
+	if got := cfg.Schedule.Jobs; got[JobIssue] != "0 8 * * 2" || len(got) != 4 {
+		t.Errorf("jobs = %v; want the former key's spec on %s, and collect, bounces and weekly", got, JobIssue)
 	}
 	want := []DeprecatedKey{{File: path, Line: 4, Key: "schedule.jobs.publish", Use: "schedule.jobs.issue"}}
 	if !slices.Equal(cfg.Deprecated, want) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/bulletin-app/bulletin/digest"
+	"github.com/bulletin-app/bulletin/internal/design"
 	"github.com/bulletin-app/bulletin/newsletter"
 	"github.com/bulletin-app/bulletin/schedule"
 	"github.com/bulletin-app/bulletin/server"
@@ -43,6 +44,9 @@ func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 				bad(k.key, "%v", err)
 			}
 		}
+	}
+	if _, err := design.NewTheme(c.Site.Accent); err != nil {
+		bad("site.accent", "%v", err)
 	}
 	if c.DataDir == "" {
 		bad("data_dir", "must not be empty")
@@ -226,6 +230,11 @@ func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 			bad(fmt.Sprintf("server.trusted_proxies[%d]", i), "%v", err)
 		}
 	}
+	for i, o := range c.Server.CORSOrigins {
+		if err := checkOrigin(o); err != nil {
+			bad(fmt.Sprintf("server.cors_origins[%d]", i), "%v", err)
+		}
+	}
 
 	loc, err := time.LoadLocation(c.Schedule.Timezone)
 	if err != nil {
@@ -242,8 +251,8 @@ func (c *Config) validate(name string, lineOf map[string]int) ConfigErrors {
 	sort.Strings(jobs)
 	for _, job := range jobs {
 		key := "schedule.jobs." + job
-		if !oneOf(job, JobCollect, JobBounces, JobIssue) {
-			bad(key, "unknown job %q; the jobs are %s, %s and %s", job, JobCollect, JobBounces, JobIssue)
+		if !oneOf(job, JobCollect, JobBounces, JobIssue, JobWeekly) {
+			bad(key, "unknown job %q; the jobs are %s, %s, %s and %s", job, JobCollect, JobBounces, JobIssue, JobWeekly)
 			continue
 		}
 		if c.Schedule.Jobs[job] == "" {
@@ -368,6 +377,20 @@ func checkURL(raw string) error {
 	}
 	if u.Scheme != "http" && u.Scheme != "https" || u.Host == "" {
 		return fmt.Errorf("%q is not an absolute http(s) URL", raw)
+	}
+	return nil
+}
+
+// checkOrigin checks an origin as browsers send it: scheme, host and port,
+// nothing else.
+func checkOrigin(o string) error {
+	u, err := url.Parse(o)
+	if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" ||
+		u.User != nil || (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || o == "*" {
+		return fmt.Errorf("%q is not an origin, like https://example.org", o)
+	}
+	if strings.HasSuffix(o, "/") {
+		return fmt.Errorf("%q: an origin has no path; write it without the trailing slash", o)
 	}
 	return nil
 }

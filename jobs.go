@@ -16,6 +16,7 @@ const (
 	JobCollect = "collect" // read every source
 	JobBounces = "bounces" // read the bounce mailbox
 	JobIssue   = "issue"   // summarize, build the issue, publish it, email it
+	JobWeekly  = "weekly"  // build the weekly digest and email it to those who chose it
 )
 
 // formerJobNames maps the names jobs went by before to their names now. A
@@ -75,11 +76,21 @@ func (a *App) jobs(rep *RunReport, all bool) []schedule.JobSpec {
 			}
 			return detail, err
 		},
+		JobWeekly: func(ctx context.Context) (string, error) {
+			sum, err := a.SendWeekly(ctx)
+			if sum.Issue == 0 {
+				return "no issue this week: no digest", err
+			}
+			return fmt.Sprintf("weekly digest %d: sent %d, failed %d", -sum.Issue, sum.Sent, sum.Failed), err
+		},
 	}
 	var jobs []schedule.JobSpec
 	// The flow's order: bounces before the issue, so that a send skips
-	// the addresses they report.
-	for _, name := range []string{JobCollect, JobBounces, JobIssue} {
+	// the addresses they report; the weekly digest after the issue.
+	for _, name := range []string{JobCollect, JobBounces, JobIssue, JobWeekly} {
+		if name == JobWeekly && rep != nil {
+			continue // bulletin run does the collect and the issue; the digest keeps its schedule
+		}
 		spec := a.Config.Schedule.Jobs[name]
 		if name == JobBounces && a.Config.Newsletter.Bounces.Mailbox.Host == "" {
 			continue

@@ -54,8 +54,8 @@ func TestOpenHandsTheFormerJobsHistoryOn(t *testing.T) {
 			issue = &rep.Jobs[i]
 		}
 	}
-	if len(rep.Jobs) != 2 || issue == nil {
-		t.Fatalf("jobs %q; want collect and issue alone", names)
+	if len(rep.Jobs) != 3 || issue == nil {
+		t.Fatalf("jobs %q; want collect, issue and weekly", names)
 	}
 	if issue.Last == nil || issue.Last.Detail != "1 summarized, issue #1 with 1 entries" || JobOutcome(issue.Last) != "ok" {
 		t.Errorf("issue's last run %+v; want publish's", issue.Last)

@@ -14,6 +14,10 @@ func (a *App) Newsletter() (*newsletter.Newsletter, error) {
 	}
 	a.news, err = newsletter.New(a.Store, newsletter.Options{
 		SiteTitle:             a.Config.Site.Title,
+		SiteDescription:       a.Config.Site.Description,
+		SiteLogo:              a.Config.Site.Logo,
+		Theme:                 a.theme(),
+		Images:                a.Config.Site.Images,
 		From:                  n.From,
 		ReplyTo:               n.ReplyTo,
 		SiteURL:               a.Config.Site.URL,

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/bulletin-app/bulletin/feed"
+	"github.com/bulletin-app/bulletin/internal/design"
 )
 
 func (a *App) feedSite() feed.Site {
@@ -16,8 +17,25 @@ func (a *App) feedSite() feed.Site {
 		Title: s.Title, Description: s.Description, URL: s.URL, Language: s.Language,
 		Author: feed.Person{Name: s.Author}, Icon: s.Icon, Logo: s.Logo,
 		Items: a.Config.Feeds.Items, Hub: a.Config.Feeds.Hub,
+		Theme: a.theme(), Images: s.Images,
 		Templates: a.Templates, Log: a.Log,
 	}
+}
+
+// theme is the design's colours, from site.accent (which config checked).
+func (a *App) theme() design.Theme {
+	t, err := design.NewTheme(a.Config.Site.Accent)
+	if err != nil {
+		return design.MustTheme("")
+	}
+	return t
+}
+
+// designSite is the newsletter as the subscription pages show it.
+func (a *App) designSite() design.Site {
+	s := a.Config.Site
+	return design.Site{Title: s.Title, Description: s.Description, URL: s.URL, Language: s.Language,
+		Logo: s.Logo, Icon: s.Icon, Theme: a.theme()}
 }
 
 // BuildFeeds renders every feed and archive page from the store, in

@@ -50,11 +50,12 @@ func (a *App) Serve(ctx context.Context, opts ServeOptions) error {
 	if err != nil {
 		return err
 	}
-	subs, err := server.NewSubscriptions(news, a.Config.Site.Title, a.Templates, a.Log)
+	subs, err := server.NewSubscriptions(news, a.designSite(), a.Templates, a.Log)
 	if err != nil {
 		return err
 	}
 	subs.TrustedProxies = a.Config.Server.trustedProxies()
+	subs.CORSOrigins = a.Config.Server.CORSOrigins
 	subs.Routes(mux)
 	if o, ok := a.webhookOptions(); ok {
 		hooks, err := server.NewWebhooks(news, o, a.Log)

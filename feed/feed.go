@@ -19,6 +19,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bulletin-app/bulletin/internal/design"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -43,6 +44,12 @@ type Site struct {
 	// MaxAge is how long clients may cache a current feed or page without
 	// asking again. Default 5 minutes; archive pages are kept a day.
 	MaxAge time.Duration
+	// Theme is the pages' colours (design.NewTheme of site.accent); the
+	// zero value takes the default accent's.
+	Theme design.Theme
+	// Images shows each entry's article image on the pages (and in the
+	// feeds' content), linked, never copied.
+	Images bool
 	// Templates holds the page templates; nil uses the embedded defaults.
 	Templates fs.FS
 	// Log receives warnings about skipped items; nil uses slog.Default().
@@ -199,7 +206,10 @@ func newBuilder(site Site) (*builder, error) {
 			return nil, fmt.Errorf("feed: hub URL %q: want an absolute http(s) URL", site.Hub)
 		}
 	}
-	b.pages, err = loadPages(site.Templates)
+	if b.site.Theme == (design.Theme{}) {
+		b.site.Theme = design.MustTheme("")
+	}
+	b.pages, err = loadPages(site.Templates, b.site.Theme)
 	if err != nil {
 		return nil, err
 	}

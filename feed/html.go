@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/bulletin-app/bulletin/internal/design"
 	"github.com/bulletin-app/bulletin/internal/markdown"
+	"github.com/bulletin-app/bulletin/source"
 	"github.com/bulletin-app/bulletin/store"
 	"github.com/bulletin-app/bulletin/templates"
 )
@@ -16,32 +18,50 @@ import (
 // Template files and the blocks in them that the feeds reuse, so that a
 // feed item and its page always show the same thing.
 const (
-	indexTemplate = "archive_index.html.tmpl"
-	issueTemplate = "archive_issue.html.tmpl"
-	entryBlock    = "entry-body"    // one entry without its title: the entries feed's content
-	issueBlock    = "issue-content" // one issue: the issues feed's content and the page's main part
+	indexTemplate  = "archive_index.html.tmpl"
+	issueTemplate  = "archive_issue.html.tmpl"
+	layoutTemplate = "layout.html.tmpl"
+	entryBlock     = "entry-body"    // one entry without its title: the entries feed's content
+	issueBlock     = "issue-content" // one issue: the issues feed's content and the page's main part
 )
 
-type pages struct{ t *template.Template }
+type pages struct {
+	t     *template.Template
+	style template.CSS // the style sheet, with the theme's colours
+}
 
 var templateFuncs = template.FuncMap{
 	"date": func(t time.Time) string { return t.UTC().Format("2 January 2006") },
 	"iso":  func(t time.Time) string { return t.UTC().Format(time.RFC3339) },
 	"join": strings.Join,
+	// leads is an issue's first n entries, its lead stories; the one the
+	// issue's title is named after comes first, and there is always one
+	// (an empty one, for an issue with none).
+	"leads": func(is issueView, n int) []entryView {
+		es := is.Entries[:min(n, len(is.Entries))]
+		if len(es) == 0 {
+			return []entryView{{}}
+		}
+		return es
+	},
 }
 
 // CheckTemplates parses the archive page templates of fsys, so that a
 // broken one is found at start-up rather than at the next publish.
 func CheckTemplates(fsys fs.FS) error {
-	_, err := loadPages(fsys)
+	_, err := loadPages(fsys, design.MustTheme(""))
 	return err
 }
 
-func loadPages(fsys fs.FS) (*pages, error) {
+func loadPages(fsys fs.FS, theme design.Theme) (*pages, error) {
 	if fsys == nil {
 		fsys = templates.FS
 	}
-	t, err := template.New(indexTemplate).Funcs(templateFuncs).ParseFS(fsys, indexTemplate, issueTemplate)
+	t, err := template.New(indexTemplate).Funcs(templateFuncs).ParseFS(fsys, layoutTemplate, indexTemplate, issueTemplate)
+	if err != nil {
+		return nil, fmt.Errorf("feed: templates: %w", err)
+	}
+	style, err := design.LoadStyle(fsys, theme)
 	if err != nil {
 		return nil, fmt.Errorf("feed: templates: %w", err)
 	}
@@ -50,7 +70,7 @@ func loadPages(fsys fs.FS) (*pages, error) {
 			return nil, fmt.Errorf("feed: templates: %s defines no %q block", issueTemplate, name)
 		}
 	}
-	return &pages{t: t}, nil
+	return &pages{t: t, style: style}, nil
 }
 
 func (p *pages) exec(name string, data any) ([]byte, error) {
@@ -89,7 +109,16 @@ type entryView struct {
 	Also    []alsoView // other reports of the same story, the first maxAlso
 	// AlsoMore counts the other reports not in Also.
 	AlsoMore int
-	Lead     bool // the issue's lead story, which comes first
+	Lead     bool       // the issue's lead story, which comes first
+	Image    *imageView // nil: none, or images are off
+}
+
+// imageView is an article's image as pages show it: linked from where
+// the article's feed or page says it is, never copied.
+type imageView struct {
+	URL           string
+	Width, Height int
+	Alt           string
 }
 
 // maxAlso bounds the other reports shown beside an entry: a story told by
@@ -106,10 +135,14 @@ type issueView struct {
 	URL    string // the page, absolute
 	Count  int    // entries in the issue
 	// Intro is the editor's introduction, rendered from Markdown and
-	// sanitized.
+	// sanitized; empty when there is none.
 	Intro   template.HTML
 	Entries []entryView
 }
+
+// FaviconPath is where the generated favicon is, when site.icon names
+// none.
+const FaviconPath = "/favicon.svg"
 
 // entryView cleans an entry for display. Links are absolute when the
 // result goes into a feed.
@@ -142,6 +175,9 @@ func (b *builder) entryView(e store.Entry, issue int, absolute bool) entryView {
 	if v.Title == "" && len(v.Summary) > 0 {
 		v.Title = v.Summary[0]
 	}
+	if b.site.Images {
+		v.Image = b.imageView(e.Image)
+	}
 	if v.Teaser == "" && len(v.Summary) > 0 {
 		v.Teaser = v.Summary[0]
 	}
@@ -151,6 +187,21 @@ func (b *builder) entryView(e store.Entry, issue int, absolute bool) entryView {
 		if absolute {
 			v.Link = b.abs(issuePath(issue)) + "#" + v.Anchor
 		}
+	}
+	return v
+}
+
+// imageView is an entry's image, when its URL may be shown: https, or
+// http on a site that is itself served over http (a page over https would
+// not load it: mixed content).
+func (b *builder) imageView(im source.Image) *imageView {
+	u := source.CleanImage(im).URL
+	if u == "" || (b.base.Scheme == "https" && !strings.HasPrefix(u, "https:")) {
+		return nil
+	}
+	v := &imageView{URL: u, Alt: plainText(im.Alt)}
+	if im.Width > 0 && im.Height > 0 && im.Width <= 10000 && im.Height <= 10000 {
+		v.Width, v.Height = im.Width, im.Height
 	}
 	return v
 }
@@ -196,40 +247,39 @@ func (b *builder) infoView(is store.IssueInfo) issueView {
 	return v
 }
 
-// pageData is what a page template sees.
+// pageData is what a page template sees: the frame every page shares
+// (Site, Root, Style, Canonical, Feeds, Compact), and the page's own.
 type pageData struct {
-	Site      siteView
-	Root      string // relative path from the page to the site root: "" or "../../"
-	Canonical string
-	Feeds     []feedLink
-	Updated   time.Time
-	Issues    []issueView // the index
-	Issue     *issueView  // an issue page
-	Newer     *issueView
-	Older     *issueView
+	design.Frame
+	Updated time.Time
+	Issues  []issueView // the index
+	Issue   *issueView  // an issue page
+	Newer   *issueView
+	Older   *issueView
 }
 
-type siteView struct {
-	Title, Description, Language, URL string
+// frame is what the frame of a page at root shows.
+func (b *builder) frame(root, canonical string) design.Frame {
+	s := b.site
+	return design.Frame{
+		Site: design.Site{Title: plainText(s.Title), Description: plainText(s.Description), URL: s.URL,
+			Language: s.Language, Logo: s.Logo, Icon: s.Icon, Theme: s.Theme},
+		Root: root, Style: b.pages.style, Canonical: canonical, Feeds: b.feedLinks(), Compact: root != "",
+	}
 }
 
-// feedLink is one autodiscovery link; Href is relative to the site root.
-// TypeAttr is the whole type="…" attribute: as a plain string the template
-// would write the "+" as "&#43;", which naive autodiscovery code misses.
-type feedLink struct {
-	Title, Type, Href string
-	TypeAttr          template.HTMLAttr
-}
-
-func (b *builder) feedLinks() []feedLink {
-	var out []feedLink
+func (b *builder) feedLinks() []design.FeedLink {
+	var out []design.FeedLink
 	for _, s := range []struct{ name, atom, rss, json string }{
 		{"entries", EntriesAtom, EntriesRSS, EntriesJSON},
 		{"issues", IssuesAtom, IssuesRSS, IssuesJSON},
 	} {
 		for f, p := range []string{s.atom, s.rss, s.json} {
-			out = append(out, feedLink{
-				Title:    fmt.Sprintf("%s: %s (%s)", b.site.Title, s.name, [...]string{"Atom", "RSS", "JSON Feed"}[f]),
+			name := [...]string{"Atom", "RSS", "JSON Feed"}[f]
+			out = append(out, design.FeedLink{
+				Title:    fmt.Sprintf("%s: %s (%s)", b.site.Title, s.name, name),
+				Group:    s.name,
+				Format:   name,
 				Type:     format(f).mediaType(),
 				TypeAttr: template.HTMLAttr(`type="` + format(f).mediaType() + `"`),
 				Href:     strings.TrimPrefix(p, "/"),
@@ -239,23 +289,41 @@ func (b *builder) feedLinks() []feedLink {
 	return out
 }
 
-func (b *builder) siteView() siteView {
-	return siteView{Title: b.site.Title, Description: b.site.Description, Language: b.site.Language, URL: b.site.URL}
-}
-
-// renderIndex renders the list of issues (newest first); updated is the
-// newest change among them.
-func (b *builder) renderIndex(issues []store.IssueInfo, updated time.Time) (*Document, error) {
+// renderIndex renders the list of issues (newest first), each with its
+// lead stories (leads: the first entries of each, in their issue's order);
+// updated is the newest change among them.
+func (b *builder) renderIndex(issues []store.IssueInfo, leads []store.Entry, updated time.Time) (*Document, error) {
 	views := make([]issueView, len(issues))
+	at := make(map[int]*issueView, len(issues))
 	for i, is := range issues {
 		views[i] = b.infoView(is)
+		at[is.Number] = &views[i]
 	}
-	index := pageData{Site: b.siteView(), Canonical: b.site.URL, Feeds: b.feedLinks(), Issues: views, Updated: updated}
+	seen := map[string]bool{}
+	for _, e := range leads {
+		v := at[e.IssueNumber]
+		key := fmt.Sprint(e.IssueNumber, " ", e.ArticleKey)
+		if v == nil || checkEntry(e) != nil || seen[key] {
+			continue
+		}
+		seen[key] = true
+		v.Entries = append(v.Entries, b.entryView(e, e.IssueNumber, false))
+	}
+	index := pageData{Frame: b.frame("", b.site.URL), Issues: views, Updated: updated}
 	body, err := b.pages.exec(indexTemplate, index)
 	if err != nil {
 		return nil, err
 	}
 	return newDocument("/", "text/html; charset=utf-8", body, docUpdated([]item{{updated: updated}}), b.site.MaxAge), nil
+}
+
+// indexLeads is how many lead stories the index shows of each issue.
+const indexLeads = 3
+
+// renderFavicon renders the favicon made from the site's title and
+// accent, served when site.icon names none.
+func (b *builder) renderFavicon(updated time.Time) *Document {
+	return newDocument(FaviconPath, "image/svg+xml", b.site.Theme.Favicon(b.site.Title), updated, b.site.MaxAge)
 }
 
 // renderIssuePage renders the page of an issue, with links to the issues
@@ -270,8 +338,7 @@ func (b *builder) renderIssuePage(is store.Issue, newer, older *store.IssueInfo)
 
 func (b *builder) issuePage(is store.Issue, newer, older *store.IssueInfo) ([]byte, error) {
 	v := b.issueView(is, false)
-	d := pageData{Site: b.siteView(), Root: "../../", Canonical: v.URL, Feeds: b.feedLinks(),
-		Issue: &v, Updated: issueUpdated(is)}
+	d := pageData{Frame: b.frame("../../", v.URL), Issue: &v, Updated: issueUpdated(is)}
 	if newer != nil {
 		nv := b.infoView(*newer)
 		d.Newer = &nv

@@ -83,3 +83,13 @@ func (m *memData) IssueInfos(_ context.Context, from, to int) ([]store.IssueInfo
 	}
 	return out, nil
 }
+
+func (m *memData) IssueLeads(_ context.Context, from, to, n int) ([]store.Entry, error) {
+	var out []store.Entry
+	for i := len(m.issues) - 1; i >= 0; i-- {
+		if is := m.issues[i]; is.Number > from && is.Number <= to {
+			out = append(out, is.Entries[:min(n, len(is.Entries))]...)
+		}
+	}
+	return out, nil
+}

@@ -203,11 +203,14 @@ func (b *builder) settingsHash() (string, error) {
 	fmt.Fprintf(h, "bulletin feed 1\n%q\n%q\n%q\n%q\n%q %q %q\n%q\n%q\n%d\n%q\n%d\n",
 		s.Title, s.Description, s.URL, s.Language, s.Author.Name, s.Author.Email, s.Author.URL,
 		s.Icon, s.Logo, s.Items, s.Hub, s.MaxAge)
+	// The design: the images shown or not, and the style sheet with the
+	// theme's colours (site.accent, style.css).
+	fmt.Fprintf(h, "images %t\nstyle %d\n%s\n", s.Images, len(b.pages.style), b.pages.style)
 	fsys := s.Templates
 	if fsys == nil {
 		fsys = templates.FS
 	}
-	for _, name := range []string{indexTemplate, issueTemplate} {
+	for _, name := range []string{layoutTemplate, indexTemplate, issueTemplate} {
 		body, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return "", fmt.Errorf("feed: templates: %w", err)

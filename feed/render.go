@@ -27,6 +27,10 @@ type Data interface {
 	// IssueInfos returns issues from+1 … to, newest first, without their
 	// entries.
 	IssueInfos(ctx context.Context, from, to int) ([]store.IssueInfo, error)
+	// IssueLeads returns the first n entries of each of the issues
+	// from+1 … to (their lead stories), newest issue first, each issue's
+	// in the order IssuesBetween gives them, without their other reports.
+	IssueLeads(ctx context.Context, from, to, n int) ([]store.Entry, error)
 }
 
 // ErrNotFound is returned for a path that names no document.
@@ -39,6 +43,7 @@ const (
 	issuesFeed
 	issuePage
 	indexPage
+	favicon // the generated one, when Site.Icon names none
 )
 
 // docKey names what is rendered at once: a feed document in its three
@@ -53,6 +58,8 @@ func keyOf(path string) (docKey, bool) {
 	switch path {
 	case "/":
 		return docKey{kind: indexPage}, true
+	case FaviconPath:
+		return docKey{kind: favicon}, true
 	case EntriesAtom, EntriesRSS, EntriesJSON:
 		return docKey{kind: entriesFeed}, true
 	case IssuesAtom, IssuesRSS, IssuesJSON:
@@ -90,6 +97,8 @@ func (k docKey) paths() []string {
 	switch k.kind {
 	case indexPage:
 		return []string{"/"}
+	case favicon:
+		return []string{FaviconPath}
 	case issuePage:
 		return []string{issuePath(k.n)}
 	}
@@ -113,6 +122,8 @@ func (b *builder) exists(k docKey, t store.FeedTotals) bool {
 		return k.n <= archivesFor(t.Issues, b.site.Items)
 	case issuePage:
 		return k.n >= 1 && k.n <= t.Issues
+	case favicon:
+		return b.site.Icon == ""
 	}
 	return true
 }
@@ -175,12 +186,18 @@ func (b *builder) render(ctx context.Context, data Data, k docKey, t store.FeedT
 			return nil, err
 		}
 		return []*Document{d}, nil
+	case favicon:
+		return []*Document{b.renderFavicon(t.Updated)}, nil
 	default:
 		issues, err := data.IssueInfos(ctx, 0, t.Issues)
 		if err != nil {
 			return nil, fmt.Errorf("feed: issues: %w", err)
 		}
-		d, err := b.renderIndex(issues, t.Updated)
+		leads, err := data.IssueLeads(ctx, 0, t.Issues, indexLeads)
+		if err != nil {
+			return nil, fmt.Errorf("feed: issues: %w", err)
+		}
+		d, err := b.renderIndex(issues, leads, t.Updated)
 		if err != nil {
 			return nil, err
 		}
@@ -191,6 +208,9 @@ func (b *builder) render(ctx context.Context, data Data, k docKey, t store.FeedT
 // allKeys lists every document the totals make.
 func (b *builder) allKeys(t store.FeedTotals) []docKey {
 	keys := []docKey{{kind: indexPage}, {kind: entriesFeed}, {kind: issuesFeed}}
+	if b.site.Icon == "" {
+		keys = append(keys, docKey{kind: favicon})
+	}
 	for k := 1; k <= archivesFor(t.Entries, b.site.Items); k++ {
 		keys = append(keys, docKey{kind: entriesFeed, n: k})
 	}

@@ -156,7 +156,7 @@ func (e *benchEnv) bareLoop(b *testing.B) (time.Duration, float64) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, err := e.n.renderIssue(is, false)
+	r, err := e.n.renderIssue(mailing{Issue: is}, false)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -205,7 +205,7 @@ func (e *benchEnv) sample(b *testing.B) (string, int) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, err := e.n.renderIssue(is, false)
+	r, err := e.n.renderIssue(mailing{Issue: is}, false)
 	if err != nil {
 		b.Fatal(err)
 	}

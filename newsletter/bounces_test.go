@@ -184,7 +184,7 @@ func BenchmarkReturnPath(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	r, err := n.renderIssue(is, false)
+	r, err := n.renderIssue(mailing{Issue: is}, false)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -78,7 +78,7 @@ func TestMailpit(t *testing.T) {
 func checkHTML(t *testing.T, mp *mailtest.Mailpit, id, what string) {
 	t.Helper()
 	c := mp.HTMLCheck(t, id)
-	t.Logf("html-check of the %s: %.1f%% supported, %.1f%% partial, %.1f%% unsupported", what, c.Total.Supported, c.Total.Partial, c.Total.Unsupported)
+	t.Logf("html-check of the %s: %.1f%% supported, %.1f%% partial, %.1f%% unsupported (%d nodes); worst: %+v", what, c.Total.Supported, c.Total.Partial, c.Total.Unsupported, c.Total.Nodes, c.Warnings[:min(3, len(c.Warnings))])
 	if c.Total.Tests == 0 {
 		t.Fatalf("html-check of the %s ran no test", what)
 	}

@@ -120,7 +120,7 @@ func (n *Newsletter) personalMsg(r *rendered, email, name, messageID string) (*o
 	}
 	name = cleanName(name)
 	token := n.UnsubscribeToken(addr.Address)
-	pc := r.personal(addr.Address, name, n.pageURL("/unsubscribe", token))
+	pc := r.personal(addr.Address, name, n.pageURL("/unsubscribe", token), n.PreferencesURL(addr.Address))
 	addr.Name = name
 	return n.buildMsg(message{to: addr, messageID: messageID, subject: r.subject,
 		text: piecesPart{&pc.p.text, &pc.text}, html: piecesPart{&pc.p.html, &pc.html}, unsubscribe: token})

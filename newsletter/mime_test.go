@@ -43,7 +43,7 @@ func TestMessageBytesAreGoMails(t *testing.T) {
 	}
 	date := time.Date(2026, 11, 2, 7, 0, 0, 0, time.UTC)
 	for _, test := range []bool{false, true} {
-		r, err := n.renderIssue(is, test)
+		r, err := n.renderIssue(mailing{Issue: is}, test)
 		if err != nil {
 			t.Fatal(err)
 		}

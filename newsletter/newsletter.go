@@ -18,6 +18,7 @@ import (
 	"github.com/emersion/go-msgauth/dkim"
 	gomail "github.com/wneessen/go-mail"
 
+	"github.com/bulletin-app/bulletin/internal/design"
 	"github.com/bulletin-app/bulletin/newsletter/bounce"
 	"github.com/bulletin-app/bulletin/store"
 	"github.com/bulletin-app/bulletin/templates"
@@ -47,7 +48,15 @@ type DKIM struct {
 // Options are the newsletter's settings, filled from config.yaml. The zero
 // value of each knob has a working default.
 type Options struct {
-	SiteTitle string
+	SiteTitle       string
+	SiteDescription string
+	// SiteLogo is an absolute URL of the logo the masthead shows, or "".
+	SiteLogo string
+	// Theme is the design's colours (design.NewTheme of site.accent); the
+	// zero value is the default accent's.
+	Theme design.Theme
+	// Images shows each entry's article image, linked, in the emails.
+	Images bool
 	// From is the sender, with an optional name: "Bulletin <news@example.org>".
 	From    string
 	ReplyTo string
@@ -170,6 +179,9 @@ func New(st *store.Store, opts Options) (*Newsletter, error) {
 		opts.Bounces.SoftLimit = 3
 	}
 	opts.Signups = opts.Signups.withDefaults()
+	if opts.Theme == (design.Theme{}) {
+		opts.Theme = design.MustTheme("")
+	}
 	n := &Newsletter{st: st, opts: opts, log: opts.Logger, signupWake: make(chan struct{}, 1)}
 	var errs []error
 	bad := func(key string, err error) { errs = append(errs, fmt.Errorf("newsletter.%s: %w", key, err)) }

@@ -88,13 +88,11 @@ func (n *Newsletter) sendConfirmation(ctx context.Context, sub store.Subscriber,
 	// anyone send their text ("cheap pills at https://...") to anyone.
 	// Issues, which only a confirmed address gets, greet by name.
 	data := ConfirmData{
-		Site:       Site{Title: n.opts.SiteTitle, URL: n.site.String()},
+		Site:       n.siteData(),
 		Subscriber: SubscriberData{Email: sub.Email},
 		ConfirmURL: n.pageURL("/confirm", token),
 		Expires:    expires,
-	}
-	if data.Site.Title == "" {
-		data.Site.Title = n.from.Name
+		Theme:      n.opts.Theme,
 	}
 	var hb, tb bytes.Buffer
 	if err := n.tmpl.confirmHTML.Execute(&hb, data); err != nil {
@@ -184,7 +182,18 @@ func (n *Newsletter) Confirm(ctx context.Context, token string) (store.Subscribe
 	if !changed {
 		return sub, ErrTokenUsed
 	}
-	return n.st.Subscriber(ctx, sub.ID)
+	sub, err = n.st.Subscriber(ctx, sub.ID)
+	if err != nil {
+		return sub, err
+	}
+	// The welcome goes out in the background, from the queue the
+	// confirmations go through: bounded, and kept across restarts.
+	if err := n.st.QueueWelcome(ctx, sub.Email, sub.Name); err != nil {
+		n.log.Warn("no welcome email: cannot queue it", "subscriber", sub.Email, "error", err)
+	} else {
+		n.wakeSignups()
+	}
+	return sub, nil
 }
 
 // Unsubscribe ends the subscription an unsubscribe token was made for. It is

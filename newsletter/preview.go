@@ -52,7 +52,7 @@ func (n *Newsletter) PreviewFor(ctx context.Context, issue int, to string) (Mess
 	}
 	name := cleanName(addr.Name)
 	p := MessagePreview{Issue: is.Number, Subject: r.subject}
-	p.HTML, p.Text = r.personalize(addr.Address, name, n.pageURL("/unsubscribe", n.UnsubscribeToken(addr.Address)))
+	p.HTML, p.Text = r.personalize(addr.Address, name, n.pageURL("/unsubscribe", n.UnsubscribeToken(addr.Address)), n.PreferencesURL(addr.Address))
 	msg, err := n.personalMsg(r, addr.Address, name, n.newMessageID(fmt.Sprintf("preview.%d", is.Number)))
 	if err != nil {
 		return MessagePreview{}, err

@@ -16,7 +16,9 @@ import (
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/vanng822/go-premailer/premailer"
 
+	"github.com/bulletin-app/bulletin/internal/design"
 	"github.com/bulletin-app/bulletin/internal/markdown"
+	"github.com/bulletin-app/bulletin/source"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -26,17 +28,21 @@ const (
 	issueTextTemplate   = "email.txt.tmpl"
 	confirmHTMLTemplate = "confirm.html.tmpl"
 	confirmTextTemplate = "confirm.txt.tmpl"
+	welcomeHTMLTemplate = "welcome.html.tmpl"
+	welcomeTextTemplate = "welcome.txt.tmpl"
 )
 
 // Site describes the newsletter for templates.
 type Site struct {
-	Title string
-	URL   string
+	Title       string
+	Description string
+	URL         string
+	Logo        string // an absolute URL, or ""
 }
 
 // IssueData is the issue as templates see it.
 type IssueData struct {
-	Number int
+	Number int // below 0 for a weekly digest
 	Title  string
 	Date   time.Time
 	URL    string // its web page: the "view in browser" link
@@ -59,6 +65,19 @@ type EntryData struct {
 	AlsoMore int
 	// Lead marks the issue's lead story, which comes first.
 	Lead bool
+	// Image is the article's picture, when Options.Images shows it; nil
+	// otherwise.
+	Image *ImageData
+	// Issue is the issue the entry is from, in a weekly digest.
+	Issue *IssueData
+}
+
+// ImageData is an entry's picture: a link to it, never a copy. Width and
+// Height are 0 when not known.
+type ImageData struct {
+	URL           string
+	Width, Height int
+	Alt           string
 }
 
 // maxAlso bounds the other reports shown beside an entry, so that a story
@@ -67,10 +86,12 @@ type EntryData struct {
 const maxAlso = 5
 
 // SubscriberData holds the per-subscriber fields. Name may be empty: write
-// {{or .Subscriber.Name "there"}} for a fallback.
+// {{with .Subscriber.FirstName}}Hi {{.}},{{end}} to greet only those who
+// gave one. FirstName is the first word of Name.
 type SubscriberData struct {
-	Email string
-	Name  string
+	Email     string
+	Name      string
+	FirstName string
 }
 
 // MessageData is what email.html.tmpl and email.txt.tmpl are executed with.
@@ -84,11 +105,22 @@ type MessageData struct {
 	// Intro is the editor's introduction: Markdown, as written, for the
 	// text part, and IntroHTML the same rendered and sanitized, for the
 	// HTML part. Both are empty when there is none.
-	Intro          string
-	IntroHTML      htmltemplate.HTML
-	Subscriber     SubscriberData
+	Intro      string
+	IntroHTML  htmltemplate.HTML
+	Subscriber SubscriberData
+	// UnsubscribeURL ends the subscription (one click, then a button);
+	// PreferencesURL opens the page where the reader chooses every issue
+	// or a weekly digest, or pauses.
 	UnsubscribeURL string
+	PreferencesURL string
 	Test           bool // a [TEST] copy
+	// Weekly is set in a weekly digest, whose Issues are the issues it
+	// covers, oldest first, and whose entries say which they are from.
+	Weekly bool
+	Issues []IssueData
+	// Theme is the design's colours (the light palette is inlined; mail
+	// clients that darken messages do it themselves).
+	Theme design.Theme
 }
 
 // ConfirmData is what confirm.html.tmpl and confirm.txt.tmpl are executed
@@ -99,6 +131,19 @@ type ConfirmData struct {
 	Subscriber SubscriberData
 	ConfirmURL string
 	Expires    time.Time
+	Theme      design.Theme
+}
+
+// WelcomeData is what welcome.html.tmpl and welcome.txt.tmpl are executed
+// with: the email a subscriber gets once they confirmed.
+type WelcomeData struct {
+	Site       Site
+	Subscriber SubscriberData
+	// Latest is the newest issue, to read now; nil before the first.
+	Latest         *IssueData
+	PreferencesURL string
+	UnsubscribeURL string
+	Theme          design.Theme
 }
 
 // Per-subscriber values are rendered as these placeholders and substituted
@@ -109,7 +154,9 @@ type ConfirmData struct {
 const (
 	placeholderEmail = "bulletin0subscriber0email0"
 	placeholderName  = "bulletin0subscriber0name0"
+	placeholderFirst = "bulletin0subscriber0first0"
 	placeholderUnsub = "bulletin0unsubscribe0url0"
+	placeholderPrefs = "bulletin0preferences0url0"
 )
 
 type renderer struct {
@@ -117,6 +164,8 @@ type renderer struct {
 	issueText   *texttemplate.Template
 	confirmHTML *htmltemplate.Template
 	confirmText *texttemplate.Template
+	welcomeHTML *htmltemplate.Template
+	welcomeText *texttemplate.Template
 }
 
 var ugc = bluemonday.UGCPolicy()
@@ -145,6 +194,12 @@ func newRenderer(fsys fs.FS) (*renderer, error) {
 	if r.confirmText, err = parseText(fsys, confirmTextTemplate); err != nil {
 		return nil, err
 	}
+	if r.welcomeHTML, err = parseHTML(fsys, welcomeHTMLTemplate); err != nil {
+		return nil, err
+	}
+	if r.welcomeText, err = parseText(fsys, welcomeTextTemplate); err != nil {
+		return nil, err
+	}
 	return &r, nil
 }
 
@@ -152,6 +207,14 @@ var funcs = map[string]any{
 	"inc":  func(i int) int { return i + 1 },
 	"join": strings.Join,
 	"wrap": wrap,
+	// heightAt is the height of an image of width w and height h shown w2
+	// wide.
+	"heightAt": func(w2, w, h int) int {
+		if w <= 0 {
+			return 0
+		}
+		return h * w2 / w
+	},
 }
 
 func parseHTML(fsys fs.FS, name string) (*htmltemplate.Template, error) {
@@ -213,11 +276,14 @@ type field uint8
 const (
 	fieldEmail field = iota
 	fieldName
+	fieldFirst
 	fieldUnsub
+	fieldPrefs
 	numFields
 )
 
-var placeholders = [numFields]string{fieldEmail: placeholderEmail, fieldName: placeholderName, fieldUnsub: placeholderUnsub}
+var placeholders = [numFields]string{fieldEmail: placeholderEmail, fieldName: placeholderName,
+	fieldFirst: placeholderFirst, fieldUnsub: placeholderUnsub, fieldPrefs: placeholderPrefs}
 
 // cut splits body at every placeholder.
 func cut(body string) pieces {
@@ -285,8 +351,8 @@ type personal struct {
 
 // personal picks the variant for a subscriber and escapes their values for
 // the HTML part once.
-func (r *rendered) personal(email, name, unsubscribeURL string) *personal {
-	pc := &personal{p: &r.noName, text: [numFields]string{email, name, unsubscribeURL}}
+func (r *rendered) personal(email, name, unsubscribeURL, preferencesURL string) *personal {
+	pc := &personal{p: &r.noName, text: [numFields]string{email, name, firstName(name), unsubscribeURL, preferencesURL}}
 	if name != "" {
 		pc.p = &r.withName
 	}
@@ -298,9 +364,17 @@ func (r *rendered) personal(email, name, unsubscribeURL string) *personal {
 
 // renderIssue renders the issue once per variant, with placeholders for the
 // per-subscriber values.
-func (n *Newsletter) renderIssue(is store.Issue, test bool) (*rendered, error) {
+func (n *Newsletter) renderIssue(is mailing, test bool) (*rendered, error) {
 	data := n.issueData(is, test)
-	subject := is.MailSubject()
+	// The editor's subject, else the lead story's headline: what the
+	// issue tells, not its number.
+	subject := is.Subject
+	if subject == "" {
+		subject = is.Headline()
+	}
+	if is.covered != nil {
+		subject = is.Title // a weekly digest's, made with it
+	}
 	if test {
 		subject = "[TEST] " + subject
 	}
@@ -309,11 +383,11 @@ func (n *Newsletter) renderIssue(is store.Issue, test bool) (*rendered, error) {
 	}
 	r := &rendered{subject: subject}
 	var err error
-	data.Subscriber = SubscriberData{Email: placeholderEmail, Name: placeholderName}
+	data.Subscriber = SubscriberData{Email: placeholderEmail, Name: placeholderName, FirstName: placeholderFirst}
 	if r.withName, err = n.renderParts(data); err != nil {
 		return nil, err
 	}
-	data.Subscriber.Name = ""
+	data.Subscriber.Name, data.Subscriber.FirstName = "", ""
 	if r.noName, err = n.renderParts(data); err != nil {
 		return nil, err
 	}
@@ -321,7 +395,7 @@ func (n *Newsletter) renderIssue(is store.Issue, test bool) (*rendered, error) {
 }
 
 func (n *Newsletter) renderParts(data MessageData) (parts, error) {
-	data.UnsubscribeURL = placeholderUnsub
+	data.UnsubscribeURL, data.PreferencesURL = placeholderUnsub, placeholderPrefs
 	var hb, tb bytes.Buffer
 	if err := n.tmpl.issueHTML.Execute(&hb, data); err != nil {
 		return parts{}, fmt.Errorf("render %s: %w", issueHTMLTemplate, err)
@@ -356,36 +430,86 @@ func inlineCSS(doc string) (string, error) {
 }
 
 // personalize fills the per-subscriber values into the rendered issue.
-func (r *rendered) personalize(email, name, unsubscribeURL string) (htmlBody, textBody string) {
-	pc := r.personal(email, name, unsubscribeURL)
+func (r *rendered) personalize(email, name, unsubscribeURL, preferencesURL string) (htmlBody, textBody string) {
+	pc := r.personal(email, name, unsubscribeURL, preferencesURL)
 	return pc.p.html.string(&pc.html), pc.p.text.string(&pc.text)
 }
 
-func (n *Newsletter) issueData(is store.Issue, test bool) MessageData {
+func (n *Newsletter) issueData(is mailing, test bool) MessageData {
 	d := MessageData{
-		Site:  Site{Title: n.opts.SiteTitle, URL: n.site.String()},
-		Issue: IssueData{Number: is.Number, Title: is.Title, Date: is.CreatedAt, URL: n.issueURL(is.Number)},
+		Site:  n.siteData(),
+		Issue: IssueData{Number: is.Number, Title: is.Headline(), Date: is.CreatedAt, URL: n.issueURL(is.Number)},
 		Test:  test,
+		Theme: n.opts.Theme,
 	}
 	if intro := markdown.Normalize(is.Intro); intro != "" {
 		d.Intro, d.IntroHTML = intro, htmltemplate.HTML(markdown.HTML(intro))
 	}
-	if d.Site.Title == "" {
-		d.Site.Title = n.from.Name
-	}
 	titles := make([]string, 0, len(is.Entries))
 	for _, e := range is.Entries {
-		also := e.Also[:min(len(e.Also), maxAlso)]
-		d.Entries = append(d.Entries, EntryData{Title: e.Title, URL: e.URL, Source: e.Source, Author: e.Author,
-			Published: e.Published, Summary: e.Summary, Teaser: e.Teaser, Also: also, AlsoMore: len(e.Also) - len(also), Lead: e.Lead})
+		d.Entries = append(d.Entries, n.entryData(e))
 		titles = append(titles, e.Title)
 	}
-	// The preview line is what the issue holds; the first summary, which
-	// it once was, follows right below it in the message.
-	if len(titles) > 0 {
-		d.Preheader = truncate("In this issue: "+strings.Join(titles, " · "), 140)
+	if is.covered != nil {
+		// A weekly digest: no page of its own, the archive instead; each
+		// entry says which issue it is from.
+		d.Weekly, d.Issue.URL = true, d.Site.URL
+		d.Issues = make([]IssueData, len(is.covered))
+		for i, c := range is.covered {
+			d.Issues[i] = IssueData{Number: c.Number, Title: c.Title, Date: c.CreatedAt, URL: n.issueURL(c.Number)}
+		}
+		for i, e := range is.Entries {
+			for k := range d.Issues {
+				if d.Issues[k].Number == e.IssueNumber {
+					d.Entries[i].Issue = &d.Issues[k]
+				}
+			}
+		}
+	}
+	// The preview line, after the subject that names the lead story, is
+	// what it is about; the weekly digest's names the issues' stories.
+	switch {
+	case is.covered != nil:
+		d.Issue.Title = is.Title
+		d.Preheader = truncate("This week: "+strings.Join(titles, " · "), 140)
+	case len(d.Entries) > 0:
+		d.Preheader = truncate(d.Entries[0].Teaser, 140)
 	}
 	return d
+}
+
+// siteData is the newsletter as templates see it.
+func (n *Newsletter) siteData() Site {
+	s := Site{Title: n.opts.SiteTitle, Description: n.opts.SiteDescription, URL: n.site.String() + "/", Logo: n.opts.SiteLogo}
+	if s.Title == "" {
+		s.Title = n.from.Name
+	}
+	return s
+}
+
+func (n *Newsletter) entryData(e store.Entry) EntryData {
+	also := e.Also[:min(len(e.Also), maxAlso)]
+	ed := EntryData{Title: e.Title, URL: e.URL, Source: e.Source, Author: e.Author,
+		Published: e.Published, Summary: e.Summary, Teaser: e.Teaser, Also: also, AlsoMore: len(e.Also) - len(also)}
+	if ed.Teaser == "" && len(ed.Summary) > 0 {
+		ed.Teaser = ed.Summary[0]
+	}
+	if n.opts.Images {
+		// Linked, never fetched: https only, which every client shows
+		// without warning (or http for a site that is itself on http).
+		if im := source.CleanImage(e.Image); im.URL != "" && (strings.HasPrefix(im.URL, "https:") || n.site.Scheme == "http") {
+			ed.Image = &ImageData{URL: im.URL, Width: im.Width, Height: im.Height, Alt: im.Alt}
+		}
+	}
+	return ed
+}
+
+// firstName is the first word of a name, for a greeting.
+func firstName(name string) string {
+	if f := strings.Fields(name); len(f) > 0 {
+		return f[0]
+	}
+	return ""
 }
 
 func truncate(s string, n int) string {

@@ -18,11 +18,11 @@ func TestOtherReportsAreBounded(t *testing.T) {
 	for i := range 55000 {
 		e.Also = append(e.Also, store.Link{Title: "One story", URL: fmt.Sprintf("https://copy.example/%d", i), Source: fmt.Sprintf("Copy %d", i)})
 	}
-	r, err := n.renderIssue(store.Issue{Number: 1, Title: "Issue 1", CreatedAt: time.Now(), Entries: []store.Entry{e}}, false)
+	r, err := n.renderIssue(mailing{Issue: store.Issue{Number: 1, Title: "Issue 1", CreatedAt: time.Now(), Entries: []store.Entry{e}}}, false)
 	if err != nil {
 		t.Fatal(err)
 	}
-	html, text := r.personalize("reader@example.com", "Reader", "https://bulletin.example/unsubscribe")
+	html, text := r.personalize("reader@example.com", "Reader", "https://bulletin.example/unsubscribe", "https://bulletin.example/preferences")
 	for name, body := range map[string]string{"html": html, "text": text} {
 		t.Logf("%s body: %d bytes", name, len(body))
 		if len(body) > 20<<10 {

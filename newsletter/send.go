@@ -148,11 +148,25 @@ func (n *Newsletter) Send(ctx context.Context, req SendRequest) (Summary, error)
 	return sum, err
 }
 
-func (n *Newsletter) loadIssue(ctx context.Context, number int) (store.Issue, error) {
-	if number == 0 {
-		return n.st.LatestIssue(ctx)
+// mailing is what one send delivers: an issue, or a weekly digest (a
+// number below zero) with the issues it covers.
+type mailing struct {
+	store.Issue
+	covered []store.Issue // a weekly digest's issues, oldest first
+}
+
+func (n *Newsletter) loadIssue(ctx context.Context, number int) (mailing, error) {
+	var is store.Issue
+	var err error
+	switch {
+	case number == 0:
+		is, err = n.st.LatestIssue(ctx)
+	case number < 0:
+		return n.loadWeekly(ctx, number)
+	default:
+		is, err = n.st.Issue(ctx, number)
 	}
-	return n.st.Issue(ctx, number)
+	return mailing{Issue: is}, err
 }
 
 // deliverIssue settles the rows an earlier run left in "sending", plans a

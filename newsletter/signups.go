@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
+
+	"github.com/bulletin-app/bulletin/store"
 )
 
 // SignupOptions bound the confirmation emails sent for sign-ups from the
@@ -70,11 +72,16 @@ func (n *Newsletter) QueueSignup(ctx context.Context, address, name string) erro
 	if !queued {
 		return ErrQueueFull
 	}
+	n.wakeSignups()
+	return nil
+}
+
+// wakeSignups tells RunSignups that the queue has something new.
+func (n *Newsletter) wakeSignups() {
 	select {
 	case n.signupWake <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 // RunSignups sends the confirmations of queued sign-ups, within the
@@ -125,21 +132,31 @@ func (n *Newsletter) RunSignups(ctx context.Context) error {
 		su := got[0]
 		wg.Go(func() {
 			defer func() { <-slots }()
-			n.confirmSignup(context.WithoutCancel(ctx), holder, su.ID, su.Email, su.Name, su.Attempts)
+			n.confirmSignup(context.WithoutCancel(ctx), holder, su)
 		})
 	}
 }
 
-// confirmSignup does what Subscribe does for one queued sign-up, and takes
-// it off the queue, or leaves it for a later attempt.
-func (n *Newsletter) confirmSignup(ctx context.Context, holder string, id int64, email, name string, attempts int) {
+// confirmSignup does what Subscribe does for one queued sign-up (or sends
+// the welcome of one confirmed), and takes it off the queue, or leaves it
+// for a later attempt.
+func (n *Newsletter) confirmSignup(ctx context.Context, holder string, su store.Signup) {
 	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()
-	res, err := n.subscribe(ctx, email, name, attempts > 0)
-	log := n.log.With("subscriber", email)
+	id, email, attempts := su.ID, su.Email, su.Attempts
+	var result string
+	var err error
+	if su.Kind == store.SignupWelcome {
+		result, err = n.sendWelcome(ctx, email)
+	} else {
+		var res Subscribed
+		res, err = n.subscribe(ctx, email, su.Name, attempts > 0)
+		result = res.String()
+	}
+	log := n.log.With("subscriber", email, "kind", su.Kind)
 	switch {
 	case err == nil:
-		log.Debug("sign-up handled", "result", res.String())
+		log.Debug("sign-up handled", "result", result)
 	case errors.Is(err, ErrInvalidAddress) || attempts+1 >= signupAttempts:
 		log.Error("sign-up given up: no confirmation sent", "attempts", attempts+1, "error", err)
 	default:

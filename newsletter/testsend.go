@@ -7,12 +7,10 @@ import (
 	"time"
 
 	gomail "github.com/wneessen/go-mail"
-
-	"github.com/bulletin-app/bulletin/store"
 )
 
 // sendTest sends one [TEST] copy of the issue to addr, outside the ledger.
-func (n *Newsletter) sendTest(ctx context.Context, is store.Issue, to string) error {
+func (n *Newsletter) sendTest(ctx context.Context, is mailing, to string) error {
 	addr, err := ParseAddress(to)
 	if err != nil {
 		return err

@@ -23,6 +23,7 @@ func MountArchive(mux *http.ServeMux, h *feed.Handler) {
 		"GET " + feed.IssuesRSS,
 		"GET " + feed.IssuesJSON,
 		"GET /feeds/",
+		"GET " + feed.FaviconPath,
 	} {
 		mux.Handle(p, h)
 	}

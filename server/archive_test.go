@@ -40,6 +40,8 @@ func newArchiveServer(t *testing.T) *archiveServer {
 	h := feed.NewHandler(nil)
 	mux := http.NewServeMux()
 	MountArchive(mux, h)
+	// The sign-up form every page links to: the real one.
+	newSubscribeEnv(t).subs.Routes(mux)
 	a.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rec := httptest.NewRecorder()
 		mux.ServeHTTP(rec, r)
@@ -119,7 +121,7 @@ func TestMountArchiveRoutes(t *testing.T) {
 var (
 	hrefRE  = regexp.MustCompile(`(?i)\s(?:href|src)="([^"]*)"`)
 	altRE   = regexp.MustCompile(`<link rel="alternate" type="(application/(?:atom\+xml|rss\+xml|feed\+json))"[^>]*href="([^"]+)"`)
-	entryRE = regexp.MustCompile(`<section class="entry" id="e-[0-9a-f]+">`)
+	entryRE = regexp.MustCompile(`<section class="entry(?: lead)?" id="e-[0-9a-f]+">`)
 )
 
 // TestArchiveInChromium loads the archive in headless Chromium, checks the
@@ -132,7 +134,7 @@ func TestArchiveInChromium(t *testing.T) {
 		want        []string
 		entries     int
 	}{
-		{"/", "/", []string{"<h1>Archive Test</h1>", `href="issues/3/"`, "Bulletin #2", "3 entries"}, 0},
+		{"/", "/", []string{`<h1 class="title"><a href="">Archive Test</a></h1>`, `href="issues/3/"`, "Bulletin #2", "3 stories", `action="subscribe"`}, 0},
 		// Without the slash: the browser must follow the redirect.
 		{"/issues/3", "/issues/3/", []string{"<h1>Bulletin #3: hostile input</h1>", "مرحبا بالعالم", "🎉", `rel="prev"`}, 3},
 		{"/issues/2/", "/issues/2/", []string{"<h1>Bulletin #2</h1>", "Go 1.26 is released", "The Go Blog", `rel="next"`}, 2},

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/bulletin-app/bulletin/internal/design"
 	"github.com/bulletin-app/bulletin/internal/smtptest"
 	"github.com/bulletin-app/bulletin/internal/storetest"
 	"github.com/bulletin-app/bulletin/newsletter"
@@ -39,7 +40,7 @@ func fuzzMux(f *testing.F) (*http.ServeMux, *newsletter.Newsletter) {
 	if err != nil {
 		f.Fatal(err)
 	}
-	subs, err := NewSubscriptions(nl, "Bulletin", templates.FS, nil)
+	subs, err := NewSubscriptions(nl, design.Site{Title: "Bulletin", URL: "https://bulletin.example/"}, templates.FS, nil)
 	if err != nil {
 		f.Fatal(err)
 	}

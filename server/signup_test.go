@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulletin-app/bulletin/internal/design"
 	"github.com/bulletin-app/bulletin/internal/smtptest"
 	"github.com/bulletin-app/bulletin/internal/storetest"
 	"github.com/bulletin-app/bulletin/newsletter"
@@ -44,7 +45,7 @@ func startSignupServer(t *testing.T, dbURL string, mail *smtptest.Server, opts n
 	if err != nil {
 		t.Fatal(err)
 	}
-	subs, err := NewSubscriptions(nl, "Bulletin", templates.FS, nil)
+	subs, err := NewSubscriptions(nl, design.Site{Title: "Bulletin", URL: "https://bulletin.example/"}, templates.FS, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -249,7 +250,7 @@ func TestConfirmationDoesNotCarryTheVisitorsName(t *testing.T) {
 			t.Errorf("the confirmation carries the visitor's name (%q):\n%s", bit, raw)
 		}
 	}
-	if !strings.Contains(textPart(t, msgs[0].Data), "Hello there,") {
+	if !strings.Contains(textPart(t, msgs[0].Data), "Hello,") {
 		t.Errorf("the greeting is not the nameless one:\n%s", textPart(t, msgs[0].Data))
 	}
 	if sub, err := s.st.SubscriberByEmail(context.Background(), "victim@example.org"); err != nil || sub.Name != spam {

@@ -12,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -19,6 +20,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/bulletin-app/bulletin/internal/design"
 	"github.com/bulletin-app/bulletin/newsletter"
 	"github.com/bulletin-app/bulletin/store"
 )
@@ -32,6 +34,11 @@ type Subscriber interface {
 	Confirm(ctx context.Context, token string) (store.Subscriber, error)
 	Unsubscribe(ctx context.Context, token string) (string, error)
 	CheckUnsubscribeToken(token string) (string, error)
+	UnsubscribeToken(email string) string
+	// The preferences page: every issue or a weekly digest, a pause.
+	PreferencesURL(email string) string
+	Preferences(ctx context.Context, token string) (store.Subscriber, error)
+	SetPreferences(ctx context.Context, token string, cadence store.Cadence, pausedUntil time.Time) (store.Subscriber, error)
 }
 
 // Subscriptions serves double opt-in and unsubscribing:
@@ -42,11 +49,22 @@ type Subscriber interface {
 //	POST /confirm       token (the page's button): confirms
 //	GET  /unsubscribe   ?token=: asks to confirm
 //	POST /unsubscribe   ?token= (RFC 8058 one-click, or the page's button)
+//	GET  /preferences   ?token=: every issue or a weekly digest, a pause
+//	POST /preferences   token, cadence, pause_until: saves them
+//
+// The JSON form of POST /subscribe may be called from the pages of other
+// sites (an embedded sign-up form) when their origin is in CORSOrigins.
 type Subscriptions struct {
 	nl    Subscriber
-	title string
+	site  design.Site
+	frame design.Frame
 	log   *slog.Logger
 	pages *template.Template
+
+	// CORSOrigins are the origins ("https://example.org") whose pages may
+	// call POST /subscribe with JSON and read the reply; others' browsers
+	// refuse them. A plain HTML form posts from anywhere, as forms do.
+	CORSOrigins []string
 
 	// PerClient limits POST /subscribe per client address; the zero value
 	// allows 5 at once and one more every 20 seconds.
@@ -69,11 +87,15 @@ type client struct {
 
 // Page templates, looked up in the templates folder.
 const (
+	layoutPage      = "layout.html.tmpl"
 	subscribePage   = "subscribe.html.tmpl"
 	statusPage      = "subscribe-status.html.tmpl"
 	confirmPage     = "subscribe-confirm.html.tmpl"
 	unsubscribePage = "unsubscribe.html.tmpl"
+	preferencesPage = "preferences.html.tmpl"
 )
+
+var pageFiles = []string{layoutPage, subscribePage, statusPage, confirmPage, unsubscribePage, preferencesPage}
 
 // honeypot is a form field people never see nor fill in.
 const honeypot = "website"
@@ -81,22 +103,34 @@ const honeypot = "website"
 // CheckTemplates parses the subscription pages of fsys, so that a broken
 // one is found at start-up rather than when serve starts.
 func CheckTemplates(fsys fs.FS) error {
-	if _, err := template.ParseFS(fsys, subscribePage, statusPage, confirmPage, unsubscribePage); err != nil {
+	if _, err := template.ParseFS(fsys, pageFiles...); err != nil {
+		return fmt.Errorf("subscription pages: %w", err)
+	}
+	if _, err := design.LoadStyle(fsys, design.MustTheme("")); err != nil {
 		return fmt.Errorf("subscription pages: %w", err)
 	}
 	return nil
 }
 
-// NewSubscriptions parses the pages from tmpl (see templates.Overlay).
-func NewSubscriptions(nl Subscriber, siteTitle string, tmpl fs.FS, log *slog.Logger) (*Subscriptions, error) {
+// NewSubscriptions parses the pages from tmpl (see templates.Overlay);
+// they show site in the frame every page shares.
+func NewSubscriptions(nl Subscriber, site design.Site, tmpl fs.FS, log *slog.Logger) (*Subscriptions, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	pages, err := template.ParseFS(tmpl, subscribePage, statusPage, confirmPage, unsubscribePage)
+	if site.Theme == (design.Theme{}) {
+		site.Theme = design.MustTheme("")
+	}
+	pages, err := template.ParseFS(tmpl, pageFiles...)
 	if err != nil {
 		return nil, fmt.Errorf("subscription pages: %w", err)
 	}
-	return &Subscriptions{nl: nl, title: siteTitle, log: log, pages: pages, clients: map[string]*client{}}, nil
+	style, err := design.LoadStyle(tmpl, site.Theme)
+	if err != nil {
+		return nil, fmt.Errorf("subscription pages: %w", err)
+	}
+	frame := design.Frame{Site: site, Root: site.Path(), Style: style, Compact: true}
+	return &Subscriptions{nl: nl, site: site, frame: frame, log: log, pages: pages, clients: map[string]*client{}}, nil
 }
 
 // Routes mounts the pages on mux.
@@ -109,10 +143,13 @@ func (s *Subscriptions) Routes(mux *http.ServeMux) {
 	mux.HandleFunc("POST /confirm", s.confirm)
 	mux.HandleFunc("GET /unsubscribe", s.unsubscribeForm)
 	mux.HandleFunc("POST /unsubscribe", s.unsubscribe)
+	mux.HandleFunc("GET /preferences", s.preferencesForm)
+	mux.HandleFunc("POST /preferences", s.preferences)
+	mux.HandleFunc("OPTIONS /subscribe", s.preflight)
 }
 
 type pageData struct {
-	Site    string
+	design.Frame
 	Title   string
 	Message string
 	Error   string
@@ -120,10 +157,18 @@ type pageData struct {
 	Name    string
 	Token   string
 	Done    bool
+	// The preferences page, and the unsubscribe page's link to it.
+	PreferencesURL   string
+	Subscribed       bool
+	Cadence          string
+	PausedUntil      string // 2006-01-02, or ""
+	Today, MaxDate   string
+	Saved            bool
+	UnsubscribeToken string
 }
 
 func (s *Subscriptions) render(w http.ResponseWriter, status int, page string, d pageData) {
-	d.Site = s.title
+	d.Frame = s.frame
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Referrer-Policy", "no-referrer") // tokens are in the URL
@@ -141,6 +186,7 @@ const checkInbox = "Thanks! If this address is not subscribed yet, a message wit
 
 func (s *Subscriptions) subscribe(w http.ResponseWriter, r *http.Request) {
 	wantJSON := isJSON(r.Header.Get("Content-Type"))
+	s.allowOrigin(w, r)
 	reply := func(status int, msg string, d pageData) {
 		if wantJSON {
 			w.Header().Set("Content-Type", "application/json")
@@ -269,7 +315,8 @@ func (s *Subscriptions) unsubscribeForm(w http.ResponseWriter, r *http.Request) 
 		s.render(w, http.StatusBadRequest, statusPage, pageData{Title: "Invalid link", Message: "This unsubscribe link is not valid."})
 		return
 	}
-	s.render(w, http.StatusOK, unsubscribePage, pageData{Title: "Unsubscribe", Email: email, Token: token})
+	s.render(w, http.StatusOK, unsubscribePage, pageData{Title: "Unsubscribe", Email: email, Token: token,
+		PreferencesURL: s.nl.PreferencesURL(email)})
 }
 
 // unsubscribe serves both the page's button and RFC 8058 one-click POSTs,
@@ -397,4 +444,33 @@ func (s *Subscriptions) allow(ip string) bool {
 	}
 	c.seen = now
 	return c.lim.Allow()
+}
+
+// allowOrigin lets the page of an origin in CORSOrigins read the reply to
+// its request.
+func (s *Subscriptions) allowOrigin(w http.ResponseWriter, r *http.Request) bool {
+	origin := r.Header.Get("Origin")
+	w.Header().Add("Vary", "Origin")
+	if origin == "" || !slices.ContainsFunc(s.CORSOrigins, func(o string) bool { return strings.EqualFold(o, origin) }) {
+		return false
+	}
+	w.Header().Set("Access-Control-Allow-Origin", origin)
+	return true
+}
+
+// preflight answers a browser that asks whether a page of another origin
+// may POST JSON to /subscribe: yes for the origins in CORSOrigins, with
+// nothing else than the POST and its Content-Type; no (403, and no CORS
+// headers, which browsers read as no) for the others.
+func (s *Subscriptions) preflight(w http.ResponseWriter, r *http.Request) {
+	if !s.allowOrigin(w, r) || r.Header.Get("Access-Control-Request-Method") != http.MethodPost {
+		w.Header().Del("Access-Control-Allow-Origin")
+		w.WriteHeader(http.StatusForbidden)
+		return
+	}
+	h := w.Header()
+	h.Set("Access-Control-Allow-Methods", "POST")
+	h.Set("Access-Control-Allow-Headers", "Content-Type")
+	h.Set("Access-Control-Max-Age", "86400")
+	w.WriteHeader(http.StatusNoContent)
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/bulletin-app/bulletin/internal/storetest"
 
+	"github.com/bulletin-app/bulletin/internal/design"
 	"github.com/bulletin-app/bulletin/internal/smtptest"
 	"github.com/bulletin-app/bulletin/newsletter"
 	"github.com/bulletin-app/bulletin/store"
@@ -51,7 +52,7 @@ func newSubscribeEnv(t *testing.T) *subscribeEnv {
 	done := make(chan error, 1)
 	go func() { done <- nl.RunSignups(ctx) }()
 	t.Cleanup(func() { cancel(); <-done })
-	subs, err := NewSubscriptions(nl, "Bulletin", templates.FS, nil)
+	subs, err := NewSubscriptions(nl, design.Site{Title: "Bulletin", URL: "https://bulletin.example/"}, templates.FS, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,6 +109,13 @@ func (e *subscribeEnv) get(t *testing.T, path string) (*http.Response, string) {
 // textPart returns the decoded text/plain part of a multipart message.
 func textPart(t *testing.T, raw []byte) string {
 	t.Helper()
+	return mimePart(t, raw, "text/plain")
+}
+
+// mimePart returns the decoded part of a multipart message of the media
+// type.
+func mimePart(t *testing.T, raw []byte, mediaType string) string {
+	t.Helper()
 	m, err := mail.ReadMessage(bytes.NewReader(raw))
 	if err != nil {
 		t.Fatal(err)
@@ -120,9 +128,9 @@ func textPart(t *testing.T, raw []byte) string {
 	for {
 		p, err := mr.NextPart()
 		if err != nil {
-			t.Fatalf("no text part: %v", err)
+			t.Fatalf("no %s part: %v", mediaType, err)
 		}
-		if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
+		if strings.HasPrefix(p.Header.Get("Content-Type"), mediaType) {
 			b, _ := io.ReadAll(p)
 			return string(b)
 		}
@@ -192,9 +200,17 @@ func TestDoubleOptIn(t *testing.T) {
 		t.Fatalf("confirming twice: %d %s", r.StatusCode, b)
 	}
 
+	// Confirmed: the welcome email follows, through the same queue.
+	e.drain(t)
+	msgs = e.smtp.Messages()
+	if len(msgs) != 2 || !strings.Contains(textPart(t, msgs[1].Data), "Welcome") ||
+		!strings.Contains(textPart(t, msgs[1].Data), "/preferences?token=") {
+		t.Fatalf("after confirming, %d messages; want the confirmation and a welcome with the preferences link", len(msgs))
+	}
+
 	// A confirmed address subscribing again: the same answer, no mail.
 	resp3, body3 := e.post(t, "/subscribe", "application/x-www-form-urlencoded", form)
-	if resp3.StatusCode != resp.StatusCode || body3 != body || len(e.smtp.Messages()) != 1 {
+	if resp3.StatusCode != resp.StatusCode || body3 != body || len(e.smtp.Messages()) != 2 {
 		t.Fatalf("resubscribing a confirmed address leaked or mailed")
 	}
 }

@@ -33,6 +33,18 @@ type Article struct {
 	Source string
 	// Origin says where exactly it was read: a file path or a feed URL.
 	Origin string
+	// Image is the article's picture, as its feed or page names it; its
+	// URL is "" when there is none.
+	Image Image
+}
+
+// Image is a picture an article names (a feed's media or enclosure, a
+// page's og:image): a link that bulletin never fetches, with its size and
+// alternative text when the source tells them (0 and "" when not).
+type Image struct {
+	URL           string // http or https only (see CleanImage)
+	Width, Height int
+	Alt           string
 }
 
 // ContentHash returns a digest of what a reader sees (title and text), so a

@@ -349,6 +349,7 @@ func (f UpstreamFeed) item(it *gofeed.Item, base *url.URL, now time.Time) (pendi
 		a.Author = singleLine(it.Authors[0].Name)
 	}
 	a.Published = itemDate(it, now)
+	a.Image = itemImage(it, base)
 	articleKey(a)
 	p.wantPage = a.URL != "" && f.wantsPage(content, summary)
 	return p, nil

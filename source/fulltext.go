@@ -38,9 +38,10 @@ func (f UpstreamFeed) fullText(ctx context.Context, items []pending, res *Result
 			defer func() { <-sem }()
 			p := &items[i]
 			var text string
+			var image Image
 			err := ctx.Err()
 			if err == nil {
-				text, err = f.pageText(ctx, fe, p.URL)
+				text, image, err = f.pageText(ctx, fe, p.URL)
 			}
 			if err != nil {
 				mu.Lock()
@@ -54,6 +55,9 @@ func (f UpstreamFeed) fullText(ctx context.Context, items []pending, res *Result
 			}
 			// Extraction that finds less than the feed had found the wrong
 			// part of the page.
+			if p.Image.URL == "" {
+				p.Image = image // the page's og:image, when the feed named none
+			}
 			if len(text) > len(p.Text) {
 				p.Text = text
 			}
@@ -69,7 +73,7 @@ func (f UpstreamFeed) fullText(ctx context.Context, items []pending, res *Result
 }
 
 // pageText fetches a page and extracts its readable text.
-func (f UpstreamFeed) pageText(ctx context.Context, fe fetcher, link string) (text string, err error) {
+func (f UpstreamFeed) pageText(ctx context.Context, fe fetcher, link string) (text string, image Image, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("page parser failure: %v", r)
@@ -78,14 +82,14 @@ func (f UpstreamFeed) pageText(ctx context.Context, fe fetcher, link string) (te
 	f.logger().Debug("fetching page for full text", "source", f.Name, "url", link)
 	resp, err := fe.get(ctx, link, pageAccept, nil, time.Now())
 	if err != nil {
-		return "", err
+		return "", Image{}, err
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.contentType); mt != "" && mt != "text/html" && mt != "application/xhtml+xml" {
-		return "", fmt.Errorf("GET %s: not an HTML page (%s)", link, mt)
+		return "", Image{}, fmt.Errorf("GET %s: not an HTML page (%s)", link, mt)
 	}
 	a, err := parseHTML(htmlUTF8(resp.body, resp.contentType), resp.url)
 	if err != nil {
-		return "", fmt.Errorf("GET %s: %w", link, err)
+		return "", Image{}, fmt.Errorf("GET %s: %w", link, err)
 	}
-	return a.Text, nil
+	return a.Text, a.Image, nil
 }

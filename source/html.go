@@ -27,6 +27,7 @@ func parseHTML(src []byte, base *url.URL) (Article, error) {
 	}
 	var a Article
 	a.URL = canonicalLink(doc, base)
+	a.Image = pageImage(doc, base)
 
 	p := readability.NewParser()
 	p.CharThresholds = 200

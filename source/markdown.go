@@ -17,6 +17,12 @@ type frontMatter struct {
 	URL    string    `yaml:"url"`
 	Date   yaml.Node `yaml:"date"`
 	Author string    `yaml:"author"`
+	// Image is the article's picture: an absolute http(s) URL, with
+	// image_alt (what it shows) and its size, when known.
+	Image       string `yaml:"image"`
+	ImageAlt    string `yaml:"image_alt"`
+	ImageWidth  int    `yaml:"image_width"`
+	ImageHeight int    `yaml:"image_height"`
 }
 
 // splitFrontMatter separates a leading "---" YAML block from the body. A file
@@ -58,7 +64,8 @@ func parseMarkdown(src []byte) (Article, error) {
 			return Article{}, fmt.Errorf("front matter: %w", err)
 		}
 	}
-	a := Article{Title: normalizeText(fm.Title), URL: strings.TrimSpace(fm.URL), Author: normalizeText(fm.Author)}
+	a := Article{Title: normalizeText(fm.Title), URL: strings.TrimSpace(fm.URL), Author: normalizeText(fm.Author),
+		Image: CleanImage(Image{URL: fm.Image, Alt: fm.ImageAlt, Width: fm.ImageWidth, Height: fm.ImageHeight})}
 	if a.Published, err = frontMatterDate(&fm.Date); err != nil {
 		return Article{}, err
 	}

@@ -42,9 +42,11 @@ func (s *Store) SaveArticle(ctx context.Context, a source.Article, seeded bool) 
 	// Most articles of a collect are known and unchanged: a read settles
 	// them without taking the write lock. The transaction below checks
 	// again, for a writer that came in between.
+	im := a.Image
 	var known int64
 	var stored string
-	if err := s.queryRow(ctx, qArticleHash, a.Key).Scan(&known, &stored); err == nil && stored == hash {
+	var storedImage source.Image
+	if err := s.queryRow(ctx, qArticleHash, a.Key).Scan(append([]any{&known, &stored}, imageColumns(&storedImage)...)...); err == nil && stored == hash && storedImage == im {
 		return Unchanged, nil
 	} else if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return Unchanged, err
@@ -54,7 +56,7 @@ func (s *Store) SaveArticle(ctx context.Context, a source.Article, seeded bool) 
 		// Stamped under the lock, as in SaveEntry.
 		now := s.timeArg(s.now())
 		res, err := tx.exec(ctx, qArticleInsert, a.Key, a.URL, a.Title, a.Author, a.Source, a.Origin,
-			s.nullTimeArg(a.Published), a.Text, hash, seeded, now, now)
+			s.nullTimeArg(a.Published), a.Text, hash, seeded, now, now, im.URL, im.Width, im.Height, im.Alt)
 		if err != nil {
 			return err
 		}
@@ -64,18 +66,31 @@ func (s *Store) SaveArticle(ctx context.Context, a source.Article, seeded bool) 
 		}
 		var id int64
 		var old string
-		if err := tx.queryRow(ctx, qArticleForUpdate, a.Key).Scan(&id, &old); err != nil {
+		var oldImage source.Image
+		if err := tx.queryRow(ctx, qArticleForUpdate, a.Key).Scan(append([]any{&id, &old}, imageColumns(&oldImage)...)...); err != nil {
 			return err
 		}
 		if old == hash {
-			return nil
+			if oldImage == im {
+				return nil
+			}
+			// The same story with another image: no new summary, but the
+			// pages that show it are published again (updated_at).
+			_, err := tx.exec(ctx, qArticleImageUpdate, im.URL, im.Width, im.Height, im.Alt, now, id)
+			return err
 		}
 		out = Updated
 		_, err = tx.exec(ctx, qArticleUpdate, a.URL, a.Title, a.Author, a.Source, a.Origin,
-			s.nullTimeArg(a.Published), a.Text, hash, now, id)
+			s.nullTimeArg(a.Published), a.Text, hash, now, im.URL, im.Width, im.Height, im.Alt, id)
 		return err
 	})
 	return out, err
+}
+
+// imageColumns are the scan targets of an article's image columns
+// (image_url, image_width, image_height, image_alt).
+func imageColumns(im *source.Image) []any {
+	return []any{&im.URL, &im.Width, &im.Height, &im.Alt}
 }
 
 func scanArticle(row interface{ Scan(...any) error }) (Article, error) {

@@ -48,7 +48,8 @@ var copyTables = []copyTable{
 	{name: "articles", order: "id", identity: "id", columns: []column{
 		{"id", kInt}, {"key", kText}, {"url", kText}, {"title", kText}, {"author", kText}, {"source", kText},
 		{"origin", kText}, {"published_at", kTime}, {"text", kText}, {"content_hash", kText},
-		{"seeded", kBool}, {"collected_at", kTime}, {"updated_at", kTime}}},
+		{"seeded", kBool}, {"collected_at", kTime}, {"updated_at", kTime},
+		{"image_url", kText}, {"image_width", kInt}, {"image_height", kInt}, {"image_alt", kText}}},
 	{name: "issues", order: "number", columns: []column{
 		{"number", kInt}, {"title", kText}, {"created_at", kTime}, {"state", kText}, {"send_at", kTime},
 		{"sent_at", kTime}, {"send_error", kText}, {"subject", kText}, {"intro", kText}, {"edited_at", kTime},
@@ -60,7 +61,10 @@ var copyTables = []copyTable{
 		{"edited_summary", kText}, {"feed_seq", kInt}, {"dropped_at", kTime}}},
 	{name: "subscribers", order: "id", identity: "id", columns: []column{
 		{"id", kInt}, {"email", kText}, {"name", kText}, {"status", kText}, {"created_at", kTime},
-		{"updated_at", kTime}, {"confirmed_at", kTime}, {"confirm_sent_at", kTime}}},
+		{"updated_at", kTime}, {"confirmed_at", kTime}, {"confirm_sent_at", kTime},
+		{"cadence", kText}, {"paused_until", kTime}}},
+	{name: "weeklies", order: "number", columns: []column{
+		{"number", kInt}, {"first_issue", kInt}, {"last_issue", kInt}}},
 	{name: "deliveries", order: "issue_number, subscriber_id", columns: []column{
 		{"issue_number", kInt}, {"subscriber_id", kInt}, {"email", kText}, {"status", kText},
 		{"attempts", kInt}, {"last_error", kText}, {"message_id", kText}, {"updated_at", kTime},
@@ -84,7 +88,7 @@ var copyTables = []copyTable{
 	{name: "suppressions", order: "key", columns: []column{
 		{"key", kText}, {"created_at", kTime}}},
 	{name: "signups", order: "id", identity: "id", columns: []column{
-		{"id", kInt}, {"email", kText}, {"name", kText}, {"requested_at", kTime},
+		{"id", kInt}, {"kind", kText}, {"email", kText}, {"name", kText}, {"requested_at", kTime},
 		{"attempts", kInt}, {"next_at", kTime}, {"claimed_by", kText}, {"claimed_until", kTime}}},
 	{name: "bounce_events", order: "id", identity: "id", columns: []column{
 		{"id", kInt}, {"issue_number", kInt}, {"subscriber_id", kInt}, {"kind", kText}, {"source", kText},

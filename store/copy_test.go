@@ -81,6 +81,9 @@ func fill(t *testing.T, st *Store) {
 		if i%2 == 0 {
 			a.Published = now.Add(-time.Duration(i) * time.Hour)
 		}
+		if i == 1 {
+			a.Image = source.Image{URL: "https://example.org/1.jpg", Width: 1200, Height: 630, Alt: "A picture"}
+		}
 		_, err := st.SaveArticle(ctx, a, i == 5)
 		must(err)
 	}
@@ -120,6 +123,15 @@ func fill(t *testing.T, st *Store) {
 	}
 	_, err = st.PlanDeliveries(ctx, 1, "example.org")
 	must(err)
+	// A weekly digest of that issue, for a reader who chose it.
+	weekly, err := st.SubscriberByEmail(ctx, "reader2@example.org")
+	must(err)
+	must(st.SetPreferences(ctx, weekly.ID, CadenceWeekly, now.Add(-time.Hour)))
+	w, err := st.CreateWeekly(ctx, now.Add(-7*24*time.Hour), now, "The week")
+	must(err)
+	_, err = st.PlanDeliveries(ctx, w.Number, "example.org")
+	must(err)
+	must(st.QueueWelcome(ctx, "reader0@example.org", "Reader 0"))
 	pending, err := st.Deliveries(ctx, 1, DeliveryPending, false, 0, 0)
 	must(err)
 	_, err = st.ClaimDelivery(ctx, 1, pending[0].SubscriberID, DeliveryPending)

@@ -39,11 +39,16 @@ type Delivery struct {
 }
 
 // PlanDeliveries writes a pending ledger row for every confirmed subscriber
-// who has none for issue yet, each with its own Message-ID on domain, and
+// who takes issue (every issue, or the weekly digest when issue is one)
+// and was not paused when it was made, who has none for issue yet, each with its own Message-ID on domain, and
 // returns how many it added. Rows are never rewritten, so a Message-ID stays
 // the same however often the send is restarted.
 func (s *Store) PlanDeliveries(ctx context.Context, issue int, domain string) (int, error) {
-	res, err := s.exec(ctx, qDeliveriesPlan, issue, issue, domain, s.timeArg(s.now()))
+	cadence := CadenceIssue
+	if issue < 0 {
+		cadence = CadenceWeekly // a weekly digest (weeklies.go)
+	}
+	res, err := s.exec(ctx, qDeliveriesPlan, issue, issue, domain, s.timeArg(s.now()), string(cadence), issue)
 	if err != nil {
 		return 0, fmt.Errorf("plan deliveries of issue %d: %w", issue, err)
 	}

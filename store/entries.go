@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/bulletin-app/bulletin/source"
 )
 
 // Entry is a digest entry: an article's summary, as stored, with the article
@@ -48,6 +50,8 @@ type Entry struct {
 	MachineSummary []string
 	TitleEdited    bool
 	SummaryEdited  bool
+	// Image is the article's picture; its URL is "" when it has none.
+	Image source.Image
 }
 
 // Link is another place a story was told.
@@ -80,12 +84,39 @@ type Issue struct {
 	EditedAt time.Time
 }
 
-// MailSubject is the subject of the issue's email.
+// MailSubject is the subject of the issue's email as the editor set it;
+// empty: Title.
 func (is Issue) MailSubject() string {
 	if is.Subject != "" {
 		return is.Subject
 	}
 	return is.Title
+}
+
+// Headline is the subject and title of the issue's email when the editor
+// wrote none (Subject): its lead
+// story's title, and how many more it tells ("Tram line opens early, and
+// 4 more stories"), from its entries as they are now (an editor's order
+// and edits included). An issue with no entry (or read without them) has
+// its Title.
+func (is Issue) Headline() string {
+	if len(is.Entries) == 0 {
+		return is.Title
+	}
+	lead := strings.Join(strings.Fields(is.Entries[0].Title), " ")
+	if r := []rune(lead); len(r) > 110 {
+		lead = strings.TrimSpace(string(r[:109])) + "…"
+	}
+	switch more := len(is.Entries) - 1; {
+	case lead == "":
+		return is.Title
+	case more == 0:
+		return lead
+	case more == 1:
+		return lead + ", and 1 more story"
+	default:
+		return fmt.Sprintf("%s, and %d more stories", lead, more)
+	}
 }
 
 // SaveEntry writes the entry for e.ArticleID, replacing an older summary of
@@ -118,7 +149,8 @@ func (s *Store) queryEntries(ctx context.Context, id queryID, args ...any) ([]En
 		var summary, title, edited string
 		if err := rows.Scan(&e.ID, &e.ArticleID, &e.ArticleKey, &e.ArticleTitle, &e.URL, &e.Author, &e.Source,
 			scanTime{&e.Published}, &summary, &e.Teaser, &e.Method, &e.ContentHash, &e.IssueNumber,
-			scanTime{&e.CreatedAt}, scanTime{&e.UpdatedAt}, &e.Lead, &title, &edited, &e.FeedSeq); err != nil {
+			scanTime{&e.CreatedAt}, scanTime{&e.UpdatedAt}, &e.Lead, &title, &edited, &e.FeedSeq,
+			&e.Image.URL, &e.Image.Width, &e.Image.Height, &e.Image.Alt); err != nil {
 			return nil, err
 		}
 		if summary != "" {
@@ -481,6 +513,18 @@ func (s *Store) IssueInfos(ctx context.Context, from, to int) ([]IssueInfo, erro
 		out = append(out, is)
 	}
 	return out, rows.Err()
+}
+
+// IssueLeads returns the first n entries of each published issue from+1
+// … to, its lead stories, newest issue first, each issue's in the order
+// Issue gives them, without their other reports: what the archive's index
+// shows of each issue.
+func (s *Store) IssueLeads(ctx context.Context, from, to, n int) ([]Entry, error) {
+	entries, err := s.queryEntries(ctx, qIssueLeads, from, to, n)
+	if err != nil {
+		return nil, fmt.Errorf("lead stories of issues %d–%d: %w", from+1, to, err)
+	}
+	return entries, nil
 }
 
 // FeedChange is an issued entry whose summary, article or other reports

@@ -61,6 +61,7 @@ const (
 	qIssuesBetweenEntries
 	qIssuesBetweenDuplicates
 	qIssueInfos
+	qIssueLeads
 	qFeedChanges
 
 	// subscribers.sql
@@ -175,6 +176,18 @@ const (
 	// audit.sql
 	qAuditAdd
 	qAuditList
+	// weeklies.sql
+	qWeeklyLastCovered
+	qWeeklySpan
+	qWeeklyNextNumber
+	qWeeklyInsert
+	qWeeklyGet
+	qWeeklyLatestNumber
+
+	// added to the files above
+	qSubscriberSetPreferences
+	qArticleImageUpdate
+	qSignupsCountAll
 
 	numQueries
 )
@@ -221,6 +234,7 @@ var queryNames = [numQueries]string{
 	qIssuesBetweenEntries:    "issues-between-entries",
 	qIssuesBetweenDuplicates: "issues-between-duplicates",
 	qIssueInfos:              "issue-infos",
+	qIssueLeads:              "issue-leads",
 	qFeedChanges:             "feed-changes",
 
 	qSubscriberAdd:              "subscriber-add",
@@ -323,8 +337,18 @@ var queryNames = [numQueries]string{
 	qEntryEditTitle:      "entry-edit-title",
 	qEntryEditSummary:    "entry-edit-summary",
 
-	qAuditAdd:  "audit-add",
-	qAuditList: "audit-list",
+	qAuditAdd:           "audit-add",
+	qAuditList:          "audit-list",
+	qWeeklyLastCovered:  "weekly-last-covered",
+	qWeeklySpan:         "weekly-span",
+	qWeeklyNextNumber:   "weekly-next-number",
+	qWeeklyInsert:       "weekly-insert",
+	qWeeklyGet:          "weekly-get",
+	qWeeklyLatestNumber: "weekly-latest-number",
+
+	qSubscriberSetPreferences: "subscriber-set-preferences",
+	qArticleImageUpdate:       "article-image-update",
+	qSignupsCountAll:          "signups-count-all",
 }
 
 func (id queryID) String() string { return queryNames[id] }

@@ -10,12 +10,23 @@ import (
 
 // Signup is a sign-up waiting in the queue for its confirmation email.
 type Signup struct {
-	ID          int64
+	ID int64
+	// Kind is the email it waits for: SignupConfirm, the confirmation
+	// link of a sign-up, or SignupWelcome, the welcome after it.
+	Kind        SignupKind
 	Email       string
 	Name        string
 	RequestedAt time.Time
 	Attempts    int // attempts that failed so far
 }
+
+// SignupKind is the email a row of the sign-up queue waits for.
+type SignupKind string
+
+const (
+	SignupConfirm SignupKind = "confirm" // the confirmation link of a sign-up
+	SignupWelcome SignupKind = "welcome" // the welcome after a confirmation
+)
 
 // QueueSignup puts a sign-up in the queue of confirmations to send, unless
 // the queue holds max sign-ups already (max <= 0: no bound); queued is
@@ -32,16 +43,28 @@ func (s *Store) QueueSignup(ctx context.Context, email, name string, max int) (q
 		}
 	}
 	now := s.timeArg(s.now())
-	if _, err := s.exec(ctx, qSignupAdd, email, name, now, now); err != nil {
+	if _, err := s.exec(ctx, qSignupAdd, string(SignupConfirm), email, name, now, now); err != nil {
 		return false, fmt.Errorf("queue sign-up: %w", err)
 	}
 	return true, nil
 }
 
-// CountSignups returns how many sign-ups wait in the queue.
+// QueueWelcome puts the welcome email of a subscriber who just confirmed
+// in the queue. It is not bounded as sign-ups are: each follows a
+// confirmation, which was.
+func (s *Store) QueueWelcome(ctx context.Context, email, name string) error {
+	now := s.timeArg(s.now())
+	if _, err := s.exec(ctx, qSignupAdd, string(SignupWelcome), email, name, now, now); err != nil {
+		return fmt.Errorf("queue welcome: %w", err)
+	}
+	return nil
+}
+
+// CountSignups returns how many emails (confirmations and welcomes) wait
+// in the queue.
 func (s *Store) CountSignups(ctx context.Context) (int, error) {
 	var n int
-	if err := s.queryRow(ctx, qSignupsCount).Scan(&n); err != nil {
+	if err := s.queryRow(ctx, qSignupsCountAll).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count sign-ups: %w", err)
 	}
 	return n, nil
@@ -74,7 +97,7 @@ func (s *Store) ClaimSignups(ctx context.Context, holder string, n int, lease ti
 	for _, id := range ids {
 		var su Signup
 		err := s.queryRow(ctx, qSignupClaim, holder, s.timeArg(now.Add(lease)), id, s.timeArg(now)).
-			Scan(&su.ID, &su.Email, &su.Name, scanTime{&su.RequestedAt}, &su.Attempts)
+			Scan(&su.ID, &su.Kind, &su.Email, &su.Name, scanTime{&su.RequestedAt}, &su.Attempts)
 		if errors.Is(err, sql.ErrNoRows) {
 			continue // claimed by another meanwhile
 		}

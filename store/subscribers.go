@@ -48,12 +48,38 @@ type Subscriber struct {
 	UpdatedAt     time.Time
 	ConfirmedAt   time.Time // zero until confirmed
 	ConfirmSentAt time.Time // when the last confirmation email was sent
+	// Cadence is what the subscriber takes: every issue (CadenceIssue) or
+	// a weekly digest (CadenceWeekly).
+	Cadence Cadence
+	// PausedUntil is when a pause the subscriber asked for ends: nothing
+	// made before then is sent to them. Zero when not paused.
+	PausedUntil time.Time
+}
+
+// Cadence is how often a subscriber gets mail.
+type Cadence string
+
+const (
+	CadenceIssue  Cadence = "issue"  // every issue, as it is sent
+	CadenceWeekly Cadence = "weekly" // one weekly digest of the week's issues
+)
+
+// SetPreferences records what a subscriber chose: their cadence, and a
+// pause until a time (zero: none). It is no change of their status.
+func (s *Store) SetPreferences(ctx context.Context, id int64, cadence Cadence, pausedUntil time.Time) error {
+	if cadence != CadenceIssue && cadence != CadenceWeekly {
+		return fmt.Errorf("set preferences of subscriber %d: unknown cadence %q", id, cadence)
+	}
+	if _, err := s.exec(ctx, qSubscriberSetPreferences, string(cadence), s.nullTimeArg(pausedUntil), id); err != nil {
+		return fmt.Errorf("set preferences of subscriber %d: %w", id, err)
+	}
+	return nil
 }
 
 func scanSubscriber(row interface{ Scan(...any) error }) (Subscriber, error) {
 	var s Subscriber
 	err := row.Scan(&s.ID, &s.Email, &s.Name, &s.Status, scanTime{&s.CreatedAt}, scanTime{&s.UpdatedAt},
-		scanTime{&s.ConfirmedAt}, scanTime{&s.ConfirmSentAt})
+		scanTime{&s.ConfirmedAt}, scanTime{&s.ConfirmSentAt}, &s.Cadence, scanTime{&s.PausedUntil})
 	return s, err
 }
 

@@ -11,7 +11,7 @@ import (
 
 // FS holds the default templates.
 //
-//go:embed *.tmpl
+//go:embed *.tmpl style.css
 var FS embed.FS
 
 // Overlay returns the templates with those found in dir taking the place of

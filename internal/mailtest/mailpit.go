@@ -82,6 +82,7 @@ func (m *Mailpit) Raw(t testing.TB, id string) []byte {
 type HTMLCheck struct {
 	Total struct {
 		Tests       int     `json:"Tests"`
+		Nodes       int     `json:"Nodes"`
 		Supported   float64 `json:"Supported"`
 		Partial     float64 `json:"Partial"`
 		Unsupported float64 `json:"Unsupported"`

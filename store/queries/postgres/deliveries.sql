@@ -1,13 +1,17 @@
 -- The delivery ledger (deliveries.go).
 
 -- name: deliveries-plan
--- Arguments: the issue twice, the Message-ID domain, the time. The random
+-- Arguments: the issue twice, the Message-ID domain, the time, the cadence
+-- of the subscribers it goes to (issue, or weekly for a weekly digest),
+-- the issue again. A subscriber paused past the time the issue was made
+-- gets no row: what was made while they paused is not sent to them. The random
 -- part is the first 48 bits of a version 4 UUID (all of them random).
 INSERT INTO deliveries (issue_number, subscriber_id, email, status, message_id, updated_at)
 SELECT $1, id, email, 'pending',
     'bulletin.' || $2::integer || '.' || id || '.' || left(replace(gen_random_uuid()::text, '-', ''), 12) || '@' || $3::text,
     $4
-FROM subscribers WHERE status = 'confirmed'
+FROM subscribers WHERE status = 'confirmed' AND cadence = $5
+    AND (paused_until IS NULL OR paused_until <= (SELECT created_at FROM issues WHERE number = $6))
 ON CONFLICT (issue_number, subscriber_id) DO NOTHING
 
 -- name: delivery-counts

@@ -16,7 +16,8 @@ ON CONFLICT (article_id) DO UPDATE SET content_hash = excluded.content_hash,
 -- name: entries-unissued
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
     e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
-    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0)
+    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0),
+    a.image_url, a.image_width, a.image_height, a.image_alt
 FROM entries e JOIN articles a ON a.id = e.article_id
 WHERE e.issue_number IS NULL AND e.duplicate_of IS NULL AND e.dropped_at IS NULL AND NOT a.seeded
 ORDER BY coalesce(a.published_at, a.collected_at) DESC, e.id DESC
@@ -32,7 +33,8 @@ UPDATE entries SET duplicate_of = $1, updated_at = $2 WHERE id = $3 AND issue_nu
 LOCK TABLE issues IN EXCLUSIVE MODE
 
 -- name: issue-next-number
-SELECT coalesce(max(number), 0) + 1 FROM issues
+-- Weekly digests are numbered below 0 (weeklies.go).
+SELECT coalesce(max(number), 0) + 1 FROM issues WHERE number > 0
 
 -- name: issue-insert
 -- Arguments: number, title, created, state, send_at (NULL for a draft).
@@ -48,7 +50,8 @@ FROM issues WHERE number = $1
 -- name: issue-entries
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
     e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
-    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0)
+    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0),
+    a.image_url, a.image_width, a.image_height, a.image_alt
 FROM entries e JOIN articles a ON a.id = e.article_id
 WHERE e.issue_number = $1
 ORDER BY e.is_lead DESC, coalesce(e.position, 0), coalesce(a.published_at, a.collected_at) DESC, e.id DESC
@@ -61,17 +64,18 @@ WHERE e.duplicate_of IN (SELECT id FROM entries WHERE issue_number = $1)
 ORDER BY a.collected_at, e.id
 
 -- name: issue-latest-number
-SELECT coalesce(max(number), 0) FROM issues
+SELECT coalesce(max(number), 0) FROM issues WHERE number > 0
 
 -- name: issue-numbers
 -- The published issues: a draft or a scheduled one is in no feed or page.
 -- A limit of -1 is no limit (LIMIT NULL).
-SELECT number FROM issues WHERE state IN ('sending', 'sent') ORDER BY number DESC LIMIT nullif($1::bigint, -1)
+SELECT number FROM issues WHERE state IN ('sending', 'sent') AND number > 0 ORDER BY number DESC LIMIT nullif($1::bigint, -1)
 
 -- name: entries-issued
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
     e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
-    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0)
+    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0),
+    a.image_url, a.image_width, a.image_height, a.image_alt
 FROM entries e JOIN articles a ON a.id = e.article_id
 WHERE e.issue_number IS NOT NULL
 ORDER BY coalesce(a.published_at, a.collected_at) DESC, e.id DESC
@@ -111,17 +115,19 @@ UPDATE issues SET entry_count = $1 WHERE number = $2
 -- name: feed-totals
 -- The last published issue, the last place in the entries feed (only
 -- released entries have one), the newest published issue's time and the
--- newest change to a published entry.
+-- newest change to a published entry. Weekly digests (numbered below 0) are
+-- in no document.
 SELECT
     (SELECT coalesce(max(number), 0) FROM issues WHERE state IN ('sending', 'sent')),
     (SELECT coalesce(max(feed_seq), 0) FROM entries),
-    (SELECT max(created_at) FROM issues WHERE state IN ('sending', 'sent')),
+    (SELECT max(created_at) FROM issues WHERE number > 0 AND state IN ('sending', 'sent')),
     (SELECT updated_at FROM entries WHERE feed_seq IS NOT NULL ORDER BY updated_at DESC LIMIT 1)
 
 -- name: feed-entries
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
     e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
-    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0)
+    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0),
+    a.image_url, a.image_width, a.image_height, a.image_alt
 FROM entries e JOIN articles a ON a.id = e.article_id
 WHERE e.feed_seq > $1 AND e.feed_seq <= $2
 ORDER BY e.feed_seq DESC
@@ -142,7 +148,8 @@ FROM issues WHERE number > $1 AND number <= $2 AND state IN ('sending', 'sent') 
 -- Their entries, each issue's in issue-entries' order.
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
     e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
-    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0)
+    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0),
+    a.image_url, a.image_width, a.image_height, a.image_alt
 FROM entries e JOIN articles a ON a.id = e.article_id
 WHERE e.issue_number > $1 AND e.issue_number <= $2
 ORDER BY e.issue_number DESC, e.is_lead DESC, coalesce(e.position, 0), coalesce(a.published_at, a.collected_at) DESC, e.id DESC
@@ -172,3 +179,21 @@ WHERE d.updated_at >= $3 AND t.issue_number IS NOT NULL
 UNION
 SELECT t.issue_number, t.feed_seq FROM articles a JOIN entries d ON d.article_id = a.id JOIN entries t ON t.id = d.duplicate_of
 WHERE a.updated_at >= $4 AND t.issue_number IS NOT NULL
+
+-- name: issue-leads
+-- The first entries (the third argument: how many) of each published issue
+-- numbered in (first, second], newest issue first, each in issue-entries'
+-- order: the lead stories the archive's index shows. The ranking reads
+-- the sort keys only; the entries shown are read after.
+SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
+    e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
+    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0),
+    a.image_url, a.image_width, a.image_height, a.image_alt
+FROM (
+    SELECT x.id, row_number() OVER (PARTITION BY x.issue_number
+            ORDER BY x.is_lead DESC, coalesce(x.position, 0), coalesce(y.published_at, y.collected_at) DESC, x.id DESC) AS rank
+    FROM entries x JOIN articles y ON y.id = x.article_id JOIN issues i ON i.number = x.issue_number
+    WHERE x.issue_number > $1 AND x.issue_number <= $2 AND i.state IN ('sending', 'sent')
+) r JOIN entries e ON e.id = r.id JOIN articles a ON a.id = e.article_id
+WHERE r.rank <= $3
+ORDER BY e.issue_number DESC, r.rank

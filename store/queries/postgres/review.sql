@@ -23,7 +23,7 @@ UPDATE issues SET send_error = $1 WHERE number = $2 AND state = 'sending'
 -- Arguments: limit (-1: all).
 SELECT i.number, i.title, i.created_at, i.state, i.send_at, i.sent_at, i.send_error, i.subject, i.intro, i.edited_at,
     (SELECT count(*) FROM entries e WHERE e.issue_number = i.number)
-FROM issues i ORDER BY i.number DESC LIMIT nullif($1::bigint, -1)
+FROM issues i WHERE i.number > 0 ORDER BY i.number DESC LIMIT nullif($1::bigint, -1)
 
 -- name: issues-to-deliver
 -- The issues the send-scheduled job looks after, first due first: the

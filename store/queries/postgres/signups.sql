@@ -1,12 +1,13 @@
 -- The queue of sign-ups waiting for a confirmation email (signups.go).
 
 -- name: signups-count
-SELECT count(*) FROM signups
+-- The bound is on sign-ups; welcomes follow confirmations, which are bounded.
+SELECT count(*) FROM signups WHERE kind = 'confirm'
 
 -- name: signup-add
--- An address already waiting keeps its row. Arguments: email, name, now,
--- now.
-INSERT INTO signups (email, name, requested_at, next_at) VALUES ($1, $2, $3, $4)
+-- An address already waiting for the same kind of email keeps its row.
+-- Arguments: kind (confirm or welcome), email, name, now, now.
+INSERT INTO signups (kind, email, name, requested_at, next_at) VALUES ($1, $2, $3, $4, $5)
 ON CONFLICT DO NOTHING
 
 -- name: signups-due
@@ -21,7 +22,7 @@ ORDER BY next_at, id LIMIT $3
 -- changes nothing. Arguments: holder, claim end, id, now.
 UPDATE signups SET claimed_by = $1, claimed_until = $2
 WHERE id = $3 AND (claimed_until IS NULL OR claimed_until <= $4)
-RETURNING id, email, name, requested_at, attempts
+RETURNING id, kind, email, name, requested_at, attempts
 
 -- name: signup-done
 DELETE FROM signups WHERE id = $1 AND claimed_by = $2
@@ -33,3 +34,7 @@ WHERE id = $2 AND claimed_by = $3
 
 -- name: signups-release
 UPDATE signups SET claimed_by = '', claimed_until = NULL WHERE claimed_by = $1
+
+-- name: signups-count-all
+-- Every row, welcomes too: what waits in the queue.
+SELECT count(*) FROM signups

@@ -9,16 +9,19 @@ VALUES ($1, $2, $3, $4, $5, $6)
 ON CONFLICT ((lower(email COLLATE "C"))) DO NOTHING
 
 -- name: subscriber-by-email
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
+    cadence, paused_until
 FROM subscribers WHERE lower(email COLLATE "C") = lower($1 COLLATE "C")
 
 -- name: subscriber-by-id
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
+    cadence, paused_until
 FROM subscribers WHERE id = $1
 
 -- name: subscribers-list
 -- With status '' ($1 and $2), every status. A limit of -1 is no limit.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
+    cadence, paused_until
 FROM subscribers
 WHERE ($1 = '' OR status = $2) AND id > $3
 ORDER BY id LIMIT nullif($4::bigint, -1)
@@ -79,3 +82,10 @@ SELECT key FROM suppressions WHERE key = ANY($1::text[])
 -- status '', every status).
 SELECT coalesce(max(length(email)), 0), coalesce(max(length(name)), 0), coalesce(max(length(status)), 0)
 FROM subscribers WHERE ($1 = '' OR status = $2)
+
+-- name: subscriber-set-preferences
+-- What the reader chose on the preferences page: a change of cadence or a
+-- pause is no change of state, so updated_at (which confirmation links
+-- are stamped with) stays. Arguments: cadence, paused until (NULL: not
+-- paused), id.
+UPDATE subscribers SET cadence = $1, paused_until = $2 WHERE id = $3

@@ -2,22 +2,24 @@
 
 -- name: article-hash
 -- Read without a lock: an article that did not change costs no write.
-SELECT id, content_hash FROM articles WHERE key = ?
+SELECT id, content_hash, image_url, image_width, image_height, image_alt FROM articles WHERE key = ?
 
 -- name: article-insert
 -- A new article. A known key is left alone, for article-for-update.
 INSERT INTO articles
-    (key, url, title, author, source, origin, published_at, text, content_hash, seeded, collected_at, updated_at)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+    (key, url, title, author, source, origin, published_at, text, content_hash, seeded, collected_at, updated_at,
+     image_url, image_width, image_height, image_alt)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (key) DO NOTHING
 
 -- name: article-for-update
 -- The transaction holds the write lock already.
-SELECT id, content_hash FROM articles WHERE key = ?
+SELECT id, content_hash, image_url, image_width, image_height, image_alt FROM articles WHERE key = ?
 
 -- name: article-update
 UPDATE articles SET url = ?, title = ?, author = ?, source = ?, origin = ?,
-    published_at = ?, text = ?, content_hash = ?, updated_at = ?
+    published_at = ?, text = ?, content_hash = ?, updated_at = ?,
+    image_url = ?, image_width = ?, image_height = ?, image_alt = ?
 WHERE id = ?
 
 -- name: articles-to-summarize
@@ -34,3 +36,10 @@ ORDER BY a.collected_at, a.id
 
 -- name: article-known
 SELECT count(*) FROM articles WHERE key = ?
+
+-- name: article-image-update
+-- An article whose text is unchanged may have a new image: it is kept
+-- without a new summary, but stamped, for the pages that show it
+-- (feed-changes). Arguments: url, width, height, alt, updated, id.
+UPDATE articles SET image_url = ?, image_width = ?, image_height = ?, image_alt = ?, updated_at = ?
+WHERE id = ?

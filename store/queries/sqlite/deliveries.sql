@@ -1,10 +1,14 @@
 -- The delivery ledger (deliveries.go).
 
 -- name: deliveries-plan
--- Arguments: the issue twice, the Message-ID domain, the time.
+-- Arguments: the issue twice, the Message-ID domain, the time, the cadence
+-- of the subscribers it goes to (issue, or weekly for a weekly digest),
+-- the issue again. A subscriber paused past the time the issue was made
+-- gets no row: what was made while they paused is not sent to them.
 INSERT INTO deliveries (issue_number, subscriber_id, email, status, message_id, updated_at)
 SELECT ?, id, email, 'pending', printf('bulletin.%d.%d.%s@%s', ?, id, lower(hex(randomblob(6))), ?), ?
-FROM subscribers WHERE status = 'confirmed'
+FROM subscribers WHERE status = 'confirmed' AND cadence = ?
+    AND (paused_until IS NULL OR paused_until <= (SELECT created_at FROM issues WHERE number = ?))
 ON CONFLICT (issue_number, subscriber_id) DO NOTHING
 
 -- name: delivery-counts

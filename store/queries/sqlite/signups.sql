@@ -1,12 +1,13 @@
 -- The queue of sign-ups waiting for a confirmation email (signups.go).
 
 -- name: signups-count
-SELECT count(*) FROM signups
+-- The bound is on sign-ups; welcomes follow confirmations, which are bounded.
+SELECT count(*) FROM signups WHERE kind = 'confirm'
 
 -- name: signup-add
--- An address already waiting keeps its row. Arguments: email, name, now,
--- now.
-INSERT INTO signups (email, name, requested_at, next_at) VALUES (?, ?, ?, ?)
+-- An address already waiting for the same kind of email keeps its row.
+-- Arguments: kind (confirm or welcome), email, name, now, now.
+INSERT INTO signups (kind, email, name, requested_at, next_at) VALUES (?, ?, ?, ?, ?)
 ON CONFLICT DO NOTHING
 
 -- name: signups-due
@@ -20,7 +21,7 @@ ORDER BY next_at, id LIMIT ?
 -- end, id, now.
 UPDATE signups SET claimed_by = ?, claimed_until = ?
 WHERE id = ? AND (claimed_until IS NULL OR claimed_until <= ?)
-RETURNING id, email, name, requested_at, attempts
+RETURNING id, kind, email, name, requested_at, attempts
 
 -- name: signup-done
 DELETE FROM signups WHERE id = ? AND claimed_by = ?
@@ -32,3 +33,7 @@ WHERE id = ? AND claimed_by = ?
 
 -- name: signups-release
 UPDATE signups SET claimed_by = '', claimed_until = NULL WHERE claimed_by = ?
+
+-- name: signups-count-all
+-- Every row, welcomes too: what waits in the queue.
+SELECT count(*) FROM signups

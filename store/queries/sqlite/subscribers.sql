@@ -7,16 +7,19 @@ VALUES (?, ?, ?, ?, ?, ?)
 ON CONFLICT (email) DO NOTHING
 
 -- name: subscriber-by-email
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
+    cadence, paused_until
 FROM subscribers WHERE email = ?
 
 -- name: subscriber-by-id
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
+    cadence, paused_until
 FROM subscribers WHERE id = ?
 
 -- name: subscribers-list
 -- With status '' (the first two arguments), every status.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
+    cadence, paused_until
 FROM subscribers
 WHERE (? = '' OR status = ?) AND id > ?
 ORDER BY id LIMIT ?
@@ -76,3 +79,10 @@ SELECT key FROM suppressions WHERE key IN (SELECT value FROM json_each(?))
 -- status '', every status).
 SELECT coalesce(max(length(email)), 0), coalesce(max(length(name)), 0), coalesce(max(length(status)), 0)
 FROM subscribers WHERE (? = '' OR status = ?)
+
+-- name: subscriber-set-preferences
+-- What the reader chose on the preferences page: a change of cadence or a
+-- pause is no change of state, so updated_at (which confirmation links
+-- are stamped with) stays. Arguments: cadence, paused until (NULL: not
+-- paused), id.
+UPDATE subscribers SET cadence = ?, paused_until = ? WHERE id = ?
