@@ -35,10 +35,12 @@ const macSize = 8
 // Token returns the token of a delivery: its issue and subscriber as
 // varints, then the truncated HMAC of both.
 func (v VERP) Token(issue int, subscriberID int64) string {
-	if issue < 0 || subscriberID < 0 {
+	if subscriberID < 0 || issue < -1<<31 || issue > 1<<31-1 {
 		return ""
 	}
-	buf := binary.AppendUvarint(nil, uint64(issue))
+	// A weekly digest is numbered below zero: its 32-bit two's
+	// complement, which no issue's number reaches.
+	buf := binary.AppendUvarint(nil, uint64(uint32(int32(issue))))
 	buf = binary.AppendUvarint(buf, uint64(subscriberID))
 	buf = append(buf, v.mac(buf)...)
 	return tokenEncoding.EncodeToString(buf)
@@ -79,14 +81,14 @@ func (v VERP) Parse(s string) (issue int, subscriberID int64, ok bool) {
 		return 0, 0, false
 	}
 	is, n := binary.Uvarint(payload)
-	if n <= 0 || is > 1<<31-1 {
+	if n <= 0 || is > 1<<32-1 {
 		return 0, 0, false
 	}
 	sub, m := binary.Uvarint(payload[n:])
 	if m <= 0 || n+m != len(payload) || sub > 1<<63-1 {
 		return 0, 0, false
 	}
-	return int(is), int64(sub), true
+	return int(int32(uint32(is))), int64(sub), true
 }
 
 // verpAddress finds return paths in text: in a header, in an SRS-rewritten

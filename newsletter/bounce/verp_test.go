@@ -63,3 +63,19 @@ func FuzzVERP(f *testing.F) {
 		}
 	})
 }
+
+// TestVERPWeeklyDigest: a weekly digest's deliveries (issue numbers below
+// zero) get return paths of their own, read back as they were made.
+func TestVERPWeeklyDigest(t *testing.T) {
+	v := VERP{Secret: []byte("0123456789abcdef0123456789abcdef"), Domain: "bounces.example.org"}
+	for _, issue := range []int{-1, -2, -1 << 31, 1, 1<<31 - 1} {
+		addr := v.Address(issue, 42)
+		got, sub, ok := v.Parse(addr)
+		if !ok || got != issue || sub != 42 {
+			t.Errorf("issue %d: %s read back as %d, %d, %v", issue, addr, got, sub, ok)
+		}
+	}
+	if v.Token(-1, 42) == v.Token(1, 42) {
+		t.Error("a digest and an issue share a return path")
+	}
+}
