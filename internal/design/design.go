@@ -11,6 +11,7 @@ import (
 	"html/template"
 	"math"
 	"strings"
+	"unicode/utf8"
 )
 
 // DefaultAccent is the accent colour of site.accent when none is set.
@@ -212,13 +213,10 @@ func (t Theme) Stylesheet(sheet string) template.CSS {
 // Favicon is a square SVG icon: the first letter of title, on the accent.
 func (t Theme) Favicon(title string) []byte {
 	letter := "B"
-	for _, r := range strings.TrimSpace(title) {
-		if r < 0x80 && (r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9') {
-			letter = strings.ToUpper(string(r))
-		} else if r >= 0x80 {
-			letter = template.HTMLEscapeString(string(r))
-		}
-		break
+	if r, _ := utf8.DecodeRuneInString(strings.TrimSpace(title)); r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+		letter = strings.ToUpper(string(r))
+	} else if r >= 0x80 && r != utf8.RuneError {
+		letter = template.HTMLEscapeString(string(r))
 	}
 	return []byte(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 64 64">` +
 		`<rect width="64" height="64" rx="14" fill="` + t.Light.Button + `"/>` +
