@@ -297,3 +297,68 @@ func TestSaveArticleUnchangedTakesNoLock(t *testing.T) {
 		}
 	})
 }
+
+// An article whose image alone changes keeps its summary, and the pages
+// that show the image are published again; the same image again writes
+// nothing.
+func TestSaveArticleImageAlone(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		st := db.open(t)
+		clock := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+		st.SetClock(func() time.Time { return clock })
+		a := source.Article{Key: "https://example.org/a", URL: "https://example.org/a", Title: "A", Text: "one",
+			Image: source.Image{URL: "https://example.org/1.jpg", Width: 800, Height: 600, Alt: "One"}}
+		if _, err := st.SaveArticle(ctx, a, false); err != nil {
+			t.Fatal(err)
+		}
+		todo, err := st.ArticlesToSummarize(ctx)
+		if err != nil || len(todo) != 1 {
+			t.Fatalf("to summarize: %d, %v", len(todo), err)
+		}
+		if err := st.SaveEntry(ctx, Entry{ArticleID: todo[0].ID, ContentHash: todo[0].ContentHash, Summary: []string{"S."}, Method: "extractive"}); err != nil {
+			t.Fatal(err)
+		}
+		un, err := st.UnissuedEntries(ctx)
+		if err != nil || len(un) != 1 {
+			t.Fatalf("unissued: %d, %v", len(un), err)
+		}
+		if _, err := st.CreateIssue(ctx, func(int) string { return "One" }, []int64{un[0].ID}); err != nil {
+			t.Fatal(err)
+		}
+		changes := func(since time.Time) int {
+			t.Helper()
+			c, err := st.FeedChanges(ctx, since)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(c)
+		}
+		clock = clock.Add(time.Hour)
+		if got, err := st.SaveArticle(ctx, a, false); err != nil || got != Unchanged {
+			t.Fatalf("same article and image: %v, %v", got, err)
+		}
+		if n := changes(clock); n != 0 {
+			t.Errorf("the same image again: %d feed changes, want 0", n)
+		}
+		clock = clock.Add(time.Hour)
+		b := a
+		b.Image = source.Image{URL: "https://example.org/2.jpg", Alt: "Two"}
+		if got, err := st.SaveArticle(ctx, b, false); err != nil || got != Unchanged {
+			t.Fatalf("another image: %v, %v; want unchanged (no new summary)", got, err)
+		}
+		if todo, _ := st.ArticlesToSummarize(ctx); len(todo) != 0 {
+			t.Errorf("another image: %d articles to summarize, want 0", len(todo))
+		}
+		if n := changes(clock); n != 1 {
+			t.Errorf("another image: %d feed changes, want 1", n)
+		}
+		is, err := st.Issue(ctx, 1)
+		if err != nil || len(is.Entries) != 1 {
+			t.Fatalf("issue 1: %v", err)
+		}
+		if got := is.Entries[0].Image; got != b.Image {
+			t.Errorf("image = %+v, want %+v", got, b.Image)
+		}
+	})
+}
