@@ -58,7 +58,9 @@ var copyTables = []copyTable{
 		{"id", kInt}, {"article_id", kInt}, {"content_hash", kText}, {"summary", kText}, {"teaser", kText},
 		{"method", kText}, {"issue_number", kInt}, {"created_at", kTime}, {"updated_at", kTime},
 		{"duplicate_of", kInt}, {"position", kInt}, {"is_lead", kBool}, {"edited_title", kText},
-		{"edited_summary", kText}, {"feed_seq", kInt}, {"dropped_at", kTime}}},
+		{"edited_summary", kText}, {"feed_seq", kInt}, {"dropped_at", kTime},
+		// earlier_id and story_id name older entries, copied before them.
+		{"names", kText}, {"earlier_id", kInt}, {"story_id", kInt}}},
 	{name: "subscribers", order: "id", identity: "id", columns: []column{
 		{"id", kInt}, {"email", kText}, {"name", kText}, {"status", kText}, {"created_at", kTime},
 		{"updated_at", kTime}, {"confirmed_at", kTime}, {"confirm_sent_at", kTime},

@@ -39,6 +39,16 @@ type Entry struct {
 	UpdatedAt time.Time
 	// Also are the other reports of the same story, merged into this entry.
 	Also []Link
+	// Names are the people and other proper names the article is about
+	// (see digest.StoryNames), by which stories connect across issues.
+	Names []string
+	// StoryID is the first entry of the story this entry belongs to, which
+	// names the story's page; 0 when the entry continues no story and none
+	// continues it.
+	StoryID int64
+	// Earlier is the entry of an earlier issue whose story this one
+	// continues, nil when none.
+	Earlier *Earlier
 
 	// Lead marks the issue's lead story, which comes first.
 	Lead bool
@@ -52,6 +62,15 @@ type Entry struct {
 	SummaryEdited  bool
 	// Image is the article's picture; its URL is "" when it has none.
 	Image source.Image
+}
+
+// Earlier is the entry of an earlier issue that a new entry follows up.
+type Earlier struct {
+	ID          int64
+	Title       string
+	IssueNumber int
+	ArticleKey  string
+	Summary     []string
 }
 
 // Link is another place a story was told.
@@ -127,7 +146,7 @@ func (s *Store) SaveEntry(ctx context.Context, e Entry) error {
 	// have missed it (see feed.Publish).
 	err := s.tx(ctx, func(tx runner) error {
 		now := s.timeArg(s.now())
-		_, err := tx.exec(ctx, qEntrySave, e.ArticleID, e.ContentHash, strings.Join(e.Summary, "\n"), e.Teaser, e.Method, now, now)
+		_, err := tx.exec(ctx, qEntrySave, e.ArticleID, e.ContentHash, strings.Join(e.Summary, "\n"), e.Teaser, e.Method, now, now, strings.Join(e.Names, "\n"))
 		return err
 	})
 	if err != nil {
@@ -146,12 +165,23 @@ func (s *Store) queryEntries(ctx context.Context, id queryID, args ...any) ([]En
 	var out []Entry
 	for rows.Next() {
 		var e Entry
-		var summary, title, edited string
+		var summary, title, edited, names, earlierSummary string
+		var earlier Earlier
 		if err := rows.Scan(&e.ID, &e.ArticleID, &e.ArticleKey, &e.ArticleTitle, &e.URL, &e.Author, &e.Source,
 			scanTime{&e.Published}, &summary, &e.Teaser, &e.Method, &e.ContentHash, &e.IssueNumber,
 			scanTime{&e.CreatedAt}, scanTime{&e.UpdatedAt}, &e.Lead, &title, &edited, &e.FeedSeq,
-			&e.Image.URL, &e.Image.Width, &e.Image.Height, &e.Image.Alt); err != nil {
+			&e.Image.URL, &e.Image.Width, &e.Image.Height, &e.Image.Alt,
+			&names, &e.StoryID, &earlier.ID, &earlier.Title, &earlier.IssueNumber, &earlier.ArticleKey, &earlierSummary); err != nil {
 			return nil, err
+		}
+		if names != "" {
+			e.Names = strings.Split(names, "\n")
+		}
+		if earlier.ID != 0 {
+			if earlierSummary != "" {
+				earlier.Summary = strings.Split(earlierSummary, "\n")
+			}
+			e.Earlier = &earlier
 		}
 		if summary != "" {
 			e.MachineSummary = strings.Split(summary, "\n")
@@ -211,7 +241,9 @@ func (s *Store) LeaveOutEntries(ctx context.Context, ids []int64) error {
 	return nil
 }
 
-// CreateIssue numbers a new issue, puts the given entries in it and
+// CreateIssue numbers a new issue, puts the given entries in it, in that
+// order (an editor's lead story, once chosen, goes before them: SetLead),
+// and
 // releases it at once: it is published and sent as it is, as when review
 // is off. Entries that another issue took meanwhile are left where they
 // are; if that leaves none of several, the issue is not created and
@@ -254,8 +286,8 @@ func (s *Store) createIssue(ctx context.Context, title func(number int) string, 
 		}
 		taken := 0
 		take := tx.stmt(ctx, qEntryTake)
-		for _, id := range entryIDs {
-			res, err := take.ExecContext(ctx, number, id)
+		for i, id := range entryIDs {
+			res, err := take.ExecContext(ctx, number, i+1, id)
 			if err != nil {
 				return err
 			}
@@ -532,6 +564,7 @@ func (s *Store) IssueLeads(ctx context.Context, from, to, n int) ([]Entry, error
 type FeedChange struct {
 	Issue   int
 	FeedSeq int
+	Story   int64 // 0: the entry is in no story
 }
 
 // FeedChanges returns the issued entries that changed at or after since,
@@ -547,11 +580,89 @@ func (s *Store) FeedChanges(ctx context.Context, since time.Time) ([]FeedChange,
 	for rows.Next() {
 		var c FeedChange
 		var seq sql.NullInt64
-		if err := rows.Scan(&c.Issue, &seq); err != nil {
+		if err := rows.Scan(&c.Issue, &seq, &c.Story); err != nil {
 			return nil, err
 		}
 		c.FeedSeq = int(seq.Int64)
 		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// LinkEarlier records that entry id, not yet in an issue, continues the
+// story of entry earlier, which an earlier issue told: it joins that
+// story, which earlier starts when it is in none yet.
+func (s *Store) LinkEarlier(ctx context.Context, id, earlier int64) error {
+	if id == earlier {
+		return fmt.Errorf("entry %d cannot continue itself", id)
+	}
+	err := s.tx(ctx, func(tx runner) error {
+		var story int64
+		if err := tx.queryRow(ctx, qEntryStoryOf, earlier).Scan(&story); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, qEntryStartStory, earlier); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, qEntryLinkEarlier, earlier, story, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("link entry %d to %d: %w", id, earlier, err)
+	}
+	return nil
+}
+
+// UnissuedSources returns, for each entry awaiting an issue that other
+// reports were merged into, the sources of those reports.
+func (s *Store) UnissuedSources(ctx context.Context) (map[int64][]string, error) {
+	rows, err := s.query(ctx, qEntriesUnissuedSources)
+	if err != nil {
+		return nil, fmt.Errorf("sources of unissued entries: %w", err)
+	}
+	defer rows.Close()
+	out := map[int64][]string{}
+	for rows.Next() {
+		var id int64
+		var src string
+		if err := rows.Scan(&id, &src); err != nil {
+			return nil, err
+		}
+		out[id] = append(out[id], src)
+	}
+	return out, rows.Err()
+}
+
+// StoryEntries returns the published entries of story id (see
+// Entry.StoryID), newest first, at most limit of them (<= 0: all), with
+// their other reports.
+func (s *Store) StoryEntries(ctx context.Context, id int64, limit int) ([]Entry, error) {
+	entries, err := s.queryEntries(ctx, qStoryEntries, id, limitArg(limit))
+	if err != nil {
+		return nil, fmt.Errorf("story %d: %w", id, err)
+	}
+	if err := s.attachDuplicates(ctx, entries, qStoryDuplicates, id); err != nil {
+		return nil, fmt.Errorf("story %d: %w", id, err)
+	}
+	return entries, nil
+}
+
+// StoriesBetween returns the stories, by id, with an entry at places
+// from+1 … to of the entries feed and at least two published entries:
+// those that have a page.
+func (s *Store) StoriesBetween(ctx context.Context, from, to int) ([]int64, error) {
+	rows, err := s.query(ctx, qStoriesBetween, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("stories %d–%d: %w", from+1, to, err)
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
 	}
 	return out, rows.Err()
 }

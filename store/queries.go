@@ -63,6 +63,13 @@ const (
 	qIssueInfos
 	qIssueLeads
 	qFeedChanges
+	qEntryStoryOf
+	qEntryLinkEarlier
+	qEntryStartStory
+	qEntriesUnissuedSources
+	qStoryEntries
+	qStoryDuplicates
+	qStoriesBetween
 
 	// subscribers.sql
 	qSubscriberAdd
@@ -236,6 +243,13 @@ var queryNames = [numQueries]string{
 	qIssueInfos:              "issue-infos",
 	qIssueLeads:              "issue-leads",
 	qFeedChanges:             "feed-changes",
+	qEntryStoryOf:            "entry-story-of",
+	qEntryLinkEarlier:        "entry-link-earlier",
+	qEntryStartStory:         "entry-start-story",
+	qEntriesUnissuedSources:  "entries-unissued-sources",
+	qStoryEntries:            "story-entries",
+	qStoryDuplicates:         "story-duplicates",
+	qStoriesBetween:          "stories-between",
 
 	qSubscriberAdd:              "subscriber-add",
 	qSubscribersImport:          "subscribers-import",

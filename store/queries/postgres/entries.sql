@@ -5,10 +5,10 @@
 
 -- name: entry-save
 INSERT INTO entries
-    (article_id, content_hash, summary, teaser, method, created_at, updated_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7)
+    (article_id, content_hash, summary, teaser, method, created_at, updated_at, names)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
 ON CONFLICT (article_id) DO UPDATE SET content_hash = excluded.content_hash,
-    summary = excluded.summary, teaser = excluded.teaser, method = excluded.method,
+    summary = excluded.summary, teaser = excluded.teaser, method = excluded.method, names = excluded.names,
     -- Feeds show updated_at: it moves only when what readers see does.
     updated_at = CASE WHEN entries.summary <> excluded.summary OR entries.teaser <> excluded.teaser
         THEN excluded.updated_at ELSE entries.updated_at END
@@ -17,8 +17,11 @@ ON CONFLICT (article_id) DO UPDATE SET content_hash = excluded.content_hash,
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
     e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
     e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0),
-    a.image_url, a.image_width, a.image_height, a.image_alt
+    a.image_url, a.image_width, a.image_height, a.image_alt,
+    e.names, coalesce(e.story_id, 0), coalesce(e.earlier_id, 0), coalesce(pe.edited_title, pa.title, ''), coalesce(pe.issue_number, 0),
+    coalesce(pa.key, ''), coalesce(pe.edited_summary, pe.summary, '')
 FROM entries e JOIN articles a ON a.id = e.article_id
+LEFT JOIN entries pe ON pe.id = e.earlier_id LEFT JOIN articles pa ON pa.id = pe.article_id
 WHERE e.issue_number IS NULL AND e.duplicate_of IS NULL AND e.dropped_at IS NULL AND NOT a.seeded
 ORDER BY coalesce(a.published_at, a.collected_at) DESC, e.id DESC
 
@@ -41,7 +44,8 @@ SELECT coalesce(max(number), 0) + 1 FROM issues WHERE number > 0
 INSERT INTO issues (number, title, created_at, state, send_at) VALUES ($1, $2, $3, $4, $5)
 
 -- name: entry-take
-UPDATE entries SET issue_number = $1 WHERE id = $2 AND issue_number IS NULL
+-- Arguments: issue, position (the entry's place by importance, from 1), id.
+UPDATE entries SET issue_number = $1, position = $2 WHERE id = $3 AND issue_number IS NULL
 
 -- name: issue-get
 SELECT number, title, created_at, state, send_at, sent_at, send_error, subject, intro, edited_at
@@ -51,8 +55,11 @@ FROM issues WHERE number = $1
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
     e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
     e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0),
-    a.image_url, a.image_width, a.image_height, a.image_alt
+    a.image_url, a.image_width, a.image_height, a.image_alt,
+    e.names, coalesce(e.story_id, 0), coalesce(e.earlier_id, 0), coalesce(pe.edited_title, pa.title, ''), coalesce(pe.issue_number, 0),
+    coalesce(pa.key, ''), coalesce(pe.edited_summary, pe.summary, '')
 FROM entries e JOIN articles a ON a.id = e.article_id
+LEFT JOIN entries pe ON pe.id = e.earlier_id LEFT JOIN articles pa ON pa.id = pe.article_id
 WHERE e.issue_number = $1
 ORDER BY e.is_lead DESC, coalesce(e.position, 0), coalesce(a.published_at, a.collected_at) DESC, e.id DESC
 
@@ -75,8 +82,11 @@ SELECT number FROM issues WHERE state IN ('sending', 'sent') AND number > 0 ORDE
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
     e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
     e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0),
-    a.image_url, a.image_width, a.image_height, a.image_alt
+    a.image_url, a.image_width, a.image_height, a.image_alt,
+    e.names, coalesce(e.story_id, 0), coalesce(e.earlier_id, 0), coalesce(pe.edited_title, pa.title, ''), coalesce(pe.issue_number, 0),
+    coalesce(pa.key, ''), coalesce(pe.edited_summary, pe.summary, '')
 FROM entries e JOIN articles a ON a.id = e.article_id
+LEFT JOIN entries pe ON pe.id = e.earlier_id LEFT JOIN articles pa ON pa.id = pe.article_id
 WHERE e.issue_number IS NOT NULL
 ORDER BY coalesce(a.published_at, a.collected_at) DESC, e.id DESC
 LIMIT nullif($1::bigint, -1)
@@ -127,8 +137,11 @@ SELECT
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
     e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
     e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0),
-    a.image_url, a.image_width, a.image_height, a.image_alt
+    a.image_url, a.image_width, a.image_height, a.image_alt,
+    e.names, coalesce(e.story_id, 0), coalesce(e.earlier_id, 0), coalesce(pe.edited_title, pa.title, ''), coalesce(pe.issue_number, 0),
+    coalesce(pa.key, ''), coalesce(pe.edited_summary, pe.summary, '')
 FROM entries e JOIN articles a ON a.id = e.article_id
+LEFT JOIN entries pe ON pe.id = e.earlier_id LEFT JOIN articles pa ON pa.id = pe.article_id
 WHERE e.feed_seq > $1 AND e.feed_seq <= $2
 ORDER BY e.feed_seq DESC
 
@@ -149,8 +162,11 @@ FROM issues WHERE number > $1 AND number <= $2 AND state IN ('sending', 'sent') 
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
     e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
     e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0),
-    a.image_url, a.image_width, a.image_height, a.image_alt
+    a.image_url, a.image_width, a.image_height, a.image_alt,
+    e.names, coalesce(e.story_id, 0), coalesce(e.earlier_id, 0), coalesce(pe.edited_title, pa.title, ''), coalesce(pe.issue_number, 0),
+    coalesce(pa.key, ''), coalesce(pe.edited_summary, pe.summary, '')
 FROM entries e JOIN articles a ON a.id = e.article_id
+LEFT JOIN entries pe ON pe.id = e.earlier_id LEFT JOIN articles pa ON pa.id = pe.article_id
 WHERE e.issue_number > $1 AND e.issue_number <= $2
 ORDER BY e.issue_number DESC, e.is_lead DESC, coalesce(e.position, 0), coalesce(a.published_at, a.collected_at) DESC, e.id DESC
 
@@ -165,19 +181,19 @@ SELECT number, title, created_at, entry_count FROM issues
 WHERE number > $1 AND number <= $2 AND state IN ('sending', 'sent') ORDER BY number DESC
 
 -- name: feed-changes
--- The issued entries (issue, place) whose summary, article, or other
+-- The issued entries (issue, place, story) whose summary, article, or other
 -- reports changed at or after the time given (the same time, four times):
 -- each part walks an index from that time on.
-SELECT e.issue_number, e.feed_seq FROM entries e
+SELECT e.issue_number, e.feed_seq, coalesce(e.story_id, 0) FROM entries e
 WHERE e.updated_at >= $1 AND e.issue_number IS NOT NULL
 UNION
-SELECT e.issue_number, e.feed_seq FROM articles a JOIN entries e ON e.article_id = a.id
+SELECT e.issue_number, e.feed_seq, coalesce(e.story_id, 0) FROM articles a JOIN entries e ON e.article_id = a.id
 WHERE a.updated_at >= $2 AND e.issue_number IS NOT NULL
 UNION
-SELECT t.issue_number, t.feed_seq FROM entries d JOIN entries t ON t.id = d.duplicate_of
+SELECT t.issue_number, t.feed_seq, coalesce(t.story_id, 0) FROM entries d JOIN entries t ON t.id = d.duplicate_of
 WHERE d.updated_at >= $3 AND t.issue_number IS NOT NULL
 UNION
-SELECT t.issue_number, t.feed_seq FROM articles a JOIN entries d ON d.article_id = a.id JOIN entries t ON t.id = d.duplicate_of
+SELECT t.issue_number, t.feed_seq, coalesce(t.story_id, 0) FROM articles a JOIN entries d ON d.article_id = a.id JOIN entries t ON t.id = d.duplicate_of
 WHERE a.updated_at >= $4 AND t.issue_number IS NOT NULL
 
 -- name: issue-leads
@@ -188,12 +204,63 @@ WHERE a.updated_at >= $4 AND t.issue_number IS NOT NULL
 SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
     e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
     e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0),
-    a.image_url, a.image_width, a.image_height, a.image_alt
+    a.image_url, a.image_width, a.image_height, a.image_alt,
+    e.names, coalesce(e.story_id, 0), coalesce(e.earlier_id, 0), coalesce(pe.edited_title, pa.title, ''), coalesce(pe.issue_number, 0),
+    coalesce(pa.key, ''), coalesce(pe.edited_summary, pe.summary, '')
 FROM (
     SELECT x.id, row_number() OVER (PARTITION BY x.issue_number
             ORDER BY x.is_lead DESC, coalesce(x.position, 0), coalesce(y.published_at, y.collected_at) DESC, x.id DESC) AS rank
     FROM entries x JOIN articles y ON y.id = x.article_id JOIN issues i ON i.number = x.issue_number
     WHERE x.issue_number > $1 AND x.issue_number <= $2 AND i.state IN ('sending', 'sent')
 ) r JOIN entries e ON e.id = r.id JOIN articles a ON a.id = e.article_id
+LEFT JOIN entries pe ON pe.id = e.earlier_id LEFT JOIN articles pa ON pa.id = pe.article_id
 WHERE r.rank <= $3
 ORDER BY e.issue_number DESC, r.rank
+
+-- name: entry-story-of
+-- The story an entry belongs to: its own id when it starts one.
+SELECT coalesce(story_id, id) FROM entries WHERE id = $1
+
+-- name: entry-link-earlier
+-- Arguments: earlier entry, story, entry. Only an entry not yet in an
+-- issue is linked: a published entry stays as it was read.
+UPDATE entries SET earlier_id = $1, story_id = $2 WHERE id = $3 AND issue_number IS NULL
+
+-- name: entry-start-story
+-- The first entry of a story names it. Its own page and feed item do not
+-- change (they do not show the story), so updated_at stays.
+UPDATE entries SET story_id = id WHERE id = $1 AND story_id IS NULL
+
+-- name: entries-unissued-sources
+-- The sources of the other reports of each entry awaiting an issue.
+SELECT d.duplicate_of, a.source
+FROM entries d JOIN entries t ON t.id = d.duplicate_of JOIN articles a ON a.id = d.article_id
+WHERE t.issue_number IS NULL AND t.dropped_at IS NULL
+
+-- name: story-entries
+-- The published entries of story $1, newest first.
+SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
+    e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
+    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0),
+    a.image_url, a.image_width, a.image_height, a.image_alt,
+    e.names, coalesce(e.story_id, 0), coalesce(e.earlier_id, 0), coalesce(pe.edited_title, pa.title, ''), coalesce(pe.issue_number, 0),
+    coalesce(pa.key, ''), coalesce(pe.edited_summary, pe.summary, '')
+FROM entries e JOIN articles a ON a.id = e.article_id
+LEFT JOIN entries pe ON pe.id = e.earlier_id LEFT JOIN articles pa ON pa.id = pe.article_id
+WHERE e.story_id = $1 AND e.feed_seq IS NOT NULL
+ORDER BY e.feed_seq DESC
+LIMIT nullif($2::bigint, -1)
+
+-- name: story-duplicates
+SELECT d.duplicate_of, a.title, a.url, a.source
+FROM entries t JOIN entries d ON d.duplicate_of = t.id JOIN articles a ON a.id = d.article_id
+WHERE t.story_id = $1 AND t.feed_seq IS NOT NULL
+ORDER BY a.collected_at, d.id
+
+-- name: stories-between
+-- The stories of the entries at places ($1, $2] of the entries feed.
+-- A story has a page once two of its entries are published.
+SELECT DISTINCT e.story_id FROM entries e
+WHERE e.feed_seq > $1 AND e.feed_seq <= $2 AND e.story_id IS NOT NULL
+    AND (SELECT count(*) FROM entries s WHERE s.story_id = e.story_id AND s.feed_seq IS NOT NULL) >= 2
+ORDER BY e.story_id
