@@ -43,7 +43,8 @@ func SummarizeNew(ctx context.Context, st *store.Store, sum Summarizer, progress
 		if err != nil {
 			problems = append(problems, Problem{ArticleID: a.ID, Title: a.Title, Err: err})
 		} else {
-			e := store.Entry{ArticleID: a.ID, ContentHash: a.ContentHash, Summary: s.Sentences, Teaser: s.Teaser, Method: s.Method}
+			e := store.Entry{ArticleID: a.ID, ContentHash: a.ContentHash, Summary: s.Sentences, Teaser: s.Teaser, Method: s.Method,
+				Names: StoryNames(a.Title, a.Text)}
 			if err := st.SaveEntry(ctx, e); err != nil {
 				return done, problems, err
 			}
@@ -106,7 +107,9 @@ type Built struct {
 
 // BuildIssue puts the entries not yet in an issue into the next issue,
 // merging the ones that tell a story told already (see MergeDuplicates),
-// at most opts.MaxEntries of them. While an issue awaits review (a draft,
+// linking those that continue the story of an earlier issue (see
+// LinkStories), at most opts.MaxEntries of them, the most important first
+// (see byImportance). While an issue awaits review (a draft,
 // or scheduled), none is built: the error wraps store.ErrAwaitingReview,
 // and the entries wait for the issue after it.
 func BuildIssue(ctx context.Context, st *store.Store, opts IssueOptions) (Built, error) {
@@ -124,6 +127,9 @@ func BuildIssue(ctx context.Context, st *store.Store, opts IssueOptions) (Built,
 	if entries, err = MergeDuplicates(ctx, st, entries); err != nil {
 		return b, fmt.Errorf("build issue: %w", err)
 	}
+	if entries, err = LinkStories(ctx, st, entries); err != nil {
+		return b, fmt.Errorf("build issue: %w", err)
+	}
 	entries, waiting, drop := opts.fit(entries)
 	if err := st.LeaveOutEntries(ctx, drop); err != nil {
 		return b, fmt.Errorf("build issue: %w", err)
@@ -132,6 +138,11 @@ func BuildIssue(ctx context.Context, st *store.Store, opts IssueOptions) (Built,
 	if len(entries) == 0 && !opts.BuildEmpty {
 		return b, ErrNothingNew
 	}
+	sources, err := st.UnissuedSources(ctx)
+	if err != nil {
+		return b, fmt.Errorf("build issue: %w", err)
+	}
+	entries = byImportance(entries, sources)
 	ids := make([]int64, len(entries))
 	for i, e := range entries {
 		ids[i] = e.ID
