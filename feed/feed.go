@@ -261,6 +261,29 @@ func (b *builder) issueID(n int) string { return b.tag(fmt.Sprintf("issue:%d", n
 // server.
 func issuePath(n int) string { return fmt.Sprintf("/issues/%d/", n) }
 
+// storyPath is where story id's page lives, and storyFeedPath its feed.
+func storyPath(id int64) string { return fmt.Sprintf("/stories/%d/", id) }
+
+func storyFeedPath(id int64, f format) string { return fmt.Sprintf("/stories/%d/feed%s", id, f.ext()) }
+
+// storyStream is the feed of one story: its newest Site.Items entries,
+// without archive pages (a story is short). Its id depends on the story's
+// number alone, as an issue's does.
+func (b *builder) storyStream(id int64, entries []store.Entry) *stream {
+	title := b.site.Title + " — story"
+	if len(entries) > 0 {
+		if t := plainText(entries[0].Title); t != "" {
+			title = b.site.Title + " — " + t
+		}
+	}
+	s := &stream{name: "story", title: title, id: b.tag(fmt.Sprintf("feed:story:%d", id)),
+		current: map[format]string{}, total: len(entries)}
+	for _, f := range formats {
+		s.current[f] = storyFeedPath(id, f)
+	}
+	return s
+}
+
 func entryAnchor(articleKey string) string {
 	sum := sha256.Sum256([]byte(articleKey))
 	return "e-" + hex.EncodeToString(sum[:6])

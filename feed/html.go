@@ -20,6 +20,7 @@ import (
 const (
 	indexTemplate  = "archive_index.html.tmpl"
 	issueTemplate  = "archive_issue.html.tmpl"
+	storyTemplate  = "archive_story.html.tmpl"
 	layoutTemplate = "layout.html.tmpl"
 	entryBlock     = "entry-body"    // one entry without its title: the entries feed's content
 	issueBlock     = "issue-content" // one issue: the issues feed's content and the page's main part
@@ -57,7 +58,7 @@ func loadPages(fsys fs.FS, theme design.Theme) (*pages, error) {
 	if fsys == nil {
 		fsys = templates.FS
 	}
-	t, err := template.New(indexTemplate).Funcs(templateFuncs).ParseFS(fsys, layoutTemplate, indexTemplate, issueTemplate)
+	t, err := template.New(indexTemplate).Funcs(templateFuncs).ParseFS(fsys, layoutTemplate, indexTemplate, issueTemplate, storyTemplate)
 	if err != nil {
 		return nil, fmt.Errorf("feed: templates: %w", err)
 	}
@@ -111,6 +112,9 @@ type entryView struct {
 	AlsoMore int
 	Lead     bool       // the issue's lead story, which comes first
 	Image    *imageView // nil: none, or images are off
+	// Earlier is the entry of an earlier issue whose story this one
+	// continues, nil when none.
+	Earlier *earlierView
 }
 
 // imageView is an article's image as pages show it: linked from where
@@ -119,6 +123,18 @@ type imageView struct {
 	URL           string
 	Width, Height int
 	Alt           string
+}
+
+// earlierView is the earlier entry of a story, as "Earlier: <Title>
+// (<Publication> #<Issue>)" shows it; Link is its place on its issue's
+// page, Story the story's page: both absolute, as on every page the
+// entry appears on.
+type earlierView struct {
+	Title       string
+	Publication string
+	Issue       int
+	Link        string
+	Story       string
 }
 
 // maxAlso bounds the other reports shown beside an entry: a story told by
@@ -170,6 +186,20 @@ func (b *builder) entryView(e store.Entry, issue int, absolute bool) entryView {
 			v.AlsoMore++
 		default:
 			v.Also = append(v.Also, alsoView{Title: plainText(l.Title), URL: u, Source: plainText(l.Source)})
+		}
+	}
+	if p := e.Earlier; p != nil && p.IssueNumber > 0 && p.ArticleKey != "" {
+		v.Earlier = &earlierView{
+			Title:       plainText(p.Title),
+			Publication: b.site.Title,
+			Issue:       p.IssueNumber,
+			Link:        b.abs(issuePath(p.IssueNumber)) + "#" + entryAnchor(p.ArticleKey),
+		}
+		if v.Earlier.Title == "" && len(p.Summary) > 0 {
+			v.Earlier.Title = plainText(p.Summary[0])
+		}
+		if e.StoryID != 0 {
+			v.Earlier.Story = b.abs(storyPath(e.StoryID))
 		}
 	}
 	if v.Title == "" && len(v.Summary) > 0 {
@@ -254,6 +284,7 @@ type pageData struct {
 	Updated time.Time
 	Issues  []issueView // the index
 	Issue   *issueView  // an issue page
+	Story   *storyView  // a story's page
 	Newer   *issueView
 	Older   *issueView
 }
@@ -348,6 +379,79 @@ func (b *builder) issuePage(is store.Issue, newer, older *store.IssueInfo) ([]by
 		d.Older = &ov
 	}
 	return b.pages.exec(issueTemplate, d)
+}
+
+// storyView is a story's page: its entries newest first, each with the
+// issue it was in.
+type storyView struct {
+	ID      int64
+	Title   string // the newest entry's
+	Path    string // the page, relative to the site root
+	URL     string // the page, absolute
+	Entries []storyEntryView
+}
+
+type storyEntryView struct {
+	Entry     entryView
+	Issue     int
+	IssuePath string // relative to the site root
+}
+
+// storyFeedLinks are the autodiscovery links of a story's page: its own
+// feeds first, then the site's.
+func (b *builder) storyFeedLinks(id int64, title string) []design.FeedLink {
+	var out []design.FeedLink
+	for _, f := range formats {
+		name := [...]string{"Atom", "RSS", "JSON Feed"}[f]
+		out = append(out, design.FeedLink{
+			Title:    fmt.Sprintf("%s: %s (%s)", b.site.Title, title, name),
+			Group:    "story",
+			Format:   name,
+			Type:     f.mediaType(),
+			TypeAttr: template.HTMLAttr(`type="` + f.mediaType() + `"`),
+			Href:     strings.TrimPrefix(storyFeedPath(id, f), "/"),
+		})
+	}
+	return append(out, b.feedLinks()...)
+}
+
+// renderStoryPage renders the page of story id from its entries, newest
+// first.
+func (b *builder) renderStoryPage(id int64, entries []store.Entry) (*Document, error) {
+	v := storyView{ID: id, Path: strings.TrimPrefix(storyPath(id), "/"), URL: b.abs(storyPath(id))}
+	updated := time.Time{}
+	seen := map[string]bool{}
+	for _, e := range entries {
+		if checkEntry(e) != nil || seen[e.ArticleKey] {
+			continue
+		}
+		seen[e.ArticleKey] = true
+		ev := b.entryView(e, e.IssueNumber, true)
+		// The page is the story's: its entries link to their issues.
+		if ev.URL == "" {
+			ev.Link = b.abs(issuePath(e.IssueNumber)) + "#" + ev.Anchor
+		}
+		v.Entries = append(v.Entries, storyEntryView{Entry: ev, Issue: e.IssueNumber,
+			IssuePath: strings.TrimPrefix(issuePath(e.IssueNumber), "/")})
+		if u := e.UpdatedAt; u.After(updated) {
+			updated = u
+		}
+		if p := entryPublished(e); p.After(updated) {
+			updated = p
+		}
+	}
+	if len(v.Entries) == 0 {
+		return nil, ErrNotFound
+	}
+	v.Title = v.Entries[0].Entry.Title
+	frame := b.frame("../../", v.URL)
+	frame.Feeds = b.storyFeedLinks(id, v.Title)
+	d := pageData{Frame: frame, Story: &v, Updated: updated}
+	body, err := b.pages.exec(storyTemplate, d)
+	if err != nil {
+		return nil, err
+	}
+	return newDocument(storyPath(id), "text/html; charset=utf-8", body, docUpdated([]item{{updated: updated}}), b.site.MaxAge), nil
 }
 
 // IssuePage renders the web page of is as Publish renders it, with newer

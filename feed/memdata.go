@@ -93,3 +93,30 @@ func (m *memData) IssueLeads(_ context.Context, from, to, n int) ([]store.Entry,
 	}
 	return out, nil
 }
+
+func (m *memData) StoryEntries(_ context.Context, story int64, limit int) ([]store.Entry, error) {
+	var out []store.Entry
+	for i := len(m.entries) - 1; i >= 0; i-- {
+		if e := m.entries[i]; e.StoryID == story && (limit <= 0 || len(out) < limit) {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (m *memData) StoriesBetween(_ context.Context, from, to int) ([]int64, error) {
+	count := map[int64]int{}
+	for _, e := range m.entries {
+		if e.StoryID != 0 {
+			count[e.StoryID]++
+		}
+	}
+	var out []int64
+	for _, e := range m.entries {
+		if e.FeedSeq > from && e.FeedSeq <= to && count[e.StoryID] >= 2 && !slices.Contains(out, e.StoryID) {
+			out = append(out, e.StoryID)
+		}
+	}
+	slices.Sort(out)
+	return out, nil
+}

@@ -102,13 +102,21 @@ func Publish(ctx context.Context, site Site, data ChangeData, dir string, opts P
 	}
 	var keys []docKey
 	if all {
-		keys = b.allKeys(t)
+		if keys, err = b.allKeys(ctx, data, t); err != nil {
+			return rep, fmt.Errorf("publish: %w", err)
+		}
 	} else {
 		changes, err := data.FeedChanges(ctx, old.Started.Add(-changeMargin))
 		if err != nil {
 			return rep, fmt.Errorf("publish: %w", err)
 		}
-		keys = b.changedKeys(old, t, changes)
+		// The stories of the entries new since: each one's page and feed
+		// show them, and no other story's do.
+		stories, err := data.StoriesBetween(ctx, old.Entries, t.Entries)
+		if err != nil {
+			return rep, fmt.Errorf("publish: %w", err)
+		}
+		keys = b.changedKeys(old, t, changes, stories)
 	}
 	rep.All = all
 	// What a publish killed part way left of the files this one writes
@@ -153,8 +161,9 @@ func Publish(ctx context.Context, site Site, data ChangeData, dir string, opts P
 // changedKeys lists the documents that differ from what the folder holds:
 // the current feeds and the index always; the archive pages and issue
 // pages that are new, the newest old ones (whose next links appear), and
-// those that hold a changed entry or an issue of one.
-func (b *builder) changedKeys(old publishState, t store.FeedTotals, changes []store.FeedChange) []docKey {
+// those that hold a changed entry or an issue of one; the page and feed of
+// each story with a new entry (stories) or a changed one.
+func (b *builder) changedKeys(old publishState, t store.FeedTotals, changes []store.FeedChange, stories []int64) []docKey {
 	n := b.site.Items
 	keys := []docKey{{kind: indexPage}, {kind: entriesFeed}, {kind: issuesFeed}}
 	add := func(k docKey) {
@@ -182,6 +191,12 @@ func (b *builder) changedKeys(old publishState, t store.FeedTotals, changes []st
 		if k := (c.FeedSeq + n - 1) / n; c.FeedSeq > 0 && k <= archivesFor(t.Entries, n) {
 			add(docKey{kind: entriesFeed, n: k})
 		}
+		if c.Story != 0 {
+			stories = append(stories, c.Story)
+		}
+	}
+	for _, k := range storyKeys(stories) {
+		add(k)
 	}
 	return keys
 }
@@ -210,7 +225,7 @@ func (b *builder) settingsHash() (string, error) {
 	if fsys == nil {
 		fsys = templates.FS
 	}
-	for _, name := range []string{layoutTemplate, indexTemplate, issueTemplate} {
+	for _, name := range []string{layoutTemplate, indexTemplate, issueTemplate, storyTemplate} {
 		body, err := fs.ReadFile(fsys, name)
 		if err != nil {
 			return "", fmt.Errorf("feed: templates: %w", err)

@@ -31,6 +31,12 @@ type Data interface {
 	// from+1 … to (their lead stories), newest issue first, each issue's
 	// in the order IssuesBetween gives them, without their other reports.
 	IssueLeads(ctx context.Context, from, to, n int) ([]store.Entry, error)
+	// StoryEntries returns the published entries of a story (see
+	// store.Entry.StoryID), newest first, at most limit of them.
+	StoryEntries(ctx context.Context, story int64, limit int) ([]store.Entry, error)
+	// StoriesBetween returns the stories with an entry at places from+1 …
+	// to and at least two published entries: those that have a page.
+	StoriesBetween(ctx context.Context, from, to int) ([]int64, error)
 }
 
 // ErrNotFound is returned for a path that names no document.
@@ -44,13 +50,15 @@ const (
 	issuePage
 	indexPage
 	favicon // the generated one, when Site.Icon names none
+	storyPage // a story's page, /stories/<id>/
+	storyFeed // a story's feed, /stories/<id>/feed.atom and the others
 )
 
 // docKey names what is rendered at once: a feed document in its three
 // formats, or a page.
 type docKey struct {
 	kind docKind
-	n    int // the archive page (0: the current document), or the issue
+	n    int // the archive page (0: the current document), the issue, or the story
 }
 
 // keyOf maps a document path to its key.
@@ -64,6 +72,22 @@ func keyOf(path string) (docKey, bool) {
 		return docKey{kind: entriesFeed}, true
 	case IssuesAtom, IssuesRSS, IssuesJSON:
 		return docKey{kind: issuesFeed}, true
+	}
+	if rest, ok := strings.CutPrefix(path, "/stories/"); ok {
+		n, file, ok := strings.Cut(rest, "/")
+		k, err := strconv.Atoi(n)
+		if !ok || err != nil || k <= 0 || strconv.Itoa(k) != n {
+			return docKey{}, false
+		}
+		if file == "" {
+			return docKey{kind: storyPage, n: k}, true
+		}
+		for _, f := range formats {
+			if file == "feed"+f.ext() {
+				return docKey{kind: storyFeed, n: k}, true
+			}
+		}
+		return docKey{}, false
 	}
 	if rest, ok := strings.CutPrefix(path, "/issues/"); ok {
 		if n, ok := strings.CutSuffix(rest, "/"); ok {
@@ -101,6 +125,14 @@ func (k docKey) paths() []string {
 		return []string{FaviconPath}
 	case issuePage:
 		return []string{issuePath(k.n)}
+	case storyPage:
+		return []string{storyPath(int64(k.n))}
+	case storyFeed:
+		out := make([]string, 0, len(formats))
+		for _, f := range formats {
+			out = append(out, storyFeedPath(int64(k.n), f))
+		}
+		return out
 	}
 	s := &stream{name: "entries", current: map[format]string{atomFormat: EntriesAtom, rssFormat: EntriesRSS, jsonFormat: EntriesJSON}}
 	if k.kind == issuesFeed {
@@ -124,6 +156,8 @@ func (b *builder) exists(k docKey, t store.FeedTotals) bool {
 		return k.n >= 1 && k.n <= t.Issues
 	case favicon:
 		return b.site.Icon == ""
+	case storyPage, storyFeed:
+		return k.n >= 1
 	}
 	return true
 }
@@ -188,6 +222,26 @@ func (b *builder) render(ctx context.Context, data Data, k docKey, t store.FeedT
 		return []*Document{d}, nil
 	case favicon:
 		return []*Document{b.renderFavicon(t.Updated)}, nil
+	case storyPage, storyFeed:
+		entries, err := data.StoryEntries(ctx, int64(k.n), n)
+		if err != nil {
+			return nil, fmt.Errorf("feed: story %d: %w", k.n, err)
+		}
+		if len(entries) < 2 {
+			return nil, ErrNotFound // one entry is no story to follow
+		}
+		if k.kind == storyPage {
+			d, err := b.renderStoryPage(int64(k.n), entries)
+			if err != nil {
+				return nil, err
+			}
+			return []*Document{d}, nil
+		}
+		items, err := b.entryItems(entries)
+		if err != nil {
+			return nil, err
+		}
+		return b.renderFeed(doc{stream: b.storyStream(int64(k.n), entries), items: items})
 	default:
 		issues, err := data.IssueInfos(ctx, 0, t.Issues)
 		if err != nil {
@@ -205,8 +259,26 @@ func (b *builder) render(ctx context.Context, data Data, k docKey, t store.FeedT
 	}
 }
 
-// allKeys lists every document the totals make.
-func (b *builder) allKeys(t store.FeedTotals) []docKey {
+// allKeys lists every document the totals make, and the stories'.
+func (b *builder) allKeys(ctx context.Context, data Data, t store.FeedTotals) ([]docKey, error) {
+	stories, err := data.StoriesBetween(ctx, 0, t.Entries)
+	if err != nil {
+		return nil, fmt.Errorf("feed: stories: %w", err)
+	}
+	return append(b.feedKeys(t), storyKeys(stories)...), nil
+}
+
+// storyKeys are the documents of the given stories.
+func storyKeys(stories []int64) []docKey {
+	var keys []docKey
+	for _, id := range stories {
+		keys = append(keys, docKey{kind: storyPage, n: int(id)}, docKey{kind: storyFeed, n: int(id)})
+	}
+	return keys
+}
+
+// feedKeys lists every document of the feeds and issues the totals make.
+func (b *builder) feedKeys(t store.FeedTotals) []docKey {
 	keys := []docKey{{kind: indexPage}, {kind: entriesFeed}, {kind: issuesFeed}}
 	if b.site.Icon == "" {
 		keys = append(keys, docKey{kind: favicon})

@@ -112,7 +112,11 @@ func Build(site Site, issues []store.Issue) (*Set, error) {
 	ctx := context.Background()
 	t, _ := data.FeedTotals(ctx)
 	set := &Set{docs: map[string]*Document{}, site: b.site}
-	for _, k := range b.allKeys(t) {
+	keys, err := b.allKeys(ctx, data, t)
+	if err != nil {
+		return nil, err
+	}
+	for _, k := range keys {
 		docs, err := b.render(ctx, data, k, t)
 		if errors.Is(err, ErrNotFound) {
 			continue // an issue number the list skips

@@ -2,6 +2,7 @@ package feed
 
 import (
 	"encoding/json"
+	"github.com/bulletin-app/bulletin/store"
 	"net/url"
 	"os"
 	"os/exec"
@@ -20,7 +21,20 @@ func archivedSet(t testing.TB, base string) *Set {
 	site := testSite(base)
 	site.Items = 2
 	site.Hub = "https://hub.example.com/"
-	return build(t, site, loadIssues(t))
+	return build(t, site, withStory(loadIssues(t)))
+}
+
+// withStory makes the newest issue's first entry continue the story of
+// the oldest issue's first entry, so that a story's page and feeds exist.
+func withStory(issues []store.Issue) []store.Issue {
+	oldest, newest := &issues[len(issues)-1], &issues[0]
+	root, later := &oldest.Entries[0], &newest.Entries[0]
+	if root.ID == 0 {
+		root.ID = 9001
+	}
+	root.StoryID, later.StoryID = root.ID, root.ID
+	later.Earlier = &store.Earlier{ID: root.ID, Title: root.Title, IssueNumber: oldest.Number, ArticleKey: root.ArticleKey, Summary: root.Summary}
+	return issues
 }
 
 func docsWithExt(set *Set, ext string) []string {
