@@ -1,6 +1,9 @@
 package bulletin
 
-import "github.com/bulletin-app/bulletin/newsletter"
+import (
+	"github.com/bulletin-app/bulletin/feed"
+	"github.com/bulletin-app/bulletin/newsletter"
+)
 
 // Newsletter returns the newsletter part, built on first use.
 func (a *App) Newsletter() (*newsletter.Newsletter, error) {
@@ -22,6 +25,8 @@ func (a *App) Newsletter() (*newsletter.Newsletter, error) {
 		ReplyTo:               n.ReplyTo,
 		SiteURL:               a.Config.Site.URL,
 		IssuePath:             "/issues/%d/",
+		StoryPath:             "/stories/%d/",
+		EntryAnchor:           feed.EntryAnchor,
 		ListUnsubscribeMailto: n.UnsubscribeMailto,
 		MessageIDDomain:       n.MessageIDDomain,
 		SMTP: newsletter.SMTP{

@@ -284,6 +284,10 @@ func (b *builder) storyStream(id int64, entries []store.Entry) *stream {
 	return s
 }
 
+// EntryAnchor is the id of an entry's place on its issue's page, from its
+// article's key: what an email links to.
+func EntryAnchor(articleKey string) string { return entryAnchor(articleKey) }
+
 func entryAnchor(articleKey string) string {
 	sum := sha256.Sum256([]byte(articleKey))
 	return "e-" + hex.EncodeToString(sum[:6])

@@ -66,6 +66,12 @@ type Options struct {
 	// IssuePath is the path of an issue's web page below SiteURL, with %d for
 	// its number; empty: "/issues/%d/".
 	IssuePath string
+	// StoryPath is the path of a story's web page below SiteURL, with %d
+	// for its id; empty: "/stories/%d/".
+	StoryPath string
+	// EntryAnchor names an entry's place on its issue's page from its
+	// article's key (feed.EntryAnchor); nil links to the page alone.
+	EntryAnchor func(articleKey string) string
 	// ListUnsubscribeMailto is an address that takes unsubscribe requests by
 	// mail; empty leaves the mailto: form out of List-Unsubscribe.
 	ListUnsubscribeMailto string
@@ -150,6 +156,9 @@ func New(st *store.Store, opts Options) (*Newsletter, error) {
 	}
 	if opts.IssuePath == "" {
 		opts.IssuePath = "/issues/%d/"
+	}
+	if opts.StoryPath == "" {
+		opts.StoryPath = "/stories/%d/"
 	}
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
@@ -266,6 +275,15 @@ func domainOf(addr string) string {
 // issueURL is the web page of issue number.
 func (n *Newsletter) issueURL(number int) string {
 	return n.site.String() + fmt.Sprintf(n.opts.IssuePath, number)
+}
+
+// earlierURL is the place of an earlier entry on its issue's page.
+func (n *Newsletter) earlierURL(e *store.Earlier) string {
+	u := n.issueURL(e.IssueNumber)
+	if n.opts.EntryAnchor != nil && e.ArticleKey != "" {
+		u += "#" + n.opts.EntryAnchor(e.ArticleKey)
+	}
+	return u
 }
 
 // pageURL is a page below the site with a token query.

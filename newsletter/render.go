@@ -70,6 +70,18 @@ type EntryData struct {
 	Image *ImageData
 	// Issue is the issue the entry is from, in a weekly digest.
 	Issue *IssueData
+	// Earlier is the entry of an earlier issue whose story this one
+	// continues, nil when none: "Earlier: <Title> (<Site.Title> #<Issue>)".
+	Earlier *EarlierData
+}
+
+// EarlierData is the earlier entry of a story: its title, its issue, its
+// place on that issue's page, and the story's page.
+type EarlierData struct {
+	Title    string
+	Issue    int
+	URL      string
+	StoryURL string
 }
 
 // ImageData is an entry's picture: a link to it, never a copy. Width and
@@ -493,6 +505,15 @@ func (n *Newsletter) entryData(e store.Entry) EntryData {
 		Published: e.Published, Summary: e.Summary, Teaser: e.Teaser, Also: also, AlsoMore: len(e.Also) - len(also)}
 	if ed.Teaser == "" && len(ed.Summary) > 0 {
 		ed.Teaser = ed.Summary[0]
+	}
+	if p := e.Earlier; p != nil && p.IssueNumber > 0 {
+		ed.Earlier = &EarlierData{Title: p.Title, Issue: p.IssueNumber, URL: n.earlierURL(p)}
+		if ed.Earlier.Title == "" && len(p.Summary) > 0 {
+			ed.Earlier.Title = p.Summary[0]
+		}
+		if e.StoryID != 0 {
+			ed.Earlier.StoryURL = n.site.String() + fmt.Sprintf(n.opts.StoryPath, e.StoryID)
+		}
 	}
 	if n.opts.Images {
 		// Linked, never fetched: https only, which every client shows

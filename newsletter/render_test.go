@@ -36,3 +36,37 @@ func TestOtherReportsAreBounded(t *testing.T) {
 		}
 	}
 }
+
+// An entry that continues an earlier issue's story names it in both parts,
+// with a link to it and one to the story's page.
+func TestEarlierEntryShowsInBothParts(t *testing.T) {
+	opts := testOptions(t)
+	opts.EntryAnchor = func(key string) string { return "e-" + strings.TrimPrefix(key, "https://news.example/") }
+	n := newTestNewsletter(t, openStore(t), opts)
+	e := store.Entry{ID: 7, Title: "Tram line closes <for> repairs", URL: "https://news.example/closes", Source: "News",
+		Summary: []string{"It closes."}, IssueNumber: 4, StoryID: 3,
+		Earlier: &store.Earlier{ID: 3, Title: "Tram line opens & runs", IssueNumber: 2, ArticleKey: "https://news.example/opens"}}
+	plain := store.Entry{ID: 8, Title: "Bakery wins", URL: "https://news.example/bakery", Summary: []string{"It won."}, IssueNumber: 4}
+	r, err := n.renderIssue(mailing{Issue: store.Issue{Number: 4, Title: "Issue 4", CreatedAt: time.Now(), Entries: []store.Entry{e, plain}}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	html, text := r.personalize("reader@example.com", "Reader", "https://bulletin.example/unsubscribe", "https://bulletin.example/preferences")
+	site := strings.TrimSuffix(opts.SiteURL, "/")
+	for name, want := range map[string][]string{
+		// The links carry inlined styles after their href.
+		"html": {`Earlier: <a href="` + site + `/issues/2/#e-opens"`, `>Tram line opens &amp; runs</a> (` + n.siteData().Title + ` #2)`,
+			`<a href="` + site + `/stories/3/"`, `>Follow the story</a>`},
+		"text": {"Earlier: Tram line opens & runs (" + n.siteData().Title + " #2)\n   " + site + "/issues/2/#e-opens"},
+	} {
+		body := map[string]string{"html": html, "text": text}[name]
+		for _, w := range want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s part lacks %q:\n%s", name, w, body)
+			}
+		}
+		if c := strings.Count(body, "Earlier:"); c != 1 {
+			t.Errorf("%s part: %d back-links, want 1 (the other entry continues nothing)", name, c)
+		}
+	}
+}
