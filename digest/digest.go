@@ -32,19 +32,45 @@ func SummarizeNew(ctx context.Context, st *store.Store, sum Summarizer, progress
 	}
 	var problems []Problem
 	done := 0
+	// A summarizer that says what is new is given the earlier entry of
+	// each article's story, found among the issued entries as LinkStories
+	// finds it.
+	var issued []store.Entry
+	aware, ok := sum.(storyAware)
+	withEarlier := ok && aware.UsesEarlier()
+	if withEarlier && len(articles) > 0 {
+		if issued, err = st.IssuedEntries(ctx, storyWindow); err != nil {
+			return 0, nil, fmt.Errorf("summarize: %w", err)
+		}
+	}
 	for i, a := range articles {
 		if shutdown.Requested(ctx) {
 			return done, problems, fmt.Errorf("summarize: %w", shutdown.ErrStopped)
 		}
-		s, err := sum.Summarize(ctx, Document{Title: a.Title, Text: a.Text})
+		doc := Document{Title: a.Title, Text: a.Text}
+		names := StoryNames(a.Title, a.Text)
+		s, err := sum.Summarize(ctx, doc)
 		if err == nil && len(s.Sentences) == 0 {
 			err = errors.New("no summary: the article has no readable text")
+		}
+		if err == nil && len(issued) > 0 {
+			e := store.Entry{Title: a.Title, Summary: s.Sentences, Names: names}
+			if of, ok := continuationsOf(issued, []store.Entry{e})[0]; ok {
+				for _, p := range issued {
+					if p.ID == of {
+						doc.Earlier = &EarlierStory{Title: p.Title, Summary: p.Summary, Issue: p.IssueNumber}
+					}
+				}
+				if again, err := sum.Summarize(ctx, doc); err == nil && len(again.Sentences) > 0 {
+					s = again
+				}
+			}
 		}
 		if err != nil {
 			problems = append(problems, Problem{ArticleID: a.ID, Title: a.Title, Err: err})
 		} else {
 			e := store.Entry{ArticleID: a.ID, ContentHash: a.ContentHash, Summary: s.Sentences, Teaser: s.Teaser, Method: s.Method,
-				Names: StoryNames(a.Title, a.Text)}
+				Names: names}
 			if err := st.SaveEntry(ctx, e); err != nil {
 				return done, problems, err
 			}

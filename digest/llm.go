@@ -146,10 +146,15 @@ func (l *LLM) Summarize(ctx context.Context, doc Document) (Summary, error) {
 	return l.fallback.Summarize(ctx, doc)
 }
 
+// UsesEarlier says that the prompt is given the earlier entry of the
+// article's story (Document.Earlier), when there is one.
+func (l *LLM) UsesEarlier() bool { return l.err == nil }
+
 // promptData is what the prompt template sees.
 type promptData struct {
 	Title, Text      string
 	Words, Sentences int
+	Earlier          *EarlierStory
 }
 
 // llmReply is the JSON the prompt asks for, also the cached value.
@@ -215,7 +220,7 @@ func (l *LLM) render(doc Document) (system, user string, err error) {
 	if strings.TrimSpace(text) == "" {
 		return "", "", errors.New("llm summary: article has no text")
 	}
-	data := promptData{Title: doc.Title, Text: text, Words: l.opts.Words, Sentences: l.opts.MaxSentences}
+	data := promptData{Title: doc.Title, Text: text, Words: l.opts.Words, Sentences: l.opts.MaxSentences, Earlier: doc.Earlier}
 	var sb, ub strings.Builder
 	if err := l.prompt.ExecuteTemplate(&sb, "system", data); err != nil {
 		return "", "", fmt.Errorf("llm prompt: %w", err)

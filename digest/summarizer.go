@@ -6,6 +6,22 @@ import "context"
 type Document struct {
 	Title string
 	Text  string
+	// Earlier is the entry of an earlier issue whose story the article
+	// continues, nil when none: a summarizer may say what is new since.
+	Earlier *EarlierStory
+}
+
+// EarlierStory is how an earlier issue told a story.
+type EarlierStory struct {
+	Title   string
+	Summary []string
+	Issue   int // the issue's number
+}
+
+// storyAware is a Summarizer that makes use of Document.Earlier, so that
+// SummarizeNew looks for the earlier entry of each article's story.
+type storyAware interface {
+	UsesEarlier() bool
 }
 
 // Summary is what a digest entry shows in place of the article.
