@@ -119,6 +119,18 @@ func lastRuneOf(s string) (rune, bool) {
 // issued entry it follows up. Of several, the one sharing most names is
 // taken, then the more similar, then the newest.
 func continuationsOf(issued, entries []store.Entry) map[int64]int64 {
+	return storyRule{names: continueNames, rare: true, similarity: continueSimilarity}.continuations(issued, entries)
+}
+
+// storyRule is the rule of continuationsOf, with parts that a test may
+// loosen to measure what each one is worth.
+type storyRule struct {
+	names      int     // names shared, at least
+	rare       bool    // only names few of the entries compared hold count
+	similarity float64 // the least subjectCosine
+}
+
+func (r storyRule) continuations(issued, entries []store.Entry) map[int64]int64 {
 	out := map[int64]int64{}
 	if len(issued) == 0 || len(entries) == 0 {
 		return out
@@ -135,6 +147,9 @@ func continuationsOf(issued, entries []store.Entry) map[int64]int64 {
 		}
 	}
 	rare := max(2, (len(issued)+len(entries)+99)/100)
+	if !r.rare {
+		rare = math.MaxInt
+	}
 	byName := map[string][]int{} // name → indexes in issued
 	for i, e := range issued {
 		for _, n := range distinct(e.Names) {
@@ -161,7 +176,7 @@ func continuationsOf(issued, entries []store.Entry) map[int64]int64 {
 		mine := subjectOf(e, ti)
 		best, bestShared, bestCos := -1, 0, 0.0
 		for i, k := range shared {
-			if k < continueNames || issued[i].ID == e.ID {
+			if k < r.names || issued[i].ID == e.ID {
 				continue
 			}
 			sub, ok := subjects[i]
@@ -173,7 +188,7 @@ func continuationsOf(issued, entries []store.Entry) map[int64]int64 {
 				continue // a copy: merged, not linked
 			}
 			c := subjectCosine(mine, sub)
-			if c < continueSimilarity {
+			if c < r.similarity {
 				continue
 			}
 			if best < 0 || k > bestShared || k == bestShared && (c > bestCos || c == bestCos && i < best) {
