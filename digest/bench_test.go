@@ -97,7 +97,8 @@ var newsEntries = sync.OnceValues(func() ([]store.Entry, error) {
 		if err != nil {
 			return nil, err
 		}
-		out[i] = store.Entry{ID: int64(i + 1), Title: a.Title, Summary: s.Sentences}
+		out[i] = store.Entry{ID: int64(i + 1), Title: a.Title, Summary: s.Sentences,
+			Names: s.Names}
 	}
 	return out, nil
 })
@@ -134,5 +135,45 @@ func BenchmarkDuplicates(b *testing.B) {
 				b.ReportMetric(float64(dups), "merged")
 			})
 		}
+	}
+}
+
+// BenchmarkStoryNames finds the names of news articles, as SummarizeNew
+// does for each article beside its summary.
+func BenchmarkStoryNames(b *testing.B) {
+	docs := loadDevDocs(b, "cnndm-dev.jsonl")
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		d := docs[n%len(docs)]
+		StoryNames(d.Title, d.Text)
+		n++
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "articles/s")
+}
+
+// BenchmarkContinuations links the new entries of one issue (20) and of a
+// first import (1,000) to a window of storyWindow issued entries.
+func BenchmarkContinuations(b *testing.B) {
+	all, err := newsEntries()
+	if err != nil {
+		b.Skipf("evaluation data not available: %v", err)
+	}
+	issued := make([]store.Entry, storyWindow)
+	for i := range issued {
+		issued[i] = all[storyWindow-1-i]
+	}
+	for _, n := range []int{20, 1000} {
+		entries := make([]store.Entry, n)
+		for i := range entries {
+			entries[i] = all[storyWindow+n-1-i]
+		}
+		b.Run(fmt.Sprintf("issued=%d/entries=%d", storyWindow, n), func(b *testing.B) {
+			var links int
+			for b.Loop() {
+				links = len(continuationsOf(issued, entries))
+			}
+			b.ReportMetric(float64(links), "linked")
+		})
 	}
 }

@@ -39,7 +39,11 @@ const (
 // word the article also uses alone, as it does a person's surname after
 // the first mention ("West", "Trump"). Lower-cased, at most maxNames.
 func StoryNames(title, text string) []string {
-	c := clean(title, text)
+	return namesOf(clean(title, text).sentences)
+}
+
+// namesOf is StoryNames of an article's cleaned sentences.
+func namesOf(sentences []sentence) []string {
 	type name struct {
 		full  string
 		last  string
@@ -61,7 +65,7 @@ func StoryNames(title, text string) []string {
 		}
 		run = run[:0]
 	}
-	for _, s := range c.sentences {
+	for _, s := range sentences {
 		for w := range strings.FieldsSeq(s.text) {
 			word := strings.TrimFunc(w, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 			word = strings.TrimSuffix(strings.TrimSuffix(word, "'s"), "’s")

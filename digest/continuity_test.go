@@ -26,8 +26,9 @@ func storyEntries(t *testing.T, docs []Document) []store.Entry {
 			w := strings.Fields(d.Text)
 			title = strings.Join(w[:min(len(w), 10)], " ")
 		}
+		// The names as SummarizeNew keeps them: the summarizer's.
 		out = append(out, store.Entry{ID: int64(len(out) + 1), Title: title, Summary: s.Sentences,
-			Names: StoryNames(d.Title, d.Text), IssueNumber: len(out)/issueSize + 1})
+			Names: s.Names, IssueNumber: len(out)/issueSize + 1})
 	}
 	return out
 }

@@ -48,10 +48,13 @@ func SummarizeNew(ctx context.Context, st *store.Store, sum Summarizer, progress
 			return done, problems, fmt.Errorf("summarize: %w", shutdown.ErrStopped)
 		}
 		doc := Document{Title: a.Title, Text: a.Text}
-		names := StoryNames(a.Title, a.Text)
 		s, err := sum.Summarize(ctx, doc)
 		if err == nil && len(s.Sentences) == 0 {
 			err = errors.New("no summary: the article has no readable text")
+		}
+		names := s.Names
+		if err == nil && names == nil {
+			names = StoryNames(a.Title, a.Text)
 		}
 		if err == nil && len(issued) > 0 {
 			e := store.Entry{Title: a.Title, Summary: s.Sentences, Names: names}

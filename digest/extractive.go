@@ -132,7 +132,9 @@ func (p *Prepared) Candidates() []Candidate {
 // e's model and budget.
 func (e *Extractive) SummarizePrepared(p *Prepared) Summary {
 	a := p.a
-	out := Summary{Method: "extractive"}
+	// The names, from the sentences cleaned already: cleaning costs as
+	// much as summarizing.
+	out := Summary{Method: "extractive", Names: namesOf(a.sents)}
 	if len(a.sents) == 0 && len(a.highlights) == 0 {
 		return out
 	}

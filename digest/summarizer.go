@@ -32,6 +32,9 @@ type Summary struct {
 	Teaser string
 	// Method names what wrote the summary ("extractive", "llm").
 	Method string
+	// Names are the names the article is about (see StoryNames), when the
+	// summarizer found them on the way; nil: SummarizeNew finds them.
+	Names []string
 }
 
 // A Summarizer turns a document into a summary.
