@@ -72,6 +72,12 @@ func newArchiveServer(t *testing.T) *archiveServer {
 			}
 		}
 	}
+	// The newest issue's first entry continues the story of the oldest
+	// issue's first entry.
+	oldest, newest := &issues[len(issues)-1], &issues[0]
+	root, later := &oldest.Entries[0], &newest.Entries[0]
+	root.StoryID, later.StoryID = root.ID, root.ID
+	later.Earlier = &store.Earlier{ID: root.ID, Title: root.Title, IssueNumber: oldest.Number, ArticleKey: root.ArticleKey}
 	set, err := feed.Build(feed.Site{
 		Title: "Archive Test", Description: "Issues for the browser", URL: a.srv.URL + "/", Language: "en",
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -98,6 +104,8 @@ func TestMountArchiveRoutes(t *testing.T) {
 		"/issues.atom": 200, "/issues.rss": 200, "/issues.json": 200,
 		"/feeds/entries/archive/1.atom": 404, // one page holds every item at the default size
 		"/elsewhere":                    404,
+		"/stories/11/":                  200, "/stories/11": 301, "/stories/11/feed.atom": 200,
+		"/stories/11/feed.rss": 200, "/stories/11/feed.json": 200, "/stories/12/": 404, "/stories/11/x": 404,
 	} {
 		res, err := client.Get(a.srv.URL + path)
 		if err != nil {
@@ -133,11 +141,15 @@ func TestArchiveInChromium(t *testing.T) {
 		path, final string
 		want        []string
 		entries     int
+		alts        int // autodiscovery links
 	}{
-		{"/", "/", []string{`<h1 class="title"><a href="">Archive Test</a></h1>`, `href="issues/3/"`, "Bulletin #2", "3 stories", `action="subscribe"`}, 0},
+		{"/", "/", []string{`<h1 class="title"><a href="">Archive Test</a></h1>`, `href="issues/3/"`, "Bulletin #2", "3 stories", `action="subscribe"`}, 0, 6},
 		// Without the slash: the browser must follow the redirect.
-		{"/issues/3", "/issues/3/", []string{"<h1>Bulletin #3: hostile input</h1>", "مرحبا بالعالم", "🎉", `rel="prev"`}, 3},
-		{"/issues/2/", "/issues/2/", []string{"<h1>Bulletin #2</h1>", "Go 1.26 is released", "The Go Blog", `rel="next"`}, 2},
+		{"/issues/3", "/issues/3/", []string{"<h1>Bulletin #3: hostile input</h1>", "مرحبا بالعالم", "🎉", `rel="prev"`,
+			"Earlier: <a href=", "(Archive Test #1)", `/stories/11/">Follow the story</a>`}, 3, 6},
+		{"/issues/2/", "/issues/2/", []string{"<h1>Bulletin #2</h1>", "Go 1.26 is released", "The Go Blog", `rel="next"`}, 2, 6},
+		// A story's page: its two entries, its own feeds first.
+		{"/stories/11/", "/stories/11/", []string{"A story told in 2 entries", "Archive Test #3", "Archive Test #1"}, 2, 9},
 	}
 	for _, p := range pages {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -163,8 +175,8 @@ func TestArchiveInChromium(t *testing.T) {
 			t.Errorf("%s: script in the rendered page", p.path)
 		}
 		alts := altRE.FindAllStringSubmatch(page, -1)
-		if len(alts) != 6 {
-			t.Errorf("%s: %d autodiscovery links, want 6", p.path, len(alts))
+		if len(alts) != p.alts {
+			t.Errorf("%s: %d autodiscovery links, want %d", p.path, len(alts), p.alts)
 		}
 		base, _ := url.Parse(a.srv.URL + p.final)
 		links := hrefRE.FindAllStringSubmatch(page, -1)
