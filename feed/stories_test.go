@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/bulletin-app/bulletin/internal/testtool"
+	"github.com/bulletin-app/bulletin/source"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -116,12 +117,27 @@ func TestStoryPagesAndFeeds(t *testing.T) {
 	if got := data.take(); !slices.Equal(got, []int64{tram}) {
 		t.Errorf("issue 4: stories read %v, want [%d]", got, tram)
 	}
+	// The first article's title is corrected: the entries that link back
+	// to it show the new one (publish checks against a full render).
+	h.tick()
+	key := "https://news.example.org/a/1"
+	if _, err := h.st.SaveArticle(ctx, source.Article{Key: key, URL: key, Title: "Tram line opens at last", Source: "Wire", Text: "Corrected."}, false); err != nil {
+		t.Fatal(err)
+	}
+	h.summarize()
+	publish()
+	if got := data.take(); !slices.Equal(got, []int64{tram}) {
+		t.Errorf("a corrected title: stories read %v, want [%d]", got, tram)
+	}
+	if page := string(mustRead(t, dir, "issues/2/index.html")); !strings.Contains(page, "Tram line opens at last</a> (Bulletin Test #1)") {
+		t.Errorf("issue 2's page shows the old title of the earlier entry")
+	}
 	sf := parseGofeed(t, mustRead(t, dir, "stories/1/feed.atom"))
 	var titles []string
 	for _, it := range sf.Items {
 		titles = append(titles, it.Title)
 	}
-	if want := []string{"Tram drivers strike", "Tram line closes for repairs", "Tram line opens"}; !slices.Equal(titles, want) {
+	if want := []string{"Tram drivers strike", "Tram line closes for repairs", "Tram line opens at last"}; !slices.Equal(titles, want) {
 		t.Errorf("story feed items %q, want %q", titles, want)
 	}
 	if sf.Title != "Bulletin Test — Tram drivers strike" {

@@ -568,10 +568,10 @@ type FeedChange struct {
 }
 
 // FeedChanges returns the issued entries that changed at or after since,
-// or whose other reports did.
+// or whose other reports or earlier entry (Entry.Earlier) did.
 func (s *Store) FeedChanges(ctx context.Context, since time.Time) ([]FeedChange, error) {
 	t := s.timeArg(since)
-	rows, err := s.query(ctx, qFeedChanges, t, t, t, t)
+	rows, err := s.query(ctx, qFeedChanges, t, t, t, t, t, t)
 	if err != nil {
 		return nil, fmt.Errorf("feed changes: %w", err)
 	}

@@ -182,7 +182,8 @@ WHERE number > $1 AND number <= $2 AND state IN ('sending', 'sent') ORDER BY num
 
 -- name: feed-changes
 -- The issued entries (issue, place, story) whose summary, article, or other
--- reports changed at or after the time given (the same time, four times):
+-- reports, or the earlier entry it continues, changed at or after the time
+-- given (the same time, six times):
 -- each part walks an index from that time on.
 SELECT e.issue_number, e.feed_seq, coalesce(e.story_id, 0) FROM entries e
 WHERE e.updated_at >= $1 AND e.issue_number IS NOT NULL
@@ -195,6 +196,13 @@ WHERE d.updated_at >= $3 AND t.issue_number IS NOT NULL
 UNION
 SELECT t.issue_number, t.feed_seq, coalesce(t.story_id, 0) FROM articles a JOIN entries d ON d.article_id = a.id JOIN entries t ON t.id = d.duplicate_of
 WHERE a.updated_at >= $4 AND t.issue_number IS NOT NULL
+UNION
+-- An entry shows the title of the earlier entry it continues.
+SELECT l.issue_number, l.feed_seq, coalesce(l.story_id, 0) FROM entries p JOIN entries l ON l.earlier_id = p.id
+WHERE p.updated_at >= $5 AND l.issue_number IS NOT NULL
+UNION
+SELECT l.issue_number, l.feed_seq, coalesce(l.story_id, 0) FROM articles a JOIN entries p ON p.article_id = a.id JOIN entries l ON l.earlier_id = p.id
+WHERE a.updated_at >= $6 AND l.issue_number IS NOT NULL
 
 -- name: issue-leads
 -- The first entries (the third argument: how many) of each published issue
