@@ -5,7 +5,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/bulletin-app/bulletin/internal/storetest"
+	"github.com/bulletin-app/bulletin/source"
 	"github.com/bulletin-app/bulletin/store"
 )
 
@@ -210,5 +213,59 @@ func TestByImportance(t *testing.T) {
 	want := []int64{3, 2, 4, 1, 5, 6}
 	if !slices.Equal(got, want) {
 		t.Errorf("order %v, want %v", got, want)
+	}
+}
+
+const libraryStory = `The city library will open until midnight on weekdays from next month, after a trial last winter drew more than 40,000 late visitors, the council said on Tuesday.
+
+Students asked for the longer hours, and the extra staff will be paid from the culture budget.`
+
+// TestBuildIssueOrdersByImportance builds an issue from articles of four
+// sources: the tram story three outlets reported leads, then the bakery
+// story two reported, then the library story, the newest, that one did;
+// an editor's choice of lead goes before them all.
+func TestBuildIssueOrdersByImportance(t *testing.T) {
+	ctx := t.Context()
+	st := storetest.Open(t)
+	day := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+	art := func(key, src, title, text string, hours int) source.Article {
+		return source.Article{Key: key, URL: key, Source: src, Title: title, Text: text, Published: day.Add(time.Duration(hours) * time.Hour)}
+	}
+	collect(t, st,
+		art("https://a.example/tram", "Daily A", "New tram line opens two months early", tramStory, 0),
+		art("https://b.example/bakery", "Daily B", "Family bakery wins bread award", bakeryStory, 1),
+		art("https://c.example/library", "Weekly C", "Library opens until midnight", libraryStory, 3),
+	)
+	collect(t, st,
+		art("https://b.example/tram", "Daily B", "New tram line opens two months early", tramStory, 2),
+		art("https://d.example/tram", "Radio D", "New tram line opens two months early", tramStory, 2),
+		art("https://a.example/bakery", "Daily A", "Family bakery wins bread award", bakeryStory, 2),
+	)
+	is, err := BuildIssue(ctx, st, IssueOptions{Draft: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, e := range is.Entries {
+		got = append(got, e.URL)
+	}
+	want := []string{"https://a.example/tram", "https://b.example/bakery", "https://c.example/library"}
+	if !slices.Equal(got, want) {
+		t.Fatalf("issue order %q, want %q", got, want)
+	}
+	if err := st.SetLead(ctx, is.Number, is.Entries[2].ID, "editor"); err != nil {
+		t.Fatal(err)
+	}
+	led, err := st.Issue(ctx, is.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got = got[:0]
+	for _, e := range led.Entries {
+		got = append(got, e.URL)
+	}
+	want = []string{"https://c.example/library", "https://a.example/tram", "https://b.example/bakery"}
+	if !slices.Equal(got, want) {
+		t.Errorf("after the editor's lead: %q, want %q", got, want)
 	}
 }
