@@ -49,7 +49,7 @@ const (
 	issuesFeed
 	issuePage
 	indexPage
-	favicon // the generated one, when Site.Icon names none
+	favicon   // the generated one, when Site.Icon names none
 	storyPage // a story's page, /stories/<id>/
 	storyFeed // a story's feed, /stories/<id>/feed.atom and the others
 )
