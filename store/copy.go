@@ -99,12 +99,18 @@ var copyTables = []copyTable{
 	{name: "audit_log", order: "id", identity: "id", columns: []column{
 		{"id", kInt}, {"at", kTime}, {"actor", kText}, {"action", kText}, {"issue_number", kInt},
 		{"subscriber_id", kInt}, {"source", kText}, {"detail", kText}}},
+	{name: "admin_users", order: "id", identity: "id", columns: []column{
+		{"id", kInt}, {"name", kText}, {"email", kText}, {"role", kText}, {"password_hash", kText},
+		{"created_at", kTime}, {"updated_at", kTime}, {"last_sign_in", kTime}}},
+	{name: "paused_sources", order: "name", columns: []column{
+		{"name", kText}, {"paused_at", kTime}, {"paused_by", kText}}},
 }
 
 // notCopied are the tables a copy leaves: the target's migrations are its
-// own, and leases belong to the processes of the old database (a live one
-// stops the copy).
-var notCopied = []string{"schema_migrations", "locks"}
+// own, leases belong to the processes of the old database (a live one
+// stops the copy), and the desk's sessions to the browsers signed in to it:
+// its users sign in again.
+var notCopied = []string{"schema_migrations", "locks", "admin_sessions"}
 
 // TableCount is how many rows of a table the source held and the target
 // received.

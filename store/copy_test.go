@@ -162,6 +162,14 @@ func fill(t *testing.T, st *Store) {
 	claimed, err := st.ClaimSignups(ctx, "worker", 1, time.Minute)
 	must(err)
 	must(st.RetrySignup(ctx, claimed[0].ID, "worker", now.Add(time.Hour)))
+	// The desk: a user (signed in: the session is left behind) and a
+	// paused source.
+	ed, err := st.AddAdminUser(ctx, AdminUser{Name: "ed", Email: "ed@example.org", Role: RoleEditor, PasswordHash: "$argon2id$v=19$m=8,t=1,p=1$c2FsdA$aGFzaA"})
+	must(err)
+	_, err = st.AddAdminSession(ctx, AdminSession{ID: "s1", SecretHash: "ab", User: ed, Client: "127.0.0.1"})
+	must(err)
+	_, err = st.PauseSource(ctx, "Example", "admin:ed")
+	must(err)
 	// A lease that ran out: left behind, and no obstacle.
 	must(st.Lock(ctx, "publish", "old-host:123", time.Second))
 	now = now.Add(time.Minute)
@@ -221,6 +229,10 @@ func view(t *testing.T, st *Store) map[string]any {
 	add("suppressed", suppressed, err)
 	bounces, err := st.RecentBounces(ctx, 10)
 	add("bounces", bounces, err)
+	users, err := st.AdminUsers(ctx)
+	add("desk users", users, err)
+	paused, err := st.PausedSources(ctx)
+	add("paused sources", paused, err)
 	return v
 }
 

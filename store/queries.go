@@ -196,6 +196,39 @@ const (
 	qArticleImageUpdate
 	qSignupsCountAll
 
+	// admin.sql
+	qAdminUserAdd
+	qAdminUserByName
+	qAdminUserByID
+	qAdminUsers
+	qAdminUsersAdmins
+	qAdminUserSetPassword
+	qAdminUserSetRole
+	qAdminUserSetEmail
+	qAdminUserSignedIn
+	qAdminUserRemove
+	qAdminSessionAdd
+	qAdminSessionGet
+	qAdminSessionSeen
+	qAdminSessionRemove
+	qAdminSessionsRemoveUser
+	qAdminSessionsExpire
+	qAdminSessionsCount
+
+	// desk.sql
+	qSubscribersPage
+	qSubscribersPageStatus
+	qSubscribersSearch
+	qSubscribersSearchDomain
+	qSubscribersConfirmedByDay
+	qSubscribersLeftByDay
+	qSubscriberDeliveries
+	qSubscriberBounces
+	qSourceArticles
+	qSourcePause
+	qSourceResume
+	qSourcesPaused
+
 	numQueries
 )
 
@@ -363,6 +396,37 @@ var queryNames = [numQueries]string{
 	qSubscriberSetPreferences: "subscriber-set-preferences",
 	qArticleImageUpdate:       "article-image-update",
 	qSignupsCountAll:          "signups-count-all",
+
+	qAdminUserAdd:            "admin-user-add",
+	qAdminUserByName:         "admin-user-by-name",
+	qAdminUserByID:           "admin-user-by-id",
+	qAdminUsers:              "admin-users",
+	qAdminUsersAdmins:        "admin-users-admins",
+	qAdminUserSetPassword:    "admin-user-set-password",
+	qAdminUserSetRole:        "admin-user-set-role",
+	qAdminUserSetEmail:       "admin-user-set-email",
+	qAdminUserSignedIn:       "admin-user-signed-in",
+	qAdminUserRemove:         "admin-user-remove",
+	qAdminSessionAdd:         "admin-session-add",
+	qAdminSessionGet:         "admin-session-get",
+	qAdminSessionSeen:        "admin-session-seen",
+	qAdminSessionRemove:      "admin-session-remove",
+	qAdminSessionsRemoveUser: "admin-sessions-remove-user",
+	qAdminSessionsExpire:     "admin-sessions-expire",
+	qAdminSessionsCount:      "admin-sessions-count",
+
+	qSubscribersPage:           "subscribers-page",
+	qSubscribersPageStatus:     "subscribers-page-status",
+	qSubscribersSearch:         "subscribers-search",
+	qSubscribersSearchDomain:   "subscribers-search-domain",
+	qSubscribersConfirmedByDay: "subscribers-confirmed-by-day",
+	qSubscribersLeftByDay:      "subscribers-left-by-day",
+	qSubscriberDeliveries:      "subscriber-deliveries",
+	qSubscriberBounces:         "subscriber-bounces",
+	qSourceArticles:            "source-articles",
+	qSourcePause:               "source-pause",
+	qSourceResume:              "source-resume",
+	qSourcesPaused:             "sources-paused",
 }
 
 func (id queryID) String() string { return queryNames[id] }

@@ -1,0 +1,67 @@
+-- The desk's users and sessions (admin.go).
+
+-- name: admin-user-add
+INSERT INTO admin_users (name, email, role, password_hash, created_at, updated_at)
+VALUES (?, ?, ?, ?, ?, ?)
+ON CONFLICT (name) DO NOTHING
+
+-- name: admin-user-by-name
+SELECT id, name, email, role, password_hash, created_at, updated_at, last_sign_in
+FROM admin_users WHERE name = ?
+
+-- name: admin-user-by-id
+SELECT id, name, email, role, password_hash, created_at, updated_at, last_sign_in
+FROM admin_users WHERE id = ?
+
+-- name: admin-users
+SELECT id, name, email, role, password_hash, created_at, updated_at, last_sign_in
+FROM admin_users ORDER BY name
+
+-- name: admin-users-admins
+-- The admins' ids, in the transaction that removes or demotes one (which
+-- holds the write lock already).
+SELECT id FROM admin_users WHERE role = 'admin'
+
+-- name: admin-user-set-password
+UPDATE admin_users SET password_hash = ?, updated_at = ? WHERE id = ?
+
+-- name: admin-user-set-role
+UPDATE admin_users SET role = ?, updated_at = ? WHERE id = ?
+
+-- name: admin-user-set-email
+UPDATE admin_users SET email = ?, updated_at = ? WHERE id = ?
+
+-- name: admin-user-signed-in
+UPDATE admin_users SET last_sign_in = ? WHERE id = ?
+
+-- name: admin-user-remove
+-- Its sessions go with it (ON DELETE CASCADE).
+DELETE FROM admin_users WHERE id = ?
+
+-- name: admin-session-add
+INSERT INTO admin_sessions (id, secret_hash, user_id, created_at, seen_at, client, user_agent)
+VALUES (?, ?, ?, ?, ?, ?, ?)
+
+-- name: admin-session-get
+SELECT s.id, s.secret_hash, s.created_at, s.seen_at, s.client, s.user_agent,
+    u.id, u.name, u.email, u.role, u.password_hash, u.created_at, u.updated_at, u.last_sign_in
+FROM admin_sessions s JOIN admin_users u ON u.id = s.user_id
+WHERE s.id = ?
+
+-- name: admin-session-seen
+UPDATE admin_sessions SET seen_at = ? WHERE id = ?
+
+-- name: admin-session-remove
+DELETE FROM admin_sessions WHERE id = ?
+
+-- name: admin-sessions-remove-user
+-- Every session of a user but one (a password change keeps the one that
+-- made it); '' keeps none.
+DELETE FROM admin_sessions WHERE user_id = ? AND id <> ?
+
+-- name: admin-sessions-expire
+-- Arguments: created before (absolute), seen before (idle).
+DELETE FROM admin_sessions WHERE created_at < ? OR seen_at < ?
+
+-- name: admin-sessions-count
+SELECT count(*) FROM admin_sessions WHERE user_id = ?
