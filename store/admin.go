@@ -143,6 +143,12 @@ func (s *Store) SetAdminPassword(ctx context.Context, id int64, hash, keep strin
 	})
 }
 
+// RehashAdminPassword replaces user id's password hash by another of the
+// same password (made with other parameters): the sessions stay.
+func (s *Store) RehashAdminPassword(ctx context.Context, id int64, hash string) error {
+	return s.updateAdminUser(ctx, id, qAdminUserSetPassword, hash)
+}
+
 // SetAdminEmail sets the address user id's test copies go to.
 func (s *Store) SetAdminEmail(ctx context.Context, id int64, email string) error {
 	return s.updateAdminUser(ctx, id, qAdminUserSetEmail, email)

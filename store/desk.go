@@ -141,7 +141,8 @@ func (s *Store) ConfirmedByDay(ctx context.Context, days int) ([]DayCount, error
 	out := make([]DayCount, days)
 	for i := days - 1; i >= 0; i-- {
 		day := since.AddDate(0, 0, i)
-		out[i] = DayCount{Day: day, Count: n}
+		// Times set by clocks that disagree could take it below zero.
+		out[i] = DayCount{Day: day, Count: max(n, 0)}
 		key := day.Format("2006-01-02")
 		n += left[key] - joined[key]
 	}
