@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/source"
@@ -19,10 +21,16 @@ type CollectReport struct {
 	Found, New, Updated, Problems int
 	// Failed names the sources that could not be read at all.
 	Failed []string
+	// Paused names the sources an editor paused, which were not read.
+	Paused []string
 }
 
 func (r CollectReport) String() string {
-	return fmt.Sprintf("%d found, %d new, %d updated, %d skipped", r.Found, r.New, r.Updated, r.Problems)
+	out := fmt.Sprintf("%d found, %d new, %d updated, %d skipped", r.Found, r.New, r.Updated, r.Problems)
+	if len(r.Paused) > 0 {
+		out += fmt.Sprintf("; %s paused: %s", plural(len(r.Paused), "source", "sources"), strings.Join(r.Paused, ", "))
+	}
+	return out
 }
 
 // collectConcurrency is how many sources are read at once: upstream
@@ -31,7 +39,8 @@ func (r CollectReport) String() string {
 const collectConcurrency = 4
 
 // Collect reads every source and stores what is new or changed. A source that
-// fails is reported and the others go on; the error says which failed.
+// fails is reported and the others go on; the error says which failed. A
+// source an editor paused is not read (PauseSource).
 //
 // Reading stops when fetch.collect_timeout has passed: what was read is
 // stored, and the sources not read by then count as failed.
@@ -43,14 +52,27 @@ func (a *App) Collect(ctx context.Context) (CollectReport, error) {
 		done int
 		wg   sync.WaitGroup
 	)
-	total := len(a.Config.Sources)
+	paused, err := a.Store.PausedSources(ctx)
+	if err != nil {
+		return rep, err
+	}
+	var sources []SourceConfig
+	for _, sc := range a.Config.Sources {
+		if _, ok := paused[sc.Name]; ok {
+			rep.Paused = append(rep.Paused, sc.Name)
+			a.Log.Info("source paused: not read", "source", sc.Name)
+			continue
+		}
+		sources = append(sources, sc)
+	}
+	total := len(sources)
 	a.progress("collect", 0, total)
 	limit := a.Config.Fetch.CollectTimeout
 	readCtx, cancel := context.WithTimeoutCause(ctx, limit,
 		fmt.Errorf("the collect's time (fetch.collect_timeout, %v) ran out", limit))
 	defer cancel()
 	sem := make(chan struct{}, collectConcurrency)
-	for i, sc := range a.Config.Sources {
+	for i, sc := range sources {
 		sem <- struct{}{}
 		if shutdown.Requested(ctx) {
 			<-sem
@@ -59,7 +81,7 @@ func (a *App) Collect(ctx context.Context) (CollectReport, error) {
 		if readCtx.Err() != nil {
 			<-sem
 			var names []string
-			for _, sc := range a.Config.Sources[i:] {
+			for _, sc := range sources[i:] {
 				names = append(names, sc.Name)
 			}
 			err := fmt.Errorf("not read: %s: %w", strings.Join(names, ", "), context.Cause(readCtx))
@@ -73,7 +95,7 @@ func (a *App) Collect(ctx context.Context) (CollectReport, error) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			counts, err := a.collectSource(ctx, readCtx, sc)
+			counts, err := a.collectSource(ctx, readCtx, sc, false)
 			mu.Lock()
 			defer mu.Unlock()
 			rep.Found += counts.Found
@@ -94,13 +116,51 @@ func (a *App) Collect(ctx context.Context) (CollectReport, error) {
 	}
 	sort.Strings(rep.Failed)
 	a.Log.Info("collected", "found", rep.Found, "new", rep.New, "updated", rep.Updated,
-		"problems", rep.Problems, "failed_sources", len(rep.Failed))
+		"problems", rep.Problems, "failed_sources", len(rep.Failed), "paused_sources", len(rep.Paused))
 	return rep, errors.Join(errs...)
 }
 
+// CollectSource reads the named source now, as Collect does, whether or
+// not it is paused: the desk's "fetch now". It holds the collect job's
+// lease meanwhile, so that it does not read the source at the same time
+// as a collect does (the error wraps store.ErrLocked then).
+func (a *App) CollectSource(ctx context.Context, name string) (CollectReport, error) {
+	var sc *SourceConfig
+	for i := range a.Config.Sources {
+		if a.Config.Sources[i].Name == name {
+			sc = &a.Config.Sources[i]
+		}
+	}
+	if sc == nil {
+		return CollectReport{}, &InputError{"source", fmt.Sprintf("config.yaml names no source %q", name)}
+	}
+	holder := fmt.Sprintf("fetch-now:%s:%d", hostName(), os.Getpid())
+	if _, err := a.Store.TakeLock(ctx, JobCollect, holder, a.Config.Fetch.CollectTimeout+time.Minute); err != nil {
+		return CollectReport{}, fmt.Errorf("a collect is under way; try again when it is done: %w", err)
+	}
+	defer a.Store.Unlock(context.WithoutCancel(ctx), JobCollect, holder)
+	readCtx, cancel := context.WithTimeoutCause(ctx, a.Config.Fetch.CollectTimeout,
+		fmt.Errorf("the collect's time (fetch.collect_timeout, %v) ran out", a.Config.Fetch.CollectTimeout))
+	defer cancel()
+	rep, err := a.collectSource(ctx, readCtx, *sc, true)
+	if err != nil {
+		rep.Failed = []string{name}
+	}
+	return rep, err
+}
+
+func hostName() string {
+	h, err := os.Hostname()
+	if err != nil {
+		return "unknown"
+	}
+	return h
+}
+
 // collectSource reads one source with readCtx and stores its articles with
-// ctx, so that what was read before readCtx ended is kept.
-func (a *App) collectSource(ctx, readCtx context.Context, sc SourceConfig) (CollectReport, error) {
+// ctx, so that what was read before readCtx ended is kept. now reads a feed
+// that is backing off after failures all the same.
+func (a *App) collectSource(ctx, readCtx context.Context, sc SourceConfig, now bool) (CollectReport, error) {
 	var rep CollectReport
 	log := a.Log.With("source", sc.Name)
 	var res source.Result
@@ -120,7 +180,7 @@ func (a *App) collectSource(ctx, readCtx context.Context, sc SourceConfig) (Coll
 		}
 	} else {
 		var err error
-		res, seeded, err = a.fetchFeed(ctx, readCtx, sc, log)
+		res, seeded, err = a.fetchFeed(ctx, readCtx, sc, log, now)
 		if err != nil {
 			return rep, err
 		}
@@ -152,7 +212,7 @@ func (a *App) collectSource(ctx, readCtx context.Context, sc SourceConfig) (Coll
 	return rep, nil
 }
 
-func (a *App) fetchFeed(ctx, readCtx context.Context, sc SourceConfig, log *slog.Logger) (source.Result, bool, error) {
+func (a *App) fetchFeed(ctx, readCtx context.Context, sc SourceConfig, log *slog.Logger, now bool) (source.Result, bool, error) {
 	f := a.Config.Fetch
 	src := source.UpstreamFeed{
 		Name: sc.Name, URL: sc.Feed, FullText: sc.FullText, Client: a.upstream,
@@ -168,6 +228,9 @@ func (a *App) fetchFeed(ctx, readCtx context.Context, sc SourceConfig, log *slog
 	st, err := a.Store.SourceState(ctx, sc.Name)
 	if err != nil {
 		return source.Result{}, false, err
+	}
+	if now {
+		st.NextAttempt = time.Time{}
 	}
 	// A source that never worked before holds what it held before bulletin
 	// knew it: keep that without mailing it, when config says so.

@@ -22,7 +22,10 @@ type StatusReport struct {
 	Location *time.Location // times are shown in it
 	Jobs     []JobStatus
 	Sources  []store.NamedSourceState
-	Issue    *IssueStatus // nil before the first issue
+	// Paused are the sources an editor paused, by name: collect skips
+	// them.
+	Paused map[string]store.PausedSource
+	Issue  *IssueStatus // nil before the first issue
 	// Bounces are the latest bounces and complaints recorded, newest
 	// first (at most bouncesShown), whichever issue they are about.
 	Bounces []store.BounceEvent
@@ -99,6 +102,9 @@ func status(ctx context.Context, st *store.Store, jobs []schedule.JobSpec, loc *
 	sort.Slice(r.Jobs, func(a, b int) bool { return r.Jobs[a].Name < r.Jobs[b].Name })
 
 	if r.Sources, err = st.ListSourceStates(ctx); err != nil {
+		return StatusReport{}, err
+	}
+	if r.Paused, err = st.PausedSources(ctx); err != nil {
 		return StatusReport{}, err
 	}
 	if r.Bounces, err = st.RecentBounces(ctx, bouncesShown); err != nil {
@@ -203,18 +209,47 @@ func (r StatusReport) WriteText(w io.Writer) error {
 
 	fmt.Fprintln(tw)
 	fmt.Fprintln(tw, "SOURCE\tLAST FETCH\tLAST SUCCESS\tSTATE")
-	if len(r.Sources) == 0 {
+	if len(r.Sources) == 0 && len(r.Paused) == 0 {
 		fmt.Fprintln(tw, "(no feed source fetched yet)")
 	}
+	paused := func(name string) (string, bool) {
+		p, ok := r.Paused[name]
+		if !ok {
+			return "", false
+		}
+		state := "PAUSED since " + at(p.PausedAt)
+		if p.PausedBy != "" {
+			state += " by " + p.PausedBy
+		}
+		return state + ": collect skips it", true
+	}
+	listed := map[string]bool{}
 	for _, s := range r.Sources {
+		listed[s.Name] = true
 		state := "ok"
+		p, isPaused := paused(s.Name)
 		switch {
+		case isPaused:
+			state = p
 		case !s.FailingSince.IsZero():
 			state = fmt.Sprintf("FAILING since %s (%s): %s", at(s.FailingSince), plural(s.Failures, "failure", "failures"), s.LastError)
 		case s.Failures > 0:
 			state = fmt.Sprintf("%s: %s", plural(s.Failures, "failure", "failures"), s.LastError)
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", clean.Replace(s.Name), at(s.LastFetch), at(s.LastSuccess), clean.Replace(state))
+	}
+	// Paused sources never fetched (a folder, or a feed paused before its
+	// first fetch) have no state: listed all the same.
+	names := make([]string, 0, len(r.Paused))
+	for name := range r.Paused {
+		if !listed[name] {
+			names = append(names, name)
+		}
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		p, _ := paused(name)
+		fmt.Fprintf(tw, "%s\t-\t-\t%s\n", clean.Replace(name), clean.Replace(p))
 	}
 
 	fmt.Fprintln(tw)
