@@ -21,6 +21,9 @@ import (
 type ServeOptions struct {
 	Addr        string // the public address; empty: server.addr
 	MetricsAddr string // where /metrics is served; empty: server.metrics_addr
+	// Listener, if set, is where the public address is served instead of
+	// Addr: a test listens on a port of its own choosing first.
+	Listener net.Listener
 }
 
 // Serve answers HTTP on the public address and the metrics address, sends
@@ -70,14 +73,19 @@ func (a *App) Serve(ctx context.Context, opts ServeOptions) error {
 	if token != "" {
 		server.MountMetrics(mux, a.Store, reg, token, a.Log)
 	}
+	// The editor's desk, on the same listener and inside the same
+	// security headers; it sets its own policy, which runs its script.
+	mux.Handle("/admin/", a.Desk())
 
 	sched, err := a.scheduler(a.Jobs(), reg)
 	if err != nil {
 		return err
 	}
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return fmt.Errorf("serve: %w", err)
+	ln := opts.Listener
+	if ln == nil {
+		if ln, err = net.Listen("tcp", addr); err != nil {
+			return fmt.Errorf("serve: %w", err)
+		}
 	}
 	var metricsLn net.Listener
 	if metricsAddr != "off" && metricsAddr != "" {

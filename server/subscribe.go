@@ -346,7 +346,7 @@ func isJSON(contentType string) bool {
 }
 
 func (s *Subscriptions) clientIP(r *http.Request) string {
-	return clientKey(ClientAddr(r, s.TrustedProxies))
+	return ClientKey(ClientAddr(r, s.TrustedProxies))
 }
 
 // ClientAddr is the address of the client that sent r. That is the peer
@@ -402,10 +402,10 @@ func isTrusted(addr string, trusted []netip.Prefix) bool {
 	return false
 }
 
-// clientKey is what the rate limit counts by: an IPv4 address, or the /64
-// an IPv6 address is in, since one client usually holds a whole /64 and
-// could take a new address for every request.
-func clientKey(ip string) string {
+// ClientKey is what a rate limit counts a client by: an IPv4 address, or
+// the /64 an IPv6 address is in, since one client usually holds a whole
+// /64 and could take a new address for every request.
+func ClientKey(ip string) string {
 	a, err := netip.ParseAddr(ip)
 	if err != nil || !a.Is6() || a.Is4In6() {
 		return ip
