@@ -7,6 +7,7 @@ package testtool
 import (
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -71,4 +72,21 @@ func lastLine(s string) string {
 		return s[i+1:]
 	}
 	return s
+}
+
+// NeedNodeModule returns the path of file (such as "axe-core/axe.min.js")
+// in the global npm modules (npm root -g), where .ci/run installs them,
+// and stops the test when it is not there.
+func NeedNodeModule(t testing.TB, file string) string {
+	t.Helper()
+	npm := Need(t, "npm")[0]
+	out, err := exec.Command(npm, "root", "-g").Output()
+	if err != nil {
+		Missing(t, "npm root -g: "+err.Error())
+	}
+	p := filepath.Join(strings.TrimSpace(string(out)), filepath.FromSlash(file))
+	if _, err := os.Stat(p); err != nil {
+		Missing(t, "npm module not installed (npm install -g): "+file)
+	}
+	return p
 }
