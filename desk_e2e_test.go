@@ -2,6 +2,7 @@ package bulletin
 
 import (
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -89,6 +90,26 @@ func serveDesk(t *testing.T, app *App, ln net.Listener) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// deskGet is the body of a GET with cookie c, which must answer 200.
+func deskGet(t *testing.T, url string, c *http.Cookie) string {
+	t.Helper()
+	req, err := http.NewRequest("GET", url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.AddCookie(c)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %s, %v", url, res.Status, err)
+	}
+	return string(body)
 }
 
 // deskBrowser is headless Chromium on the desk: it keeps what the pages
@@ -446,6 +467,41 @@ func TestDeskAsAPersonUsesIt(t *testing.T) {
 	}
 	b.open("/admin/subscribers")
 	b.check("subscribers")
+	// 53 subscribers, 50 a page: the older ones are on a second page, and
+	// no one is on both.
+	listed := func() []string {
+		return value(b, "the listed addresses", chromedp.Evaluate[[]string](`[...document.querySelectorAll("#subscribers tbody tr td:first-child")].map(td => td.textContent.trim())`))
+	}
+	page1 := listed()
+	b.click("the older subscribers", "#older", "#subscribers")
+	page2 := listed()
+	if len(page1) != 50 || len(page2) == 0 || len(page1)+len(page2) != 53 {
+		t.Errorf("the subscribers' pages list %d and %d, want 50 and 3", len(page1), len(page2))
+	}
+	for _, a := range page2 {
+		if slices.Contains(page1, a) {
+			t.Errorf("%s is on both pages", a)
+		}
+	}
+	// The export, as the desk's link downloads it with the session: read
+	// by encoding/csv, every listed address is in it, and erin is not.
+	exported := deskGet(t, base+"/admin/subscribers/export", stolen)
+	recs, err := csv.NewReader(strings.NewReader(exported)).ReadAll()
+	if err != nil {
+		t.Fatalf("the export is no CSV: %v\n%.500s", err, exported)
+	}
+	var inExport []string
+	for _, r := range recs[1:] {
+		inExport = append(inExport, r[0])
+	}
+	for _, a := range append(page1, page2...) {
+		if !slices.Contains(inExport, a) {
+			t.Errorf("%s is listed but not exported", a)
+		}
+	}
+	if len(recs) != 54 || strings.Contains(exported, "erin@") {
+		t.Errorf("the export has %d rows (want a header and 53), erin: %v", len(recs), strings.Contains(exported, "erin@"))
+	}
 
 	// The draft: from the dashboard to its editor.
 	b.open("/admin/")
@@ -593,6 +649,12 @@ func TestDeskAsAPersonUsesIt(t *testing.T) {
 	}
 	if is, _ := app.Issue(ctx, draft.Number); is.State != store.IssueSent {
 		t.Errorf("after its send the issue is %s", is.State)
+	}
+	// The dashboard's last sends have it, with its figures.
+	b.open("/admin/")
+	if got := b.text("#sends-h ~ .table-wrap tbody tr"); !strings.Contains(got, fmt.Sprintf("#%d", draft.Number)) ||
+		!strings.Contains(got, "sent") || !strings.Contains(got, fmt.Sprint(len(confirmed))) {
+		t.Errorf("the dashboard's last sends: %q, want issue #%d sent to %d", got, draft.Number, len(confirmed))
 	}
 
 	// Sources: paused (status says so), fetched now, resumed.
