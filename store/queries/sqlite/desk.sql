@@ -41,13 +41,14 @@ WHERE lower(substr(email, instr(email, '@') + 1)) >= ?1 AND lower(substr(email, 
 ORDER BY id DESC LIMIT ?5
 
 -- name: subscribers-confirmed-by-day
--- Confirmations since a time, by UTC day.
+-- Confirmations since the UTC day of a time, by day: in the order of
+-- subscribers_confirmed_day.
 SELECT substr(confirmed_at, 1, 10), count(*) FROM subscribers
-WHERE confirmed_at >= ? GROUP BY 1
+WHERE substr(confirmed_at, 1, 10) >= substr(?1, 1, 10) GROUP BY 1
 
 -- name: subscribers-left-by-day
 -- Confirmed subscribers who left (unsubscribed, bounced, complained) since
--- a time, by the UTC day of their last change.
+-- a time, by the UTC day of their last change: ranges of subscribers_left.
 SELECT substr(updated_at, 1, 10), count(*) FROM subscribers
 WHERE status IN ('unsubscribed', 'bounced', 'complained') AND confirmed_at IS NOT NULL AND updated_at >= ?
 GROUP BY 1
