@@ -24,6 +24,7 @@ func (a *App) Desk() http.Handler {
 	return admin.New(desk{a}, a.Store, admin.Options{
 		Site:           a.Config.Site.Title,
 		HTTPS:          strings.HasPrefix(a.Config.Site.URL, "https:"),
+		SiteURL:        a.Config.Site.URL,
 		TrustedProxies: a.Config.Server.trustedProxies(),
 		Now:            a.now,
 		Log:            a.Log,

@@ -139,6 +139,11 @@ type Options struct {
 	// the session cookie is then Secure. A request that came over TLS
 	// gets a Secure cookie anyway.
 	HTTPS bool
+	// SiteURL is the public site's address (site.url). The page preview
+	// resolves its relative links (style, icon, archive, feeds) against
+	// the place under it, as the published page does; empty: they
+	// stay relative to the desk.
+	SiteURL string
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed, for the sign-in throttle (see server.ClientAddr).
 	TrustedProxies []netip.Prefix

@@ -1,8 +1,12 @@
 package admin
 
 import (
+	"bytes"
 	"fmt"
+	"html"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/bulletin-app/bulletin/store"
 )
@@ -41,8 +45,10 @@ func (h *handler) issuePreview(w http.ResponseWriter, r *http.Request, s *sessio
 
 // framed writes a preview's HTML for a frame of the desk's preview page,
 // under a policy that runs none of its scripts and sandboxes it.
-func framed(w http.ResponseWriter, body []byte) {
-	w.Header().Set("Content-Security-Policy", framePolicy)
+func framed(w http.ResponseWriter, body []byte) { framedWith(w, body, framePolicy) }
+
+func framedWith(w http.ResponseWriter, body []byte, policy string) {
+	w.Header().Set("Content-Security-Policy", policy)
 	w.Header().Set("X-Frame-Options", "SAMEORIGIN")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	w.Write(body)
@@ -69,5 +75,30 @@ func (h *handler) issuePreviewPart(w http.ResponseWriter, r *http.Request, s *se
 		framed(w, []byte(p.HTML))
 		return
 	}
-	framed(w, p.Page)
+	page, policy := h.rebased(p.Page, n)
+	framedWith(w, page, policy)
+}
+
+// rebased gives the page of issue n a base at its place on the public
+// site, so that its relative links lead where the published page's do,
+// not under /admin/, and the frame's policy that lets that base and the
+// site's icon in. Without a usable site.url the page is as it is.
+func (h *handler) rebased(page []byte, n int) ([]byte, string) {
+	site, err := url.Parse(h.opts.SiteURL)
+	if err != nil || (site.Scheme != "http" && site.Scheme != "https") || site.Host == "" {
+		return page, framePolicy
+	}
+	i := bytes.Index(page, []byte("<head>"))
+	if i < 0 {
+		return page, framePolicy
+	}
+	i += len("<head>")
+	base := site.JoinPath(fmt.Sprintf("issues/%d/", n))
+	tag := `<base href="` + html.EscapeString(base.String()) + `">`
+	out := make([]byte, 0, len(page)+len(tag))
+	out = append(append(append(out, page[:i]...), tag...), page[i:]...)
+	origin := site.Scheme + "://" + site.Host
+	policy := strings.Replace(framePolicy, "img-src https: data:", "img-src https: data: "+origin, 1)
+	policy = strings.Replace(policy, "base-uri 'none'", "base-uri "+origin, 1)
+	return out, policy
 }

@@ -5,14 +5,16 @@
 -- Newest first, below an id (keyset paging). A forgotten subscriber's row
 -- stays for the ledger, under an address that names no one: not listed.
 -- Arguments: before id, limit.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
+    cadence, paused_until
 FROM subscribers
 WHERE id < $1 AND NOT (email LIKE 'forgotten-%@invalid')
 ORDER BY id DESC LIMIT $2
 
 -- name: subscribers-page-status
 -- Arguments: status, before id, limit.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
+    cadence, paused_until
 FROM subscribers
 WHERE status = $1 AND id < $2 AND NOT (email LIKE 'forgotten-%@invalid')
 ORDER BY id DESC LIMIT $3
@@ -22,7 +24,8 @@ ORDER BY id DESC LIMIT $3
 -- ranges of the unique index on lower(email COLLATE "C") and of
 -- subscribers_name. Arguments: from, to, status ('' for all), before id,
 -- limit.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
+    cadence, paused_until
 FROM subscribers
 WHERE id IN (
         SELECT id FROM subscribers WHERE lower(email COLLATE "C") >= $1 AND lower(email COLLATE "C") < $2
@@ -32,7 +35,8 @@ WHERE id IN (
 ORDER BY id DESC LIMIT $5
 
 -- name: subscribers-search-domain
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
+    cadence, paused_until
 FROM subscribers
 WHERE lower(substr(email, strpos(email, '@') + 1) COLLATE "C") >= $1
     AND lower(substr(email, strpos(email, '@') + 1) COLLATE "C") < $2

@@ -4,7 +4,8 @@
 -- Newest first, below an id (keyset paging). A forgotten subscriber's row
 -- stays for the ledger, under an address that names no one: not listed.
 -- Arguments: before id, limit.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
+    cadence, paused_until
 FROM subscribers
 WHERE id < ?1 AND NOT (email LIKE 'forgotten-%@invalid')
 ORDER BY id DESC LIMIT ?2
@@ -12,7 +13,8 @@ ORDER BY id DESC LIMIT ?2
 -- name: subscribers-page-status
 -- As subscribers-page, in one status: a range of subscribers_status.
 -- Arguments: status, before id, limit.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
+    cadence, paused_until
 FROM subscribers
 WHERE status = ?1 AND id < ?2 AND NOT (email LIKE 'forgotten-%@invalid')
 ORDER BY id DESC LIMIT ?3
@@ -22,7 +24,8 @@ ORDER BY id DESC LIMIT ?3
 -- regard to ASCII case: a range of the email index and one of
 -- subscribers_name. Arguments: from, to, status ('' for all), before id,
 -- limit.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
+    cadence, paused_until
 FROM subscribers
 WHERE id IN (
         SELECT id FROM subscribers WHERE email >= ?1 AND email < ?2
@@ -34,7 +37,8 @@ ORDER BY id DESC LIMIT ?5
 -- name: subscribers-search-domain
 -- Addresses whose domain is from ?1 to ?2 (lower case): a range of
 -- subscribers_domain. Arguments as subscribers-search's.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
+    cadence, paused_until
 FROM subscribers
 WHERE lower(substr(email, instr(email, '@') + 1)) >= ?1 AND lower(substr(email, instr(email, '@') + 1)) < ?2
     AND (?3 = '' OR status = ?3) AND id < ?4 AND NOT (email LIKE 'forgotten-%@invalid')
