@@ -108,9 +108,10 @@ var copyTables = []copyTable{
 
 // notCopied are the tables a copy leaves: the target's migrations are its
 // own, leases belong to the processes of the old database (a live one
-// stops the copy), and the desk's sessions to the browsers signed in to it:
-// its users sign in again.
-var notCopied = []string{"schema_migrations", "locks", "admin_sessions"}
+// stops the copy), the desk's sessions to the browsers signed in to it
+// (its users sign in again), and a shared send's chunks and rate are
+// remade by the next send.
+var notCopied = []string{"schema_migrations", "locks", "admin_sessions", "send_chunks", "send_rates"}
 
 // TableCount is how many rows of a table the source held and the target
 // received.

@@ -43,17 +43,42 @@ type Delivery struct {
 // and was not paused when it was made, who has none for issue yet, each with its own Message-ID on domain, and
 // returns how many it added. Rows are never rewritten, so a Message-ID stays
 // the same however often the send is restarted.
+//
+// Where sends are shared (SharesSends), it also cuts the pending rows into
+// the chunks that senders take (TakeChunk). Senders that start together
+// plan one after another.
 func (s *Store) PlanDeliveries(ctx context.Context, issue int, domain string) (int, error) {
 	cadence := CadenceIssue
 	if issue < 0 {
 		cadence = CadenceWeekly // a weekly digest (weeklies.go)
 	}
-	res, err := s.exec(ctx, qDeliveriesPlan, issue, issue, domain, s.timeArg(s.now()), string(cadence), issue)
+	var added int64
+	err := s.tx(ctx, func(tx runner) error {
+		if s.dialect.sharedSends {
+			if _, err := tx.exec(ctx, qPlanLock, issue); err != nil {
+				return err
+			}
+		}
+		res, err := tx.exec(ctx, qDeliveriesPlan, issue, issue, domain, s.timeArg(s.now()), string(cadence), issue)
+		if err != nil {
+			return err
+		}
+		if added, err = res.RowsAffected(); err != nil {
+			return err
+		}
+		if !s.dialect.sharedSends {
+			return nil
+		}
+		if _, err := tx.exec(ctx, qChunksPlan, issue, sendChunkSize); err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, qChunksReopen, issue, sendChunkSize)
+		return err
+	})
 	if err != nil {
 		return 0, fmt.Errorf("plan deliveries of issue %d: %w", issue, err)
 	}
-	n, err := res.RowsAffected()
-	return int(n), err
+	return int(added), nil
 }
 
 // DeliveryCounts counts issue's ledger rows by status.
@@ -154,7 +179,14 @@ func (s *Store) FailDelivery(ctx context.Context, issue int, subscriberID int64,
 // to everyone again. Only for tests and benchmarks of a send, and for an
 // operator who means it.
 func (s *Store) ForgetDeliveries(ctx context.Context, issue int) error {
-	if _, err := s.exec(ctx, qDeliveriesForget, issue); err != nil {
+	err := s.tx(ctx, func(tx runner) error {
+		if _, err := tx.exec(ctx, qChunksForget, issue); err != nil {
+			return err
+		}
+		_, err := tx.exec(ctx, qDeliveriesForget, issue)
+		return err
+	})
+	if err != nil {
 		return fmt.Errorf("forget deliveries of issue %d: %w", issue, err)
 	}
 	return nil

@@ -105,6 +105,18 @@ const (
 	qLedgerCommit
 	qLedgerRollback
 
+	// sharing.sql
+	qPlanLock
+	qChunksPlan
+	qChunksReopen
+	qChunksForget
+	qChunkTake
+	qChunkPending
+	qChunkDone
+	qChunksHoldAll
+	qPendingConfirmed
+	qRateReserve
+
 	// bounces.sql
 	qBounceDelivery
 	qBounceInsert
@@ -315,6 +327,17 @@ var queryNames = [numQueries]string{
 	qLedgerSent:       "ledger-sent",
 	qLedgerCommit:     "ledger-commit",
 	qLedgerRollback:   "ledger-rollback",
+
+	qPlanLock:         "plan-lock",
+	qChunksPlan:       "chunks-plan",
+	qChunksReopen:     "chunks-reopen",
+	qChunksForget:     "chunks-forget",
+	qChunkTake:        "chunk-take",
+	qChunkPending:     "chunk-pending",
+	qChunkDone:        "chunk-done",
+	qChunksHoldAll:    "chunks-hold-all",
+	qPendingConfirmed: "pending-confirmed",
+	qRateReserve:      "rate-reserve",
 
 	qBounceDelivery:      "bounce-delivery",
 	qBounceInsert:        "bounce-insert",

@@ -55,11 +55,14 @@ type dialect struct {
 	// array of rows (SQLite's json_each), or one array per column
 	// (PostgreSQL's unnest).
 	jsonLists bool
+	// sharedSends is true where several processes can send one issue at
+	// once, each holding chunks of its ledger (FOR UPDATE SKIP LOCKED).
+	sharedSends bool
 }
 
 var (
 	sqliteDialect   = &dialect{name: "sqlite", driver: "sqlite", textTimes: true, jsonLists: true}
-	postgresDialect = &dialect{name: "postgres", driver: "pgx"}
+	postgresDialect = &dialect{name: "postgres", driver: "pgx", sharedSends: true}
 	dialects        = []*dialect{sqliteDialect, postgresDialect}
 )
 

@@ -1,0 +1,67 @@
+-- A send divided among processes, and their one rate limit (sharing.go).
+
+-- name: plan-lock
+-- Planning an issue's rows is done by one sender at a time: senders that
+-- start together would otherwise insert the same rows in different orders
+-- and deadlock. Held to the end of the transaction.
+SELECT pg_advisory_xact_lock(1651076206, $1::integer)
+
+-- name: chunks-plan
+-- A chunk for every chunk of subscriber ids ($2 a chunk) that has pending
+-- rows. Arguments: issue, chunk size. DO NOTHING waits for no lock.
+INSERT INTO send_chunks (issue_number, chunk, done)
+SELECT DISTINCT $1::integer, subscriber_id / $2::bigint, false
+FROM deliveries WHERE issue_number = $1::integer AND status = 'pending'
+ON CONFLICT (issue_number, chunk) DO NOTHING
+
+-- name: chunks-reopen
+-- Chunks done before that have pending rows again (subscribers added
+-- since, a ledger forgotten). A done chunk is held by no one: senders take
+-- only chunks not done. Arguments: issue, chunk size.
+UPDATE send_chunks c SET done = false
+WHERE c.issue_number = $1::integer AND c.done AND EXISTS (
+    SELECT 1 FROM deliveries d
+    WHERE d.issue_number = $1::integer AND d.status = 'pending'
+        AND d.subscriber_id >= c.chunk * $2::bigint AND d.subscriber_id < (c.chunk + 1) * $2::bigint)
+
+-- name: chunks-forget
+DELETE FROM send_chunks WHERE issue_number = $1
+
+-- name: chunk-take
+-- The first chunk not done after $2 and not among $3 that no other sender
+-- holds, locked until the transaction ends. Arguments: issue, after,
+-- chunks to leave out.
+SELECT chunk FROM send_chunks
+WHERE issue_number = $1 AND NOT done AND chunk > $2 AND chunk <> ALL($3::bigint[])
+ORDER BY chunk LIMIT 1
+FOR UPDATE SKIP LOCKED
+
+-- name: chunk-pending
+-- Rows of confirmed subscribers still pending in a chunk. Arguments:
+-- issue, chunk, chunk size.
+SELECT count(*) FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+WHERE d.issue_number = $1 AND d.status = 'pending' AND s.status = 'confirmed'
+    AND d.subscriber_id >= $2::bigint * $3::bigint AND d.subscriber_id < ($2::bigint + 1) * $3::bigint
+
+-- name: chunk-done
+-- Arguments: done, issue, chunk.
+UPDATE send_chunks SET done = $1 WHERE issue_number = $2 AND chunk = $3
+
+-- name: chunks-hold-all
+-- Every chunk of the issue, for a send that must be alone (a resend):
+-- fails at once (55P03) if a sender holds one.
+SELECT chunk FROM send_chunks WHERE issue_number = $1 FOR UPDATE NOWAIT
+
+-- name: pending-confirmed
+SELECT count(*) FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+WHERE d.issue_number = $1 AND d.status = 'pending' AND s.status = 'confirmed'
+
+-- name: rate-reserve
+-- Takes the next $2 microseconds of the rate $1 stands for, from its
+-- first free moment or from now, whichever is later; returns how many
+-- microseconds from now they start. The row's lock makes senders take
+-- their spans one after another. Arguments: name, span.
+WITH t AS MATERIALIZED (SELECT (extract(epoch FROM clock_timestamp()) * 1000000)::bigint AS now_us)
+INSERT INTO send_rates AS r (name, next_us) SELECT $1, t.now_us + $2::bigint FROM t
+ON CONFLICT (name) DO UPDATE SET next_us = greatest(r.next_us, (SELECT now_us FROM t)) + $2::bigint
+RETURNING r.next_us - $2::bigint - (SELECT now_us FROM t)

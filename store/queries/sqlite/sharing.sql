@@ -1,0 +1,39 @@
+-- A send divided among processes (sharing.go). SQLite sends from one
+-- process at a time, under the send lease (Store.SharesSends is false), so
+-- the statements of a shared send are not needed here; only the rate limit
+-- is written for it, as the same table.
+
+-- name: plan-lock
+-- BEGIN IMMEDIATE serializes the planning already.
+
+-- name: chunks-plan
+-- Not run on SQLite.
+
+-- name: chunks-reopen
+-- Not run on SQLite.
+
+-- name: chunks-forget
+DELETE FROM send_chunks WHERE issue_number = ?
+
+-- name: chunk-take
+-- Not run on SQLite.
+
+-- name: chunk-pending
+-- Not run on SQLite.
+
+-- name: chunk-done
+-- Not run on SQLite.
+
+-- name: chunks-hold-all
+-- Not run on SQLite: the send lease keeps a resend alone.
+
+-- name: pending-confirmed
+SELECT count(*) FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
+WHERE d.issue_number = ? AND d.status = 'pending' AND s.status = 'confirmed'
+
+-- name: rate-reserve
+-- As in PostgreSQL, by this machine's clock (there is only one).
+-- Arguments: now (microseconds), name, span.
+INSERT INTO send_rates (name, next_us) VALUES (?2, ?1 + ?3)
+ON CONFLICT (name) DO UPDATE SET next_us = max(next_us, ?1) + ?3
+RETURNING next_us - ?3 - ?1
