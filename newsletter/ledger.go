@@ -43,6 +43,7 @@ const (
 	reqSent                   // sent is the row the server accepted
 	reqStart                  // a worker starts a transaction that will end in a claim
 	reqAbandon                // a worker that started will not claim after all
+	reqSync                   // commit what is queued now; reply when done
 )
 
 type ledgerReq struct {
@@ -77,6 +78,7 @@ func (w *ledgerWriter) run() {
 		claims  []store.Claim
 		waiting []ledgerReq
 		sent    []int64
+		syncs   []chan error
 		started int         // workers in a transaction that have not claimed yet
 		since   time.Time   // when the oldest claim held arrived
 		marked  time.Time   // when the oldest mark held arrived
@@ -101,6 +103,8 @@ func (w *ledgerWriter) run() {
 			started++
 		case reqAbandon:
 			started = max(0, started-1)
+		case reqSync:
+			syncs = append(syncs, r.reply)
 		}
 	}
 	commit := func() {
@@ -117,7 +121,10 @@ func (w *ledgerWriter) run() {
 		if err != nil && len(sent) > 0 {
 			w.fail(err)
 		}
-		claims, waiting, sent = claims[:0], waiting[:0], sent[:0]
+		for _, r := range syncs {
+			r <- err
+		}
+		claims, waiting, sent, syncs = claims[:0], waiting[:0], sent[:0], syncs[:0]
 	}
 	flush = time.NewTimer(time.Hour)
 	flush.Stop()
@@ -141,7 +148,7 @@ func (w *ledgerWriter) run() {
 		case closed:
 			commit()
 			return
-		case len(claims)+len(sent) >= maxLedgerBatch:
+		case len(claims)+len(sent) >= maxLedgerBatch, len(syncs) > 0:
 			commit()
 			continue
 		case len(claims) > 0:
@@ -205,6 +212,13 @@ func (w *ledgerWriter) claim(ctx context.Context, c *store.Claim, reply chan err
 // is committed with the next group, at the latest when close returns.
 func (w *ledgerWriter) markSent(subscriberID int64) {
 	w.reqs <- ledgerReq{kind: reqSent, sent: subscriberID}
+}
+
+// sync commits the marks queued so far, and returns once they are.
+func (w *ledgerWriter) sync() error {
+	reply := make(chan error, 1)
+	w.reqs <- ledgerReq{kind: reqSync, reply: reply}
+	return <-reply
 }
 
 // close commits what is queued and stops the writer. No claim or mark may

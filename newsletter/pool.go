@@ -6,14 +6,28 @@ import (
 	"sync"
 
 	gomail "github.com/wneessen/go-mail"
-	"golang.org/x/time/rate"
 
 	"github.com/bulletin-app/bulletin/internal/shutdown"
 	"github.com/bulletin-app/bulletin/store"
 )
 
-// job is one ledger row to deliver.
-type job struct{ d store.Delivery }
+// job is one ledger row to deliver, and the chunk of a shared send it is
+// part of (nil for a send of its own).
+type job struct {
+	d     store.Delivery
+	chunk *heldChunk
+}
+
+// finish says the job is settled: delivered, failed, put back or skipped.
+func (j job) finish() {
+	if j.chunk != nil {
+		j.chunk.finish()
+	}
+}
+
+// waiter paces messages: a rate.Limiter, or sharedRate where the rate is
+// the database's.
+type waiter interface{ Wait(context.Context) error }
 
 // pauseError is the cause of a send stopped after failures in a row.
 type pauseError struct{ reason string }
@@ -26,7 +40,7 @@ type pool struct {
 	issue    int
 	r        *rendered
 	from     store.DeliveryStatus
-	limiter  *rate.Limiter
+	limiter  waiter
 	cancel   context.CancelCauseFunc
 	progress func(Progress)
 	lw       *ledgerWriter
@@ -34,6 +48,9 @@ type pool struct {
 	mu       sync.Mutex
 	sum      *Summary
 	failsRow int
+	// releases are the chunks of a shared send being let go of; run waits
+	// for them.
+	releases sync.WaitGroup
 }
 
 type outcome int
@@ -80,11 +97,11 @@ func (p *pool) record(o outcome, reason string) {
 	}
 }
 
-// run starts the workers, each on its own connection, and feeds them the
-// rows to send until none is left, a stop is asked for or the send is
+// run starts the workers, each on its own connection, and has feed queue
+// the rows to send until none is left, a stop is asked for or the send is
 // cancelled. It returns once every worker is done, with the error of
 // reading the ledger, if any.
-func (p *pool) run(ctx context.Context, client *gomail.Client) error {
+func (p *pool) run(ctx context.Context, client *gomail.Client, feed func(context.Context, chan<- job) error) error {
 	n := p.n
 	jobs := make(chan job, 2*n.opts.Concurrency)
 	var wg sync.WaitGroup
@@ -94,43 +111,49 @@ func (p *pool) run(ctx context.Context, client *gomail.Client) error {
 		wg.Go(func() {
 			defer c.close()
 			for j := range jobs {
-				if shutdown.Requested(ctx) {
-					continue // drain: what is queued waits for the next run
+				// On a stop, what is queued is drained: it waits for the
+				// next run.
+				if !shutdown.Requested(ctx) {
+					if err := p.deliver(ctx, wk, j.d); err != nil {
+						p.cancel(err)
+					}
 				}
-				if err := p.deliver(ctx, wk, j.d); err != nil {
-					p.cancel(err)
-				}
+				j.finish()
 			}
 		})
 	}
-	// Page through the ledger by subscriber id: memory stays flat however
-	// many subscribers there are.
+	ferr := feed(ctx, jobs)
+	close(jobs)
+	wg.Wait()
+	p.releases.Wait()
+	return ferr
+}
+
+// feedLedger queues the issue's rows in status p.from, for a send that
+// is this process's alone. It pages through the ledger by subscriber id:
+// memory stays flat however many subscribers there are.
+func (p *pool) feedLedger(ctx context.Context, jobs chan<- job) error {
 	var after int64
-	var ferr error
-feed:
 	for !shutdown.Requested(ctx) {
-		batch, err := n.st.Deliveries(ctx, p.issue, p.from, false, after, 256)
+		batch, err := p.n.st.Deliveries(ctx, p.issue, p.from, false, after, 256)
 		if err != nil {
-			ferr = err
-			break
+			return err
 		}
 		if len(batch) == 0 {
-			break
+			return nil
 		}
 		for _, d := range batch {
 			select {
-			case jobs <- job{d}:
+			case jobs <- job{d: d}:
 			case <-shutdown.Done(ctx): // a stop: in flight finishes, nothing new starts
-				break feed
+				return nil
 			case <-ctx.Done():
-				break feed
+				return nil
 			}
 			after = d.SubscriberID
 		}
 	}
-	close(jobs)
-	wg.Wait()
-	return ferr
+	return nil
 }
 
 // worker is one worker's connection and what it reuses message after

@@ -23,18 +23,24 @@ func (n *Newsletter) recoverSending(ctx context.Context, issue int, sum *Summary
 			after = d.SubscriberID
 			if n.opts.SMTP.Host != "" {
 				sum.Unconfirmed++
-				n.log.Warn("delivery left unconfirmed by an interrupted send; not sending again",
-					"issue", issue, "email", d.Email, "message_id", d.MessageID)
-				continue
 			}
-			if _, statErr := os.Stat(filepath.Join(n.opts.OutboxDir, outboxName(issue, d.SubscriberID))); statErr == nil {
-				err = n.st.MarkDeliverySent(ctx, issue, d.SubscriberID)
-			} else {
-				err = n.st.ReleaseDelivery(ctx, issue, d.SubscriberID, "interrupted before the outbox file was written")
-			}
-			if err != nil {
+			if err := n.settleSending(ctx, issue, d); err != nil {
 				return err
 			}
 		}
 	}
+}
+
+// settleSending settles one row an earlier send left in "sending": for
+// SMTP it stays so and is logged; for the outbox, the file says.
+func (n *Newsletter) settleSending(ctx context.Context, issue int, d store.Delivery) error {
+	if n.opts.SMTP.Host != "" {
+		n.log.Warn("delivery left unconfirmed by an interrupted send; not sending again",
+			"issue", issue, "email", d.Email, "message_id", d.MessageID)
+		return nil
+	}
+	if _, statErr := os.Stat(filepath.Join(n.opts.OutboxDir, outboxName(issue, d.SubscriberID))); statErr == nil {
+		return n.st.MarkDeliverySent(ctx, issue, d.SubscriberID)
+	}
+	return n.st.ReleaseDelivery(ctx, issue, d.SubscriberID, "interrupted before the outbox file was written")
 }

@@ -37,7 +37,10 @@ func (p *pool) deliver(ctx context.Context, wk *worker, d store.Delivery) error 
 	for attempt := 0; ; attempt++ {
 		if p.limiter != nil {
 			if err := p.limiter.Wait(ctx); err != nil {
-				return nil // the send is stopping
+				if ctx.Err() != nil {
+					return nil // the send is stopping
+				}
+				return err // the store, for a shared rate
 			}
 		}
 		claimed := false

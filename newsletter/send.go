@@ -72,11 +72,18 @@ type Summary struct {
 	Unconfirmed int
 	// NewUnconfirmed counts those of Unconfirmed that this run left so.
 	NewUnconfirmed int
-	Remaining      int // still pending when the send stopped
-	PauseReason    string
-	DryRun         bool
-	Test           bool
-	Duration       time.Duration
+	// Remaining counts the rows still pending when the send stopped; of a
+	// shared send, those this process left pending.
+	Remaining int
+	// Shared is true of a send that other processes may share (see
+	// docs/delivery.md); Others counts the rows pending in the parts of
+	// the ledger they held when it ended.
+	Shared      bool
+	Others      int
+	PauseReason string
+	DryRun      bool
+	Test        bool
+	Duration    time.Duration
 
 	commits int // ledger transactions, for the benchmarks
 }
@@ -103,6 +110,9 @@ func (s Summary) String() string {
 		s.Issue, s.Sent, s.Failed, s.Skipped, s.Bounced, s.AlreadySent, s.Unconfirmed, s.Duration.Round(time.Millisecond))
 	if s.PauseReason != "" {
 		out += fmt.Sprintf("; paused with %d pending: %s", s.Remaining, s.PauseReason)
+	}
+	if s.Others > 0 {
+		out += fmt.Sprintf("; %d pending with other senders", s.Others)
 	}
 	return out
 }
@@ -134,6 +144,12 @@ func (n *Newsletter) Send(ctx context.Context, req SendRequest) (Summary, error)
 		return sum, err
 	}
 
+	if n.st.SharesSends() && !req.ResendFailed && !req.ResendUnconfirmed {
+		// Any number of processes may send the issue at once: no lease.
+		err := n.deliverShared(ctx, is.Number, r, req, &sum)
+		sum.Duration = time.Since(start)
+		return sum, err
+	}
 	ctx, cancel, release, err := n.takeSendLock(ctx, is.Number, req.Holder)
 	if err != nil {
 		return sum, fmt.Errorf("send issue %d: %w", is.Number, err)
@@ -173,6 +189,13 @@ func (n *Newsletter) loadIssue(ctx context.Context, number int) (mailing, error)
 // row for every confirmed subscriber without one, and has the pool send
 // them.
 func (n *Newsletter) deliverIssue(ctx context.Context, cancel context.CancelCauseFunc, issue int, r *rendered, req SendRequest, sum *Summary) error {
+	// Where sends are shared (only resends come here), shared senders
+	// must have no row in flight.
+	unhold, err := n.st.HoldAllChunks(ctx, issue)
+	if err != nil {
+		return err
+	}
+	defer unhold()
 	from := store.DeliveryPending
 	switch {
 	case req.ResendUnconfirmed:
@@ -206,19 +229,32 @@ func (n *Newsletter) deliverIssue(ctx context.Context, cancel context.CancelCaus
 			return err
 		}
 	}
-	var limiter *rate.Limiter
-	if n.opts.Rate > 0 {
-		// A burst of one: the cap holds over any interval, not on average.
-		limiter = rate.NewLimiter(rate.Limit(n.opts.Rate), 1)
-	}
 	ledger, err := n.st.Ledger(ctx, issue)
 	if err != nil {
 		return err
 	}
 	lw := newLedgerWriter(ledger, n.opts.Concurrency, cancel)
-	p := &pool{n: n, issue: issue, r: r, from: from, limiter: limiter, cancel: cancel, sum: sum, progress: req.Progress, lw: lw}
+	p := &pool{n: n, issue: issue, r: r, from: from, limiter: n.sendLimiter(), cancel: cancel, sum: sum, progress: req.Progress, lw: lw}
 
-	ferr := p.run(ctx, client)
+	ferr := p.run(ctx, client, p.feedLedger)
+	return n.endSend(ctx, issue, p, ferr)
+}
+
+// sendLimiter is what keeps a send to n.opts.Rate, or nil for no cap.
+func (n *Newsletter) sendLimiter() waiter {
+	switch {
+	case n.opts.Rate <= 0:
+		return nil
+	case n.st.SharesSends():
+		return newSharedRate(n.st, n.opts.Rate, n.opts.Concurrency)
+	}
+	// A burst of one: the cap holds over any interval, not on average.
+	return rate.NewLimiter(rate.Limit(n.opts.Rate), 1)
+}
+
+// endSend commits the last marks and tells why the send ended.
+func (n *Newsletter) endSend(ctx context.Context, issue int, p *pool, ferr error) error {
+	lw, sum := p.lw, p.sum
 	// Every "sent" mark is committed before the send returns.
 	if err := lw.close(); err != nil && ferr == nil {
 		ferr = err

@@ -115,6 +115,7 @@ const (
 	qChunkDone
 	qChunksHoldAll
 	qPendingConfirmed
+	qUnconfirmedSettled
 	qRateReserve
 
 	// bounces.sql
@@ -328,16 +329,17 @@ var queryNames = [numQueries]string{
 	qLedgerCommit:     "ledger-commit",
 	qLedgerRollback:   "ledger-rollback",
 
-	qPlanLock:         "plan-lock",
-	qChunksPlan:       "chunks-plan",
-	qChunksReopen:     "chunks-reopen",
-	qChunksForget:     "chunks-forget",
-	qChunkTake:        "chunk-take",
-	qChunkPending:     "chunk-pending",
-	qChunkDone:        "chunk-done",
-	qChunksHoldAll:    "chunks-hold-all",
-	qPendingConfirmed: "pending-confirmed",
-	qRateReserve:      "rate-reserve",
+	qPlanLock:           "plan-lock",
+	qChunksPlan:         "chunks-plan",
+	qChunksReopen:       "chunks-reopen",
+	qChunksForget:       "chunks-forget",
+	qChunkTake:          "chunk-take",
+	qChunkPending:       "chunk-pending",
+	qChunkDone:          "chunk-done",
+	qChunksHoldAll:      "chunks-hold-all",
+	qPendingConfirmed:   "pending-confirmed",
+	qUnconfirmedSettled: "unconfirmed-settled",
+	qRateReserve:        "rate-reserve",
 
 	qBounceDelivery:      "bounce-delivery",
 	qBounceInsert:        "bounce-insert",

@@ -85,6 +85,9 @@ func (c *Chunk) Release(ctx context.Context) (pending int, err error) {
 	return pending, c.tx.Commit()
 }
 
+// Abort lets go of the chunk as it was, not done.
+func (c *Chunk) Abort() { c.tx.Rollback() }
+
 // HoldAllChunks holds every chunk of issue until release is called, for a
 // send that must be the only one (a resend of failed or unconfirmed rows):
 // shared senders then find nothing to take. If another sender holds one,
@@ -122,6 +125,17 @@ func (s *Store) PendingDeliveries(ctx context.Context, issue int) (int, error) {
 	var n int
 	if err := s.queryRow(ctx, qPendingConfirmed, issue).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count pending deliveries of issue %d: %w", issue, err)
+	}
+	return n, nil
+}
+
+// UnconfirmedSettled counts issue's rows in "sending" in chunks that are
+// done, and so held by no sender: rows whose server reply was lost. Rows
+// in "sending" in the other chunks may be in flight.
+func (s *Store) UnconfirmedSettled(ctx context.Context, issue int) (int, error) {
+	var n int
+	if err := s.queryRow(ctx, qUnconfirmedSettled, issue, sendChunkSize).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count unconfirmed deliveries of issue %d: %w", issue, err)
 	}
 	return n, nil
 }

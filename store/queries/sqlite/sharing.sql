@@ -31,6 +31,14 @@ DELETE FROM send_chunks WHERE issue_number = ?
 SELECT count(*) FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
 WHERE d.issue_number = ? AND d.status = 'pending' AND s.status = 'confirmed'
 
+-- name: unconfirmed-settled
+-- Rows left in "sending" in chunks that are done: no sender holds those,
+-- so each is one whose server reply was lost. Arguments: issue, chunk
+-- size.
+SELECT count(*) FROM deliveries d
+JOIN send_chunks c ON c.issue_number = d.issue_number AND c.chunk = d.subscriber_id / ?2
+WHERE d.issue_number = ?1 AND d.status = 'sending' AND c.done
+
 -- name: rate-reserve
 -- As in PostgreSQL, by this machine's clock (there is only one).
 -- Arguments: now (microseconds), name, span.
