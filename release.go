@@ -261,7 +261,8 @@ func (a *App) missed(due, now time.Time) bool {
 // ran to the end (no message left pending; failed and unconfirmed ones are
 // settled); stopped short with the reason, for a person to look at, when
 // it paused or left messages pending. A send cut short by a stop, or that
-// another sender holds, records nothing: it is taken up again.
+// another sender holds, records nothing: it is taken up again. Nor does a
+// process of a shared send that ends while others still have rows in hand.
 func (a *App) recordSend(ctx context.Context, actor string, sum newsletter.Summary, err error) {
 	ctx = context.WithoutCancel(ctx)
 	n := sum.Issue
@@ -269,6 +270,10 @@ func (a *App) recordSend(ctx context.Context, actor string, sum newsletter.Summa
 	case errors.Is(err, store.ErrLocked), errors.Is(err, store.ErrWrongState):
 		return
 	case errors.Is(err, shutdown.ErrStopped), errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		return
+	case err == nil && sum.Others > 0:
+		// Other processes share the send and are at work on the rest: the
+		// last of them to finish says how it ended.
 		return
 	case err == nil && sum.Remaining == 0:
 		if _, err := a.Store.MarkSent(ctx, n, actor, sum.String()); err != nil {
