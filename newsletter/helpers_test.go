@@ -34,8 +34,13 @@ func openStore(t testing.TB) *store.Store {
 // openStoreTitled is openStore with the issue titled by title.
 func openStoreTitled(t testing.TB, title func(int) string) *store.Store {
 	t.Helper()
+	return withIssue(t, storetest.Open(t), title)
+}
+
+// withIssue gives st an issue of two entries, titled by title.
+func withIssue(t testing.TB, st *store.Store, title func(int) string) *store.Store {
+	t.Helper()
 	ctx := context.Background()
-	st := storetest.Open(t)
 	articles := []source.Article{
 		{Key: "https://example.org/a", URL: "https://example.org/a", Title: "Tides & <moons>", Author: "Ana",
 			Source: "Example", Text: "The moon pulls the sea. Tides follow.", Published: time.Date(2026, 3, 1, 9, 0, 0, 0, time.UTC)},
