@@ -1,6 +1,7 @@
 package bulletin
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -8,6 +9,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/bulletin-app/bulletin/store"
 )
 
 // secretFile is the file in data_dir that keeps the generated key.
@@ -18,12 +21,61 @@ const secretFile = "secret"
 const minSecret = 32
 
 // secret is the key that signs subscription links: from config, else made
-// once and kept in the data folder, so links keep working across restarts.
+// once and kept, so links keep working across restarts: in the data folder
+// beside a SQLite store, in the database itself on PostgreSQL, where
+// replicas on several hosts, each with a data folder of its own, must
+// sign and check with one key.
 func (a *App) secret() ([]byte, error) {
 	if s := a.Config.Newsletter.Secret; s != "" {
 		return []byte(s), nil
 	}
-	return loadOrMakeSecret(filepath.Join(a.Config.Resolve(a.Config.DataDir), secretFile))
+	path := filepath.Join(a.Config.Resolve(a.Config.DataDir), secretFile)
+	if a.Store.Dialect() != "postgres" {
+		return loadOrMakeSecret(path)
+	}
+	return a.databaseSecret(context.Background(), path)
+}
+
+// secretSetting is the key's name in the database's settings.
+const secretSetting = "newsletter.secret"
+
+// databaseSecret is the key kept in the database. The first process to
+// need one there puts in its data folder's key, if it has one (a store
+// moved from SQLite by hand: the links of the issues it sent keep
+// working), else a new one; every other process then uses that one.
+func (a *App) databaseSecret(ctx context.Context, path string) ([]byte, error) {
+	local, err := readSecret(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, err
+	}
+	candidate := string(local)
+	if candidate == "" {
+		buf := make([]byte, 32)
+		rand.Read(buf)
+		candidate = hex.EncodeToString(buf)
+	}
+	kept, err := a.Store.KeepSetting(ctx, secretSetting, candidate)
+	if err != nil {
+		return nil, fmt.Errorf("signing key: %w", err)
+	}
+	if local != nil && kept != string(local) {
+		a.Log.Warn("the signing key in the data folder is not the database's; the database's signs and checks links", "file", path)
+	}
+	return []byte(kept), nil
+}
+
+// CarrySecretTo puts this store's signing key into dst, a PostgreSQL store
+// it was copied to, so that the links of every issue sent so far keep
+// working there. A key set in config is left to the config.
+func (a *App) CarrySecretTo(ctx context.Context, dst *store.Store) error {
+	if a.Config.Newsletter.Secret != "" {
+		return nil
+	}
+	key, err := a.secret()
+	if err != nil {
+		return err
+	}
+	return dst.PutSetting(ctx, secretSetting, string(key))
 }
 
 // loadOrMakeSecret reads the key kept at path, or makes one and keeps it

@@ -2,6 +2,7 @@ package bulletin
 
 import (
 	"bufio"
+	"context"
 	"encoding/hex"
 	"os"
 	"os/exec"
@@ -9,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/bulletin-app/bulletin/internal/storetest/testdb"
 )
 
 // TestBadSecretFileIsReportedByItsPath: an empty or short data/secret
@@ -103,5 +106,46 @@ func TestKilledWhileWritingSecret(t *testing.T) {
 	}
 	if fi, _ := os.Stat(path); fi.Mode().Perm() != 0o600 {
 		t.Errorf("key file mode %v", fi.Mode())
+	}
+}
+
+// TestReplicasShareTheDatabasesSecret: on PostgreSQL, apps with data
+// folders of their own (replicas on two hosts) sign with one key, the
+// first to need one puts in its data folder's key (links sent before keep
+// working), and a later one with another file still uses the database's.
+func TestReplicasShareTheDatabasesSecret(t *testing.T) {
+	pg := testdb.URL(t, testdb.Postgres)
+	open := func() (*App, string) {
+		dir := t.TempDir()
+		cfg, err := LoadConfig(writeConfig(t, dir, "sources:\n  - name: test\n    folder: articles\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg.Database.URL = pg
+		app, err := Open(context.Background(), cfg, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { app.Close() })
+		return app, dir
+	}
+	first, dir := open()
+	old := strings.Repeat("ab", 32)
+	os.MkdirAll(filepath.Join(dir, "data"), 0o755)
+	if err := os.WriteFile(filepath.Join(dir, "data", "secret"), []byte(old+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	key, err := first.secret()
+	if err != nil || string(key) != old {
+		t.Fatalf("first app: %q, %v; want its data folder's key", key, err)
+	}
+	second, dir2 := open()
+	os.MkdirAll(filepath.Join(dir2, "data"), 0o755)
+	os.WriteFile(filepath.Join(dir2, "data", "secret"), []byte(strings.Repeat("cd", 32)+"\n"), 0o600)
+	third, _ := open()
+	for i, app := range []*App{second, third} {
+		if key, err := app.secret(); err != nil || string(key) != old {
+			t.Errorf("app %d: %q, %v; want the database's key", i+2, key, err)
+		}
 	}
 }

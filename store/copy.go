@@ -109,9 +109,10 @@ var copyTables = []copyTable{
 // notCopied are the tables a copy leaves: the target's migrations are its
 // own, leases belong to the processes of the old database (a live one
 // stops the copy), the desk's sessions to the browsers signed in to it
-// (its users sign in again), and a shared send's chunks and rate are
-// remade by the next send.
-var notCopied = []string{"schema_migrations", "locks", "admin_sessions", "send_chunks", "send_rates"}
+// (its users sign in again), a shared send's chunks and rate are remade by
+// the next send, and the settings are the target's (a SQLite store keeps
+// its signing key in its data folder: see bulletin.App.CarrySecretTo).
+var notCopied = []string{"schema_migrations", "locks", "admin_sessions", "send_chunks", "send_rates", "settings"}
 
 // TableCount is how many rows of a table the source held and the target
 // received.

@@ -193,6 +193,11 @@ const (
 	qEntryEditTitle
 	qEntryEditSummary
 
+	// settings.sql
+	qSettingKeep
+	qSettingPut
+	qSettingGet
+
 	// audit.sql
 	qAuditAdd
 	qAuditList
@@ -408,6 +413,10 @@ var queryNames = [numQueries]string{
 	qEntrySetLead:        "entry-set-lead",
 	qEntryEditTitle:      "entry-edit-title",
 	qEntryEditSummary:    "entry-edit-summary",
+
+	qSettingKeep: "setting-keep",
+	qSettingPut:  "setting-put",
+	qSettingGet:  "setting-get",
 
 	qAuditAdd:           "audit-add",
 	qAuditList:          "audit-list",

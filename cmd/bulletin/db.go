@@ -51,6 +51,11 @@ func init() {
 				if err != nil {
 					return err
 				}
+				// The links in the issues sent so far were signed with the
+				// data folder's key: on PostgreSQL it is the database's.
+				if err := app.CarrySecretTo(ctx, dst); err != nil {
+					return err
+				}
 				fmt.Fprintf(e.stdout, "copied %s to %s\n\n", app.Store.Name(), dst.Name())
 				tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 				fmt.Fprintln(tw, "TABLE\tSOURCE\tCOPIED")
