@@ -60,9 +60,14 @@ type bench struct {
 	sendSubs []int
 	conns    int
 	res      results
-	corpus   string // folder of generated articles, a-000001.md …
-	nCorpus  int
-	model    *newsgen.Model
+	// The cluster row: a PostgreSQL role that may create databases, the
+	// subscriber counts and the numbers of sending processes.
+	postgres    string
+	clusterSubs []int
+	workers     []int
+	corpus      string // folder of generated articles, a-000001.md …
+	nCorpus     int
+	model       *newsgen.Model
 }
 
 type binFlag []*binary
@@ -112,11 +117,20 @@ func main() {
 	subs := flag.String("subscribers", "10000,100000", "subscriber counts M of import and list")
 	sendSubs := flag.String("send-subscribers", "10000,100000", "subscriber counts of send")
 	conns := flag.Int("conns", 4, "SMTP connections of send, the bare loop and smtp-source")
-	rows := flag.String("rows", "import,list,fresh,history,history30,send", "rows to run")
+	rows := flag.String("rows", "import,list,fresh,history,history30,send", "rows to run (also: cluster, the shared send on PostgreSQL)")
+	postgres := flag.String("postgres", os.Getenv("BULLETIN_TEST_POSTGRES"), "cluster row: postgres:// URL of a role that may create databases")
+	clusterSubs := flag.String("cluster-subscribers", "100000,1000000", "cluster row: subscriber counts")
+	workers := flag.String("workers", "1,2,4", "cluster row: numbers of bulletin send processes sharing a send")
 	flag.Parse()
 
-	b := &bench{runs: *runs, conns: *conns}
+	b := &bench{runs: *runs, conns: *conns, postgres: *postgres}
 	var err error
+	if b.clusterSubs, err = ints(*clusterSubs); err != nil {
+		log.Fatal(err)
+	}
+	if b.workers, err = ints(*workers); err != nil {
+		log.Fatal(err)
+	}
 	if b.articles, err = ints(*articles); err != nil {
 		log.Fatal(err)
 	}
@@ -179,6 +193,8 @@ func main() {
 			err = b.history30Row()
 		case "send":
 			err = b.sendRow()
+		case "cluster":
+			err = b.clusterRow()
 		default:
 			err = fmt.Errorf("unknown row %q", row)
 		}
