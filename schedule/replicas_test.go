@@ -1,0 +1,48 @@
+package schedule
+
+import (
+	"context"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/bulletin-app/bulletin/internal/storetest"
+)
+
+// TestCatchUpDecidedOnceByReplicas: a fire time passes while every replica
+// is down; two replicas then start together on one database and both see
+// the missed run. It is made up once between them, and their own later
+// fire times run once too.
+func TestCatchUpDecidedOnceByReplicas(t *testing.T) {
+	path := storetest.URL(t)
+	day := func(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 0, 0, time.UTC) }
+	var log runLog
+	opts := Options{Location: time.UTC, CatchUpWindow: 12 * time.Hour}
+	// Up before 07:00, then down.
+	clk := &fakeClock{now: day(6, 0), end: day(6, 50)}
+	simulate(t, openStore(t, path, clk), clk, []JobSpec{{Name: "issue", Spec: "0 7,8 * * *", Run: log.job("issue", clk)}}, opts)
+
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	for i := range 2 {
+		clk := &fakeClock{now: day(7, 20), end: day(8, 30)}
+		st := openStore(t, path, clk)
+		s, err := New(st, []JobSpec{{Name: "issue", Spec: "0 7,8 * * *", Run: log.job("issue", clk)}}, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.clock = clk
+		clk.settle = s.inflight.Wait
+		wg.Go(func() { errs[i] = s.Run(context.Background()) })
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("replica %d: %v", i+1, err)
+		}
+	}
+	runs := log.get("issue")
+	if len(runs) != 2 || !runs[0].Equal(day(7, 20)) || !runs[1].Equal(day(8, 0)) {
+		t.Errorf("runs at %v; want the 07:00 run made up once at 07:20 and the 08:00 one once", runs)
+	}
+}
