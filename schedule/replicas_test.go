@@ -46,3 +46,37 @@ func TestCatchUpDecidedOnceByReplicas(t *testing.T) {
 		t.Errorf("runs at %v; want the 07:00 run made up once at 07:20 and the 08:00 one once", runs)
 	}
 }
+
+// TestFireRunsOnceWhenReplicasReachItTogether: two replicas whose clocks
+// reach a fire time at the same moment run it exactly once between them,
+// time after time. When the fire was claimed under the lease, the replica
+// that found the lease taken settled the fire for the one holding it,
+// which then found it done: neither ran it.
+func TestFireRunsOnceWhenReplicasReachItTogether(t *testing.T) {
+	day := func(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 0, 0, time.UTC) }
+	opts := Options{Location: time.UTC, CatchUpWindow: 12 * time.Hour}
+	for round := range 10 {
+		path := storetest.URL(t)
+		var log runLog
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for range 2 {
+			clk := &fakeClock{now: day(6, 59), end: day(7, 30)}
+			s, err := New(openStore(t, path, clk), []JobSpec{{Name: "issue", Spec: "0 7 * * *", Run: log.job("issue", clk)}}, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			s.clock = clk
+			clk.settle = s.inflight.Wait
+			wg.Go(func() {
+				<-start
+				s.Run(context.Background())
+			})
+		}
+		close(start)
+		wg.Wait()
+		if runs := log.get("issue"); len(runs) != 1 {
+			t.Fatalf("round %d: the 07:00 fire ran %d times between two replicas, want once", round+1, len(runs))
+		}
+	}
+}

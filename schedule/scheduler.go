@@ -431,30 +431,11 @@ func (s *Scheduler) execute(j *job, c *call) {
 	}
 	bg := context.WithoutCancel(ctx) // bookkeeping still happens when the job is cancelled
 
-	dead, err := s.st.TakeLock(ctx, j.Name, s.holder, s.opts.LockTTL)
-	if dead != "" {
-		log.Warn("took over the job's lease from a process that has ended", "holder", dead)
-	}
-	if err != nil {
-		c.err = fmt.Errorf("job %s: %w", j.Name, err)
-		if !errors.Is(err, store.ErrLocked) {
-			log.Error("cannot take the job's lease", "error", err)
-			return
-		}
-		// Another process is doing this work right now: the fire is
-		// taken care of and must not be made up later.
-		if !c.scheduled.IsZero() {
-			s.st.ClaimJobFire(bg, j.Name, c.scheduled)
-		}
-		s.skips.Inc(j.Name, "locked")
-		log.Info("job running in another process: skipped", "error", err)
-		return
-	}
-	defer func() {
-		if err := s.st.Unlock(bg, j.Name, s.holder); err != nil {
-			log.Warn("cannot release the job's lease", "error", err)
-		}
-	}()
+	// The fire time is claimed first, in one statement: of the replicas
+	// whose clocks reach it together, exactly one gets it. (Claimed under
+	// the lease instead, a replica that found the lease taken by the one
+	// about to claim, and settled the fire for it, could leave it run by
+	// neither.)
 	if !c.scheduled.IsZero() {
 		claimed, err := s.st.ClaimJobFire(ctx, j.Name, c.scheduled)
 		if err != nil {
@@ -468,6 +449,27 @@ func (s *Scheduler) execute(j *job, c *call) {
 			return
 		}
 	}
+	dead, err := s.st.TakeLock(ctx, j.Name, s.holder, s.opts.LockTTL)
+	if dead != "" {
+		log.Warn("took over the job's lease from a process that has ended", "holder", dead)
+	}
+	if err != nil {
+		c.err = fmt.Errorf("job %s: %w", j.Name, err)
+		if !errors.Is(err, store.ErrLocked) {
+			log.Error("cannot take the job's lease", "error", err)
+			return
+		}
+		// Another process is doing this work right now: the fire, claimed
+		// above, is taken care of and is not made up later.
+		s.skips.Inc(j.Name, "locked")
+		log.Info("job running in another process: skipped", "error", err)
+		return
+	}
+	defer func() {
+		if err := s.st.Unlock(bg, j.Name, s.holder); err != nil {
+			log.Warn("cannot release the job's lease", "error", err)
+		}
+	}()
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
