@@ -19,10 +19,12 @@ SELECT status, count(*) FROM deliveries WHERE issue_number = $1 GROUP BY status
 
 -- name: deliveries-list
 -- Arguments: issue, status, after this subscriber id, confirmed subscribers
--- only, limit (-1 for all).
+-- only, limit (-1 for all). The join's own "s.id > $3" says nothing new,
+-- but without it the planner merges with subscribers read from the first
+-- id on: 30 ms instead of 0.3 for a page near the end of 100,000.
 SELECT d.issue_number, d.subscriber_id, d.email, coalesce(s.name, ''), coalesce(s.status, ''), d.status,
     d.attempts, d.last_error, d.message_id, d.updated_at, d.sent_at
-FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id
+FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id AND s.id > $3
 WHERE d.issue_number = $1 AND d.status = $2 AND d.subscriber_id > $3
     AND (NOT $4 OR s.status = 'confirmed')
 ORDER BY d.subscriber_id LIMIT nullif($5::bigint, -1)
