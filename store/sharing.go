@@ -43,7 +43,11 @@ func (s *Store) TakeChunk(ctx context.Context, issue int, after int64, skip []in
 	if !s.dialect.sharedSends {
 		return nil, errors.New("take a chunk: sends are not shared on " + s.dialect.name)
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	// The hold ends when Release or Abort says, not when ctx does: a
+	// rollback database/sql made on its own, after the send returned,
+	// would leave the chunk held for a moment after, and the next send
+	// would skip it.
+	tx, err := s.db.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return nil, fmt.Errorf("take a chunk of issue %d: %w", issue, err)
 	}
@@ -97,7 +101,7 @@ func (s *Store) HoldAllChunks(ctx context.Context, issue int) (release func(), e
 	if !s.dialect.sharedSends {
 		return func() {}, nil
 	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	tx, err := s.db.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return nil, err
 	}
