@@ -261,6 +261,15 @@ func TestCopyToPostgres(t *testing.T) {
 				t.Errorf("%s: %d rows in the source, %d copied; want the same, and some", c.Table, c.Source, c.Copied)
 			}
 		}
+		// The target's triggers counted the rows as they came.
+		checkTallies(t, dst, "after the copy")
+		if st, dt := func() (map[string]int64, map[string]int64) {
+			a, _ := tallyCounts(t, src)
+			b, _ := tallyCounts(t, dst)
+			return a, b
+		}(); !reflect.DeepEqual(st, dt) {
+			t.Errorf("tallies differ after the copy:\nsource %v\ntarget %v", st, dt)
+		}
 		want, got := view(t, src), view(t, dst)
 		for k := range want {
 			if !reflect.DeepEqual(want[k], got[k]) {

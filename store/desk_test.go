@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
@@ -96,18 +95,14 @@ func TestSubscriberPageSearchesAndPages(t *testing.T) {
 	})
 }
 
-// The page queries, and the growth chart's, are ranges of an index, not
-// scans of the table.
+// The page queries are ranges of an index, not scans of the table.
 func TestSubscriberPageUsesIndexes(t *testing.T) {
 	st := testDB{"sqlite"}.open(t)
-	for _, q := range []queryID{qSubscribersPageStatus, qSubscribersSearch, qSubscribersSearchDomain,
-		qSubscribersConfirmedByDay, qSubscribersLeftByDay} {
+	for _, q := range []queryID{qSubscribersPageStatus, qSubscribersSearch, qSubscribersSearchDomain} {
 		args := []any{"a", "b", "", 100, 10}
 		switch q {
 		case qSubscribersPageStatus:
 			args = []any{"confirmed", 100, 10}
-		case qSubscribersConfirmedByDay, qSubscribersLeftByDay:
-			args = []any{"2026-09-01T00:00:00.000000000Z"}
 		}
 		rows, err := st.db.Query("EXPLAIN QUERY PLAN "+st.texts[q], args...)
 		if err != nil {
@@ -126,11 +121,6 @@ func TestSubscriberPageUsesIndexes(t *testing.T) {
 		for _, p := range plan {
 			if p == "SCAN subscribers" {
 				t.Errorf("%s scans the table: %q", q, plan)
-			}
-			// The growth chart's counts read an index only, in its order.
-			if q == qSubscribersConfirmedByDay && (p == "USE TEMP B-TREE FOR GROUP BY" || !strings.Contains(p, "INDEX subscribers_confirmed_day")) ||
-				q == qSubscribersLeftByDay && !strings.Contains(p, "COVERING INDEX subscribers_left") && strings.HasPrefix(p, "SEARCH") {
-				t.Errorf("%s: %q", q, plan)
 			}
 		}
 		t.Logf("%s: %q", q, plan)

@@ -267,6 +267,7 @@ func TestConcurrentLedgersClaimEachRowOnce(t *testing.T) {
 			t.Errorf("counts %v, %v; want all %d sent", counts, err, rows)
 		}
 		t.Logf("%d rows claimed once each, by %d of %d senders", rows, len(workers), senders)
+		checkTallies(t, stores[0], "after the senders")
 	})
 }
 

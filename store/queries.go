@@ -238,8 +238,7 @@ const (
 	qSubscribersPageStatus
 	qSubscribersSearch
 	qSubscribersSearchDomain
-	qSubscribersConfirmedByDay
-	qSubscribersLeftByDay
+	qSubscribersGrowth
 	qSubscriberDeliveries
 	qSubscriberBounces
 	qSourceArticles
@@ -449,18 +448,17 @@ var queryNames = [numQueries]string{
 	qAdminSessionsExpire:     "admin-sessions-expire",
 	qAdminSessionsCount:      "admin-sessions-count",
 
-	qSubscribersPage:           "subscribers-page",
-	qSubscribersPageStatus:     "subscribers-page-status",
-	qSubscribersSearch:         "subscribers-search",
-	qSubscribersSearchDomain:   "subscribers-search-domain",
-	qSubscribersConfirmedByDay: "subscribers-confirmed-by-day",
-	qSubscribersLeftByDay:      "subscribers-left-by-day",
-	qSubscriberDeliveries:      "subscriber-deliveries",
-	qSubscriberBounces:         "subscriber-bounces",
-	qSourceArticles:            "source-articles",
-	qSourcePause:               "source-pause",
-	qSourceResume:              "source-resume",
-	qSourcesPaused:             "sources-paused",
+	qSubscribersPage:         "subscribers-page",
+	qSubscribersPageStatus:   "subscribers-page-status",
+	qSubscribersSearch:       "subscribers-search",
+	qSubscribersSearchDomain: "subscribers-search-domain",
+	qSubscribersGrowth:       "subscribers-growth",
+	qSubscriberDeliveries:    "subscriber-deliveries",
+	qSubscriberBounces:       "subscriber-bounces",
+	qSourceArticles:          "source-articles",
+	qSourcePause:             "source-pause",
+	qSourceResume:            "source-resume",
+	qSourcesPaused:           "sources-paused",
 }
 
 func (id queryID) String() string { return queryNames[id] }

@@ -43,14 +43,15 @@ WHERE lower(substr(email, strpos(email, '@') + 1) COLLATE "C") >= $1
     AND ($3::text = '' OR status = $3) AND id < $4 AND NOT (email LIKE 'forgotten-%@invalid')
 ORDER BY id DESC LIMIT $5
 
--- name: subscribers-confirmed-by-day
-SELECT to_char(confirmed_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), count(*) FROM subscribers
-WHERE confirmed_at >= $1 GROUP BY 1
-
--- name: subscribers-left-by-day
-SELECT to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD'), count(*) FROM subscribers
-WHERE status IN ('unsubscribed', 'bounced', 'complained') AND confirmed_at IS NOT NULL AND updated_at >= $1
-GROUP BY 1
+-- name: subscribers-growth
+-- The growth chart's tallies (0030_tallies.sql: each the sum of its rows) from a UTC day
+-- 'YYYY-MM-DD' on: the confirmations ('joined') and departures ('left') of
+-- each day, and ('now', '') the confirmed subscribers now, read in one
+-- statement so that they agree.
+SELECT kind, day, sum(n)::bigint FROM subscriber_day_tally WHERE kind IN ('joined', 'left') AND day >= $1
+GROUP BY kind, day HAVING sum(n) <> 0
+UNION ALL
+SELECT 'now', '', coalesce(sum(n), 0)::bigint FROM subscriber_tally WHERE status = 'confirmed'
 
 -- name: subscriber-deliveries
 SELECT d.issue_number, d.subscriber_id, d.email, coalesce(s.name, ''), coalesce(s.status, ''), d.status,

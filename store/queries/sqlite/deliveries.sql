@@ -12,7 +12,8 @@ FROM subscribers WHERE status = 'confirmed' AND cadence = ?
 ON CONFLICT (issue_number, subscriber_id) DO NOTHING
 
 -- name: delivery-counts
-SELECT status, count(*) FROM deliveries WHERE issue_number = ? GROUP BY status
+-- From the running tally (0030_tallies.sql), not a count of the ledger.
+SELECT status, n FROM delivery_tally WHERE issue_number = ? AND n <> 0
 
 -- name: deliveries-list
 -- Arguments: issue, status, after this subscriber id, confirmed subscribers

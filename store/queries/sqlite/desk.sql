@@ -44,18 +44,14 @@ WHERE lower(substr(email, instr(email, '@') + 1)) >= ?1 AND lower(substr(email, 
     AND (?3 = '' OR status = ?3) AND id < ?4 AND NOT (email LIKE 'forgotten-%@invalid')
 ORDER BY id DESC LIMIT ?5
 
--- name: subscribers-confirmed-by-day
--- Confirmations since the UTC day of a time, by day: in the order of
--- subscribers_confirmed_day.
-SELECT substr(confirmed_at, 1, 10), count(*) FROM subscribers
-WHERE substr(confirmed_at, 1, 10) >= substr(?1, 1, 10) GROUP BY 1
-
--- name: subscribers-left-by-day
--- Confirmed subscribers who left (unsubscribed, bounced, complained) since
--- a time, by the UTC day of their last change: ranges of subscribers_left.
-SELECT substr(updated_at, 1, 10), count(*) FROM subscribers
-WHERE status IN ('unsubscribed', 'bounced', 'complained') AND confirmed_at IS NOT NULL AND updated_at >= ?
-GROUP BY 1
+-- name: subscribers-growth
+-- The growth chart's tallies (0030_tallies.sql) from a UTC day
+-- 'YYYY-MM-DD' on: the confirmations ('joined') and departures ('left') of
+-- each day, and ('now', '') the confirmed subscribers now, read in one
+-- statement so that they agree.
+SELECT kind, day, n FROM subscriber_day_tally WHERE kind IN ('joined', 'left') AND day >= ?1 AND n <> 0
+UNION ALL
+SELECT 'now', '', n FROM subscriber_tally WHERE status = 'confirmed'
 
 -- name: subscriber-deliveries
 -- A subscriber's ledger rows, newest issue first. Arguments: subscriber,

@@ -25,7 +25,8 @@ WHERE (? = '' OR status = ?) AND id > ?
 ORDER BY id LIMIT ?
 
 -- name: subscribers-count
-SELECT status, count(*) FROM subscribers GROUP BY status
+-- From the running tally (0030_tallies.sql), not a count of the table.
+SELECT status, n FROM subscriber_tally WHERE n <> 0
 
 -- name: subscriber-set-status
 -- The last five arguments are the statuses it may move from.
