@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -121,6 +122,14 @@ func TestSubscriberPageUsesIndexes(t *testing.T) {
 		for _, p := range plan {
 			if p == "SCAN subscribers" {
 				t.Errorf("%s scans the table: %q", q, plan)
+			}
+		}
+		// A search by a domain reads the domain's entries in the page's
+		// order: no sort of its addresses before the LIMIT.
+		if q == qSubscribersSearchDomain {
+			i := slices.Index(plan, "SEARCH subscribers USING INDEX subscribers_domain (<expr>=? AND rowid<?)")
+			if i < 0 || i+1 < len(plan) && plan[i+1] == "USE TEMP B-TREE FOR ORDER BY" {
+				t.Errorf("%s does not read the domain in id order: %q", q, plan)
 			}
 		}
 		t.Logf("%s: %q", q, plan)

@@ -5,16 +5,14 @@
 -- Newest first, below an id (keyset paging). A forgotten subscriber's row
 -- stays for the ledger, under an address that names no one: not listed.
 -- Arguments: before id, limit.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
-    cadence, paused_until
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at, cadence, paused_until
 FROM subscribers
 WHERE id < $1 AND NOT (email LIKE 'forgotten-%@invalid')
 ORDER BY id DESC LIMIT $2
 
 -- name: subscribers-page-status
 -- Arguments: status, before id, limit.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
-    cadence, paused_until
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at, cadence, paused_until
 FROM subscribers
 WHERE status = $1 AND id < $2 AND NOT (email LIKE 'forgotten-%@invalid')
 ORDER BY id DESC LIMIT $3
@@ -24,8 +22,7 @@ ORDER BY id DESC LIMIT $3
 -- ranges of the unique index on lower(email COLLATE "C") and of
 -- subscribers_name. Arguments: from, to, status ('' for all), before id,
 -- limit.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
-    cadence, paused_until
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at, cadence, paused_until
 FROM subscribers
 WHERE id IN (
         SELECT id FROM subscribers WHERE lower(email COLLATE "C") >= $1 AND lower(email COLLATE "C") < $2
@@ -35,12 +32,23 @@ WHERE id IN (
 ORDER BY id DESC LIMIT $5
 
 -- name: subscribers-search-domain
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
-    cadence, paused_until
-FROM subscribers
-WHERE lower(substr(email, strpos(email, '@') + 1) COLLATE "C") >= $1
-    AND lower(substr(email, strpos(email, '@') + 1) COLLATE "C") < $2
-    AND ($3::text = '' OR status = $3) AND id < $4 AND NOT (email LIKE 'forgotten-%@invalid')
+-- Addresses whose domain is from ?1 to ?2 (lower case). The domain itself
+-- (?1, the usual search) is read newest first from subscribers_domain_id (0030_tallies.sql), in the order
+-- of the page: it stops at the page's end, however many addresses the
+-- domain has. Longer domains that start with it (example.net.uk for
+-- example.net) are a range of the same index, sorted: rarely many.
+-- Arguments as subscribers-search's.
+SELECT * FROM (
+    SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at, cadence, paused_until
+    FROM subscribers
+    WHERE lower(substr(email, strpos(email, '@') + 1) COLLATE "C") = $1 AND ($3::text = '' OR status = $3) AND id < $4 AND NOT (email LIKE 'forgotten-%@invalid')
+    ORDER BY id DESC LIMIT $5) exact
+UNION ALL
+SELECT * FROM (
+    SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at, cadence, paused_until
+    FROM subscribers
+    WHERE lower(substr(email, strpos(email, '@') + 1) COLLATE "C") > $1 AND lower(substr(email, strpos(email, '@') + 1) COLLATE "C") < $2 AND ($3::text = '' OR status = $3) AND id < $4 AND NOT (email LIKE 'forgotten-%@invalid')
+    ORDER BY id DESC LIMIT $5) longer
 ORDER BY id DESC LIMIT $5
 
 -- name: subscribers-growth

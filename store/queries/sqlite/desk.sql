@@ -4,8 +4,7 @@
 -- Newest first, below an id (keyset paging). A forgotten subscriber's row
 -- stays for the ledger, under an address that names no one: not listed.
 -- Arguments: before id, limit.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
-    cadence, paused_until
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at, cadence, paused_until
 FROM subscribers
 WHERE id < ?1 AND NOT (email LIKE 'forgotten-%@invalid')
 ORDER BY id DESC LIMIT ?2
@@ -13,8 +12,7 @@ ORDER BY id DESC LIMIT ?2
 -- name: subscribers-page-status
 -- As subscribers-page, in one status: a range of subscribers_status.
 -- Arguments: status, before id, limit.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
-    cadence, paused_until
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at, cadence, paused_until
 FROM subscribers
 WHERE status = ?1 AND id < ?2 AND NOT (email LIKE 'forgotten-%@invalid')
 ORDER BY id DESC LIMIT ?3
@@ -24,8 +22,7 @@ ORDER BY id DESC LIMIT ?3
 -- regard to ASCII case: a range of the email index and one of
 -- subscribers_name. Arguments: from, to, status ('' for all), before id,
 -- limit.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
-    cadence, paused_until
+SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at, cadence, paused_until
 FROM subscribers
 WHERE id IN (
         SELECT id FROM subscribers WHERE email >= ?1 AND email < ?2
@@ -35,13 +32,24 @@ WHERE id IN (
 ORDER BY id DESC LIMIT ?5
 
 -- name: subscribers-search-domain
--- Addresses whose domain is from ?1 to ?2 (lower case): a range of
--- subscribers_domain. Arguments as subscribers-search's.
-SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at,
-    cadence, paused_until
-FROM subscribers
-WHERE lower(substr(email, instr(email, '@') + 1)) >= ?1 AND lower(substr(email, instr(email, '@') + 1)) < ?2
-    AND (?3 = '' OR status = ?3) AND id < ?4 AND NOT (email LIKE 'forgotten-%@invalid')
+-- Addresses whose domain is from ?1 to ?2 (lower case). The domain itself
+-- (?1, the usual search) is read newest first from subscribers_domain (whose entries, as every SQLite index's, end with
+-- the rowid, id), in the order
+-- of the page: it stops at the page's end, however many addresses the
+-- domain has. Longer domains that start with it (example.net.uk for
+-- example.net) are a range of the same index, sorted: rarely many.
+-- Arguments as subscribers-search's.
+SELECT * FROM (
+    SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at, cadence, paused_until
+    FROM subscribers
+    WHERE lower(substr(email, instr(email, '@') + 1)) = ?1 AND (?3 = '' OR status = ?3) AND id < ?4 AND NOT (email LIKE 'forgotten-%@invalid')
+    ORDER BY id DESC LIMIT ?5) exact
+UNION ALL
+SELECT * FROM (
+    SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at, cadence, paused_until
+    FROM subscribers
+    WHERE lower(substr(email, instr(email, '@') + 1)) > ?1 AND lower(substr(email, instr(email, '@') + 1)) < ?2 AND (?3 = '' OR status = ?3) AND id < ?4 AND NOT (email LIKE 'forgotten-%@invalid')
+    ORDER BY id DESC LIMIT ?5) longer
 ORDER BY id DESC LIMIT ?5
 
 -- name: subscribers-growth
