@@ -32,22 +32,29 @@ WHERE id IN (
 ORDER BY id DESC LIMIT $5
 
 -- name: subscribers-search-domain
--- Addresses whose domain is from ?1 to ?2 (lower case). The domain itself
--- (?1, the usual search) is read newest first from subscribers_domain_id (0030_tallies.sql), in the order
--- of the page: it stops at the page's end, however many addresses the
--- domain has. Longer domains that start with it (example.net.uk for
--- example.net) are a range of the same index, sorted: rarely many.
--- Arguments as subscribers-search's.
+-- Addresses whose domain is from $1 to $2 (lower case). The domain itself
+-- ($1, the usual search) is read newest first from subscribers_domain_id
+-- (0030_tallies.sql), in the order of the page: it stops at the page's
+-- end, however many addresses the domain has. Longer domains that start
+-- with it (example.net.uk for example.net) are a range of the same index,
+-- sorted: rarely many. The orders are written so that no plan, not even a
+-- prepared statement's generic one, can take the primary key's order
+-- instead and filter the whole table: the first is a range of one domain
+-- (an equality would let the planner take the domain as fixed) in the
+-- order of domain and id, which only that index gives; the second is
+-- behind OFFSET 0. Arguments as subscribers-search's.
 SELECT * FROM (
     SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at, cadence, paused_until
     FROM subscribers
-    WHERE lower(substr(email, strpos(email, '@') + 1) COLLATE "C") = $1 AND ($3::text = '' OR status = $3) AND id < $4 AND NOT (email LIKE 'forgotten-%@invalid')
-    ORDER BY id DESC LIMIT $5) exact
+    WHERE lower(substr(email, strpos(email, '@') + 1) COLLATE "C") >= $1 AND lower(substr(email, strpos(email, '@') + 1) COLLATE "C") <= $1 AND ($3::text = '' OR status = $3) AND id < $4 AND NOT (email LIKE 'forgotten-%@invalid')
+    ORDER BY lower(substr(email, strpos(email, '@') + 1) COLLATE "C") DESC, id DESC LIMIT $5) exact
 UNION ALL
 SELECT * FROM (
-    SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at, cadence, paused_until
-    FROM subscribers
-    WHERE lower(substr(email, strpos(email, '@') + 1) COLLATE "C") > $1 AND lower(substr(email, strpos(email, '@') + 1) COLLATE "C") < $2 AND ($3::text = '' OR status = $3) AND id < $4 AND NOT (email LIKE 'forgotten-%@invalid')
+    SELECT * FROM (
+        SELECT id, email, name, status, created_at, updated_at, confirmed_at, confirm_sent_at, cadence, paused_until
+        FROM subscribers
+        WHERE lower(substr(email, strpos(email, '@') + 1) COLLATE "C") > $1 AND lower(substr(email, strpos(email, '@') + 1) COLLATE "C") < $2 AND ($3::text = '' OR status = $3) AND id < $4 AND NOT (email LIKE 'forgotten-%@invalid')
+        OFFSET 0) r
     ORDER BY id DESC LIMIT $5) longer
 ORDER BY id DESC LIMIT $5
 
