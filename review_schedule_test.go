@@ -4,55 +4,20 @@ import (
 	"context"
 	"errors"
 	"slices"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/bulletin-app/bulletin/internal/clocktest"
 
 	"github.com/bulletin-app/bulletin/store"
 )
 
-// fakeClock jumps to each time the scheduler waits for, once the runs
-// started so far have ended, and stops it when asked to wait past end.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	end    time.Time
-	settle func()
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) set(t time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = t
-}
-
-func (c *fakeClock) SleepUntil(ctx context.Context, t time.Time) bool {
-	if c.settle != nil {
-		c.settle()
-	}
-	if ctx.Err() != nil || t.IsZero() || t.After(c.end) {
-		return false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t.After(c.now) {
-		c.now = t
-	}
-	return true
-}
-
 // serveFor runs the app's schedule as serve does, a process started at
 // from and stopped at to, on simulated time.
-func (r *reviewApp) serveFor(t *testing.T, clk *fakeClock, from, to time.Time) {
+func (r *reviewApp) serveFor(t *testing.T, clk *clocktest.Sim, from, to time.Time) {
 	t.Helper()
-	clk.set(from)
-	clk.end = to
+	clk.Set(from)
+	clk.SetEnd(to)
 	r.clock = clk
 	r.Now = clk.Now
 	r.Store.SetClock(clk.Now)
@@ -60,14 +25,14 @@ func (r *reviewApp) serveFor(t *testing.T, clk *fakeClock, from, to time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	clk.settle = sched.WaitIdle
+	clk.SetSettle(sched.WaitIdle)
 	if err := r.runSchedule(context.Background(), sched); err != nil {
 		t.Fatal(err)
 	}
 }
 
 // restart is reopen on the fake clock: a new process, nothing in memory.
-func (r *reviewApp) restart(t *testing.T, clk *fakeClock) {
+func (r *reviewApp) restart(t *testing.T, clk *clocktest.Sim) {
 	t.Helper()
 	r.reopen(t)
 	r.Now = clk.Now
@@ -100,8 +65,8 @@ func TestScheduledIssueIsSentAtItsTimeOnce(t *testing.T) {
 	r := newReviewApp(t, "schedule:\n  timezone: Europe/Berlin\n  catch_up: 1h\n  jobs:\n    collect: \"\"\n    issue: \"\"\n")
 	berlin, _ := time.LoadLocation("Europe/Berlin")
 	day := func(h, m int) time.Time { return time.Date(2026, 12, 2, h, m, 0, 0, berlin) }
-	clk := &fakeClock{}
-	clk.set(day(8, 0))
+	clk := &clocktest.Sim{}
+	clk.Set(day(8, 0))
 	r.Now = clk.Now
 	r.Store.SetClock(clk.Now)
 
@@ -180,7 +145,7 @@ func TestScheduledIssueIsSentAtItsTimeOnce(t *testing.T) {
 	if err := r.ScheduleIssue(ctx, "cli:ed", third.Number, day(14, 0)); err != nil {
 		t.Fatal(err)
 	}
-	clk.set(day(14, 0))
+	clk.Set(day(14, 0))
 	if ok, err := r.Store.ReleaseIfDue(ctx, third.Number, day(14, 0), ActorSendJob, ""); !ok || err != nil {
 		t.Fatalf("release: %v, %v", ok, err)
 	}
@@ -212,12 +177,12 @@ func TestScheduledIssueIsSentAtItsTimeOnce(t *testing.T) {
 
 // newScheduleApp is newReviewApp in UTC with only the send-scheduled job,
 // on a fake clock at 08:00 on 2 December 2026; at(h, m) is a time that day.
-func newScheduleApp(t *testing.T) (*reviewApp, *fakeClock, func(h, m int) time.Time) {
+func newScheduleApp(t *testing.T) (*reviewApp, *clocktest.Sim, func(h, m int) time.Time) {
 	t.Helper()
 	r := newReviewApp(t, "schedule:\n  timezone: UTC\n  jobs:\n    collect: \"\"\n    issue: \"\"\n")
 	at := func(h, m int) time.Time { return time.Date(2026, 12, 2, h, m, 0, 0, time.UTC) }
-	clk := &fakeClock{}
-	clk.set(at(8, 0))
+	clk := &clocktest.Sim{}
+	clk.Set(at(8, 0))
 	r.Now = clk.Now
 	r.Store.SetClock(clk.Now)
 	return r, clk, at
@@ -277,8 +242,8 @@ func TestReleaseLeavesTheSendToTheJob(t *testing.T) {
 func TestScheduledIssueAcrossTheClockChange(t *testing.T) {
 	ctx := context.Background()
 	r := newReviewApp(t, "schedule:\n  timezone: Europe/Berlin\n  jobs:\n    collect: \"\"\n    issue: \"\"\n")
-	clk := &fakeClock{}
-	clk.set(time.Date(2026, 10, 24, 20, 0, 0, 0, time.UTC))
+	clk := &clocktest.Sim{}
+	clk.Set(time.Date(2026, 10, 24, 20, 0, 0, 0, time.UTC))
 	r.Now = clk.Now
 	r.Store.SetClock(clk.Now)
 	d := r.draft(t)

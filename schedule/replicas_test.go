@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulletin-app/bulletin/internal/clocktest"
+
 	"github.com/bulletin-app/bulletin/internal/storetest"
 )
 
@@ -19,20 +21,20 @@ func TestCatchUpDecidedOnceByReplicas(t *testing.T) {
 	var log runLog
 	opts := Options{Location: time.UTC, CatchUpWindow: 12 * time.Hour}
 	// Up before 07:00, then down.
-	clk := &fakeClock{now: day(6, 0), end: day(6, 50)}
+	clk := clocktest.New(day(6, 0), day(6, 50))
 	simulate(t, openStore(t, path, clk), clk, []JobSpec{{Name: "issue", Spec: "0 7,8 * * *", Run: log.job("issue", clk)}}, opts)
 
 	var wg sync.WaitGroup
 	errs := make([]error, 2)
 	for i := range 2 {
-		clk := &fakeClock{now: day(7, 20), end: day(8, 30)}
+		clk := clocktest.New(day(7, 20), day(8, 30))
 		st := openStore(t, path, clk)
 		s, err := New(st, []JobSpec{{Name: "issue", Spec: "0 7,8 * * *", Run: log.job("issue", clk)}}, opts)
 		if err != nil {
 			t.Fatal(err)
 		}
 		s.clock = clk
-		clk.settle = s.inflight.Wait
+		clk.SetSettle(s.inflight.Wait)
 		wg.Go(func() { errs[i] = s.Run(context.Background()) })
 	}
 	wg.Wait()
@@ -61,13 +63,13 @@ func TestFireRunsOnceWhenReplicasReachItTogether(t *testing.T) {
 		var wg sync.WaitGroup
 		start := make(chan struct{})
 		for range 2 {
-			clk := &fakeClock{now: day(6, 59), end: day(7, 30)}
+			clk := clocktest.New(day(6, 59), day(7, 30))
 			s, err := New(openStore(t, path, clk), []JobSpec{{Name: "issue", Spec: "0 7 * * *", Run: log.job("issue", clk)}}, opts)
 			if err != nil {
 				t.Fatal(err)
 			}
 			s.clock = clk
-			clk.settle = s.inflight.Wait
+			clk.SetSettle(s.inflight.Wait)
 			wg.Go(func() {
 				<-start
 				s.Run(context.Background())

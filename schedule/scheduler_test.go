@@ -10,41 +10,13 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulletin-app/bulletin/internal/clocktest"
+
 	"github.com/bulletin-app/bulletin/internal/storetest"
 	"github.com/bulletin-app/bulletin/store"
 )
 
-// fakeClock jumps to each wake-up time at once, after the jobs started so
-// far have finished, and stops the scheduler when asked to wait past end.
-type fakeClock struct {
-	mu     sync.Mutex
-	now    time.Time
-	end    time.Time
-	settle func()
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) SleepUntil(ctx context.Context, t time.Time) bool {
-	if c.settle != nil {
-		c.settle()
-	}
-	if ctx.Err() != nil || t.IsZero() || t.After(c.end) {
-		return false
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if t.After(c.now) {
-		c.now = t
-	}
-	return true
-}
-
-func openStore(t *testing.T, path string, clk *fakeClock) *store.Store {
+func openStore(t *testing.T, path string, clk *clocktest.Sim) *store.Store {
 	t.Helper()
 	st, err := store.Open(context.Background(), path)
 	if err != nil {
@@ -63,7 +35,7 @@ type runLog struct {
 	runs map[string][]time.Time
 }
 
-func (l *runLog) job(name string, clk *fakeClock) func(context.Context) (string, error) {
+func (l *runLog) job(name string, clk *clocktest.Sim) func(context.Context) (string, error) {
 	return func(context.Context) (string, error) {
 		l.mu.Lock()
 		defer l.mu.Unlock()
@@ -83,14 +55,14 @@ func (l *runLog) get(name string) []time.Time {
 
 // simulate runs a scheduler over the simulated span [from, to] and returns
 // it once it stopped.
-func simulate(t *testing.T, st *store.Store, clk *fakeClock, jobs []JobSpec, opts Options) *Scheduler {
+func simulate(t *testing.T, st *store.Store, clk *clocktest.Sim, jobs []JobSpec, opts Options) *Scheduler {
 	t.Helper()
 	s, err := New(st, jobs, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	s.clock = clk
-	clk.settle = s.inflight.Wait
+	clk.SetSettle(s.inflight.Wait)
 	if err := s.Run(context.Background()); err != nil {
 		t.Fatal(err)
 	}
@@ -109,7 +81,7 @@ func TestDSTDaysRunOnce(t *testing.T) {
 		{"fall back", time.Date(2026, 10, 30, 12, 0, 0, 0, ny), time.Date(2026, 11, 3, 12, 0, 0, 0, ny)},
 	} {
 		t.Run(span.name, func(t *testing.T) {
-			clk := &fakeClock{now: span.from, end: span.to}
+			clk := clocktest.New(span.from, span.to)
 			st := openStore(t, storetest.URL(t), clk)
 			var log runLog
 			jobs := []JobSpec{
@@ -221,9 +193,9 @@ func TestCatchUpAfterRestart(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := storetest.URL(t)
 			var log runLog
-			var clk *fakeClock
+			var clk *clocktest.Sim
 			for _, l := range tc.lives {
-				clk = &fakeClock{now: l.from, end: l.to}
+				clk = clocktest.New(l.from, l.to)
 				st := openStore(t, path, clk) // a new process: nothing kept in memory
 				jobs := []JobSpec{{Name: "issue", Key: "schedule.jobs.issue", Spec: tc.spec, Run: log.job("issue", clk)}}
 				opts := Options{Location: time.UTC, CatchUpWindow: 12 * time.Hour}
@@ -287,7 +259,7 @@ func TestJobNeverOverlapsAcrossProcesses(t *testing.T) {
 	path := storetest.URL(t)
 	b := newBlocker()
 	var log runLog
-	clkB := &fakeClock{now: time.Date(2026, 3, 2, 6, 59, 0, 0, time.UTC), end: time.Date(2026, 3, 2, 7, 30, 0, 0, time.UTC)}
+	clkB := clocktest.New(time.Date(2026, 3, 2, 6, 59, 0, 0, time.UTC), time.Date(2026, 3, 2, 7, 30, 0, 0, time.UTC))
 	serve, err := New(openStore(t, path, nil), []JobSpec{{Name: "issue", Spec: "0 7 * * *", Run: b.run}}, Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -310,7 +282,7 @@ func TestJobNeverOverlapsAcrossProcesses(t *testing.T) {
 	// The other process's scheduled fire at 07:00 comes while the job runs:
 	// skipped, and not made up later either.
 	other.clock = clkB
-	clkB.settle = other.inflight.Wait
+	clkB.SetSettle(other.inflight.Wait)
 	if err := other.Run(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -371,7 +343,7 @@ func TestStopLetsRunningJobsFinish(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			path := storetest.URL(t)
 			// The clock reaches one fire time, then the stop comes.
-			clk := &fakeClock{now: time.Date(2026, 3, 2, 6, 59, 0, 0, time.UTC), end: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)}
+			clk := clocktest.New(time.Date(2026, 3, 2, 6, 59, 0, 0, time.UTC), time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC))
 			st := openStore(t, path, clk)
 			b := newBlocker()
 			s, err := New(st, []JobSpec{{Name: "issue", Spec: "0 7 * * *", Run: b.run}}, Options{Grace: 200 * time.Millisecond})
@@ -408,7 +380,7 @@ func TestStopLetsRunningJobsFinish(t *testing.T) {
 
 func TestPanickingJobIsRecordedAndRunsAgain(t *testing.T) {
 	path := storetest.URL(t)
-	clk := &fakeClock{now: time.Date(2026, 3, 2, 5, 0, 0, 0, time.UTC), end: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 3, 2, 5, 0, 0, 0, time.UTC), time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC))
 	st := openStore(t, path, clk)
 	runs := 0
 	job := func(context.Context) (string, error) {
@@ -496,7 +468,7 @@ func TestJobWithoutSpecRunsOnlyWhenAsked(t *testing.T) {
 // same minute: it would miss what that collect brings. Jobs due together
 // run one after another, in the order given.
 func TestJobsDueTogetherRunInOrder(t *testing.T) {
-	clk := &fakeClock{now: time.Date(2026, 3, 2, 6, 59, 30, 0, time.UTC), end: time.Date(2026, 3, 2, 7, 5, 0, 0, time.UTC)}
+	clk := clocktest.New(time.Date(2026, 3, 2, 6, 59, 30, 0, time.UTC), time.Date(2026, 3, 2, 7, 5, 0, 0, time.UTC))
 	st := openStore(t, filepath.Join(t.TempDir(), "b.db"), clk)
 	var mu sync.Mutex
 	var events []string
