@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/bulletin-app/bulletin/internal/browsertest"
+
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
@@ -123,18 +125,14 @@ type deskBrowser struct {
 	axe  string // axe-core's source
 	shot bool
 
-	mu  sync.Mutex
-	msg []string
+	br *browsertest.Browser
 	// Axe is what axe-core found on each page checked: its violations by
 	// impact.
 	Axe []string
 }
 
-// cspReport runs in every page before its own script: each breach of the
-// policy is written to the console.
-const cspReport = `document.addEventListener("securitypolicyviolation", e =>
-  console.error("securitypolicyviolation: " + e.violatedDirective + " blocked " + (e.blockedURI || "inline")));`
-
+// newDeskBrowser starts chromium for the desk (internal/browsertest: every
+// breach of a page's policy is written to its console, which check reads).
 func newDeskBrowser(t *testing.T, base string) *deskBrowser {
 	t.Helper()
 	chromium := testtool.Need(t, "chromium")[0]
@@ -142,33 +140,14 @@ func newDeskBrowser(t *testing.T, base string) *deskBrowser {
 	if err != nil {
 		t.Fatal(err)
 	}
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
-		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.WindowSize(1280, 900),
-		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.Flag("lang", "en-GB"), chromedp.Flag("font-render-hinting", "none"),
-		chromedp.UserDataDir(t.TempDir()), chromedp.Env("HOME="+t.TempDir(), "TZ=Europe/Berlin"))
-	ctx, cancelCtx := chromedp.NewContext(actx)
-	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
-	b := &deskBrowser{t: t, ctx: ctx, base: base, axe: string(axe), shot: os.Getenv("BULLETIN_SCREENSHOTS") == "1"}
-	messages := chromedp.Console(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		for m, err := range messages {
-			if err != nil {
-				return
-			}
-			b.mu.Lock()
-			b.msg = append(b.msg, fmt.Sprintf("console %s: %s (%s:%d)", m.Type, m.Text, m.URL, m.Line+1))
-			b.mu.Unlock()
-		}
-	}()
-	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc(); <-done })
-	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: cspReport}); err != nil {
-		t.Fatalf("chromium: %v", err)
+	br, err := browsertest.Start(chromium, t.TempDir(), chromedp.WindowSize(1280, 900),
+		chromedp.Flag("hide-scrollbars", false),
+		chromedp.Flag("lang", "en-GB"), chromedp.Flag("font-render-hinting", "none"), chromedp.Env("TZ=Europe/Berlin"))
+	if err != nil {
+		t.Fatal(err)
 	}
+	t.Cleanup(br.Close)
+	b := &deskBrowser{t: t, br: br, ctx: br.Ctx, base: base, axe: string(axe), shot: os.Getenv("BULLETIN_SCREENSHOTS") == "1"}
 	return b
 }
 
@@ -232,10 +211,7 @@ func (b *deskBrowser) text(sel string) string {
 // saves a screenshot named name.
 func (b *deskBrowser) check(name string) {
 	b.t.Helper()
-	b.mu.Lock()
-	msgs := b.msg
-	b.msg = nil
-	b.mu.Unlock()
+	msgs := b.br.Drain()
 	for _, m := range msgs {
 		// A page opened on its own (a preview's frame) has the browser
 		// ask the site for /favicon.ico, which is not the desk's.
@@ -733,9 +709,7 @@ func TestDeskAsAPersonUsesIt(t *testing.T) {
 			t.Fatalf("a post from %s added a user", attack.what)
 		}
 	}
-	b.mu.Lock()
-	b.msg = nil // the refusals' 401 and 403 are logged to the console
-	b.mu.Unlock()
+	b.br.Drain() // the refusals' 401 and 403 are logged to the console
 
 	// Signing out ends the session: its cookie, copied before, opens
 	// nothing.

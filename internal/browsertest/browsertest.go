@@ -44,14 +44,16 @@ func Chromium() string {
 	return p
 }
 
-// Start starts chromium (its path) with a profile in dir.
-func Start(chromium, dir string) (*Browser, error) {
-	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(),
+// Start starts chromium (its path) with a profile in dir. More options
+// (a window size, a language, an environment) come after the defaults.
+func Start(chromium, dir string, more ...chromedp.ExecAllocatorOption) (*Browser, error) {
+	opts := append([]chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromium), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
 		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.Flag("hide-scrollbars", true),
 		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
 		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
-		chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.Env("HOME="+dir))
+		chromedp.UserDataDir(filepath.Join(dir, "profile")), chromedp.Env("HOME=" + dir)}, more...)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancelCtx := chromedp.NewContext(actx)
 	ctx, cancelTimeout := context.WithTimeout(ctx, 5*time.Minute)
 	b := &Browser{Ctx: ctx, done: make(chan struct{})}
@@ -83,6 +85,15 @@ func (b *Browser) Close() { b.cancel() }
 func (b *Browser) Messages() []string {
 	// Messages arrive on their own; give the last ones a moment.
 	time.Sleep(300 * time.Millisecond)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	m := b.msg
+	b.msg = nil
+	return m
+}
+
+// Drain returns what the pages said since the last call, at once.
+func (b *Browser) Drain() []string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	m := b.msg
