@@ -74,6 +74,10 @@ const (
 	// subscribers.sql
 	qSubscriberAdd
 	qSubscribersImport
+	qSubscribersBulkExtent
+	qSubscribersBulkHeld
+	qSubscribersBulkHold
+	qSubscribersBulkTally
 	qSuppressionsAny
 	qSuppressionsAmong
 	qSubscriberWidths
@@ -303,6 +307,10 @@ var queryNames = [numQueries]string{
 
 	qSubscriberAdd:              "subscriber-add",
 	qSubscribersImport:          "subscribers-import",
+	qSubscribersBulkExtent:      "subscribers-bulk-extent",
+	qSubscribersBulkHeld:        "subscribers-bulk-held",
+	qSubscribersBulkHold:        "subscribers-bulk-hold",
+	qSubscribersBulkTally:       "subscribers-bulk-tally",
 	qSuppressionsAny:            "suppressions-any",
 	qSuppressionsAmong:          "suppressions-among",
 	qSubscriberWidths:           "subscriber-widths",

@@ -72,6 +72,18 @@ FROM unnest($1::text[], $2::text[], $3::text[]) WITH ORDINALITY AS r(email, name
 ORDER BY r.n
 ON CONFLICT ((lower(email COLLATE "C"))) DO NOTHING
 
+-- name: subscribers-bulk-extent
+-- SQLite's alone: there, a large import sets the desk's search indexes and
+-- the tallies' row trigger aside. PostgreSQL's tally triggers run once a
+-- statement, a batch of 1,000 rows (0030_tallies.sql), and nothing is set
+-- aside.
+
+-- name: subscribers-bulk-held
+
+-- name: subscribers-bulk-hold
+
+-- name: subscribers-bulk-tally
+
 -- name: suppressions-any
 SELECT EXISTS (SELECT 1 FROM suppressions)
 

@@ -68,6 +68,44 @@ SELECT j.value ->> 0, j.value ->> 1, j.value ->> 2, ?, ?, CASE WHEN j.value ->> 
 FROM json_each(?) AS j WHERE true
 ON CONFLICT (email) DO NOTHING
 
+-- name: subscribers-bulk-extent
+-- How many subscribers there are, and the largest id: the rows an import
+-- adds in its transaction, the only writer, are those after it.
+SELECT coalesce((SELECT sum(n) FROM subscriber_tally), 0), coalesce((SELECT max(id) FROM subscribers), 0)
+
+-- name: subscribers-bulk-held
+-- What a large import sets aside until its last row is in (the statement
+-- below): the desk's search indexes, then built once from sorted keys
+-- instead of updated at a random place for every row, and the tallies'
+-- insert trigger, then counted once, by subscribers-bulk-tally. Their
+-- definitions, as the schema holds them, to put them back as they were.
+SELECT sql FROM sqlite_master
+WHERE tbl_name = 'subscribers' AND name IN ('subscribers_name', 'subscribers_domain', 'subscribers_tally_insert')
+
+-- name: subscribers-bulk-hold
+DROP INDEX subscribers_name;
+DROP INDEX subscribers_domain;
+DROP TRIGGER subscribers_tally_insert;
+
+-- name: subscribers-bulk-tally
+-- The subscribers after the id given (subscribers-bulk-extent's), counted
+-- into the tallies by the keys the insert trigger counts them by
+-- (0030_tallies.sql), as one statement per tally instead of three a row.
+INSERT INTO subscriber_tally (status, n)
+SELECT status, count(*) FROM subscribers WHERE id > ?1 GROUP BY status
+ON CONFLICT (status) DO UPDATE SET n = n + excluded.n;
+INSERT INTO subscriber_day_tally (kind, day, n)
+SELECT kind, day, n FROM (
+    SELECT 'joined' AS kind, substr(confirmed_at, 1, 10) AS day, count(*) AS n
+    FROM subscribers WHERE id > ?1 AND confirmed_at IS NOT NULL GROUP BY 2
+    UNION ALL
+    SELECT 'left', substr(updated_at, 1, 10), count(*)
+    FROM subscribers
+    WHERE id > ?1 AND status IN ('unsubscribed', 'bounced', 'complained') AND confirmed_at IS NOT NULL
+    GROUP BY 2
+) WHERE true
+ON CONFLICT (kind, day) DO UPDATE SET n = n + excluded.n;
+
 -- name: suppressions-any
 SELECT EXISTS (SELECT 1 FROM suppressions)
 
