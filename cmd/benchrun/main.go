@@ -21,7 +21,8 @@
 //	         response (GET /feed.atom)
 //	history30 the same after a fresh run, on N articles in issues of 30, built
 //	         once by the first binary that knows digest.max_entries (one run
-//	         per issue) and copied for each binary
+//	         per issue) and copied for each binary; with -history DIR, built
+//	         there once and kept, and reused by the runs after
 //	send     send of a 20-entry issue to M subscribers through Postfix's
 //	         smtp-sink, beside a bare go-mail loop and smtp-source sending the
 //	         same message to the same sink
@@ -66,6 +67,7 @@ type bench struct {
 	clusterSubs []int
 	workers     []int
 	corpus      string // folder of generated articles, a-000001.md …
+	history     string // the history30 row's kept history, "" for none
 	nCorpus     int
 	model       *newsgen.Model
 }
@@ -121,9 +123,10 @@ func main() {
 	postgres := flag.String("postgres", os.Getenv("BULLETIN_TEST_POSTGRES"), "cluster row: postgres:// URL of a role that may create databases")
 	clusterSubs := flag.String("cluster-subscribers", "100000,1000000", "cluster row: subscriber counts")
 	workers := flag.String("workers", "1,2,4", "cluster row: numbers of bulletin send processes sharing a send")
+	history := flag.String("history", "", "history30 row: folder to keep the built history in, and to reuse it from when it is there (same -articles and -eval)")
 	flag.Parse()
 
-	b := &bench{runs: *runs, conns: *conns, postgres: *postgres}
+	b := &bench{runs: *runs, conns: *conns, postgres: *postgres, history: *history}
 	var err error
 	if b.clusterSubs, err = ints(*clusterSubs); err != nil {
 		log.Fatal(err)
@@ -220,7 +223,14 @@ func (b *bench) makeCorpus(n int) error {
 		return err
 	}
 	for i, a := range as {
-		if err := os.WriteFile(b.articlePath(i), a.Markdown(), 0o644); err != nil {
+		// An article already there as generated is left alone: a kept
+		// history (-history) links to it, and a new modification time
+		// would make its next run re-read all of them.
+		body := a.Markdown()
+		if old, err := os.ReadFile(b.articlePath(i)); err == nil && string(old) == string(body) {
+			continue
+		}
+		if err := os.WriteFile(b.articlePath(i), body, 0o644); err != nil {
 			return err
 		}
 	}

@@ -224,26 +224,10 @@ func (b *bench) history30Row() error {
 		log.Printf("history30: no binary knows digest.max_entries; row skipped")
 		return nil
 	}
-	dir, cfg, err := b.state("history30-build", builder, config{})
+	dir, cfg, issues, err := b.history30(builder, n)
 	if err != nil {
 		return err
 	}
-	if err := b.linkArticles(filepath.Join(dir, "articles"), 0, n); err != nil {
-		return err
-	}
-	start := time.Now()
-	issues := 0
-	for {
-		var out strings.Builder
-		if _, err := run(builder.path, []string{"--config", cfg, "run"}, runOpts{dir: dir, stdout: &out, log: b.log(dir)}); err != nil {
-			return err
-		}
-		if !strings.Contains(out.String(), "issue: #") {
-			break
-		}
-		issues++
-	}
-	log.Printf("history30: %d issues built by %s in %s", issues, builder.name, time.Since(start).Round(time.Second))
 	label := fmt.Sprintf("%s articles in %d issues", size(n), issues)
 	nothing := "history30: run with nothing new, " + label
 	one := "history30: run with one new article, " + label
@@ -291,7 +275,54 @@ func (b *bench) history30Row() error {
 			os.RemoveAll(cdir)
 		}
 	}
+	if b.history != "" {
+		return nil
+	}
 	return os.RemoveAll(dir)
+}
+
+// history30 builds the history of the history30 row with builder, or,
+// with -history, reuses the one built there before: dir holds its data,
+// public and articles folders, cfg its config.
+func (b *bench) history30(builder *binary, n int) (dir, cfg string, issues int, err error) {
+	if b.history != "" {
+		dir, cfg = b.history, filepath.Join(b.history, "config.yaml")
+		if body, err := os.ReadFile(filepath.Join(dir, "built")); err == nil {
+			var built int
+			if _, err := fmt.Sscanf(string(body), "%d articles in %d issues", &built, &issues); err != nil || built != n {
+				return "", "", 0, fmt.Errorf("%s holds a history of %q, not of %d articles: remove it to build another", dir, body, n)
+			}
+			log.Printf("history30: reusing %s (%s)", dir, body)
+			return dir, cfg, issues, nil
+		}
+		if err := os.MkdirAll(filepath.Join(dir, "articles"), 0o755); err != nil {
+			return "", "", 0, err
+		}
+		if cfg, err = b.writeConfig(dir, "config.yaml", builder, config{}); err != nil {
+			return "", "", 0, err
+		}
+	} else if dir, cfg, err = b.state("history30-build", builder, config{}); err != nil {
+		return "", "", 0, err
+	}
+	if err := b.linkArticles(filepath.Join(dir, "articles"), 0, n); err != nil {
+		return "", "", 0, err
+	}
+	start := time.Now()
+	for {
+		var out strings.Builder
+		if _, err := run(builder.path, []string{"--config", cfg, "run"}, runOpts{dir: dir, stdout: &out, log: b.log(dir)}); err != nil {
+			return "", "", 0, err
+		}
+		if !strings.Contains(out.String(), "issue: #") {
+			break
+		}
+		issues++
+	}
+	log.Printf("history30: %d issues built by %s in %s", issues, builder.name, time.Since(start).Round(time.Second))
+	if b.history != "" {
+		err = os.WriteFile(filepath.Join(dir, "built"), fmt.Appendf(nil, "%d articles in %d issues", n, issues), 0o644)
+	}
+	return dir, cfg, issues, err
 }
 
 // serveStart starts serve and times its first answer to GET /feed.atom;
