@@ -276,7 +276,7 @@ func LinkStories(ctx context.Context, st *store.Store, entries []store.Entry) ([
 	if len(entries) == 0 {
 		return entries, nil
 	}
-	issued, err := st.IssuedEntries(ctx, storyWindow)
+	issued, err := st.IssuedBriefs(ctx, storyWindow)
 	if err != nil {
 		return nil, err
 	}

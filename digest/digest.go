@@ -39,7 +39,7 @@ func SummarizeNew(ctx context.Context, st *store.Store, sum Summarizer, progress
 	aware, ok := sum.(storyAware)
 	withEarlier := ok && aware.UsesEarlier()
 	if withEarlier && len(articles) > 0 {
-		if issued, err = st.IssuedEntries(ctx, storyWindow); err != nil {
+		if issued, err = st.IssuedBriefs(ctx, storyWindow); err != nil {
 			return 0, nil, fmt.Errorf("summarize: %w", err)
 		}
 	}
@@ -251,7 +251,7 @@ func MergeDuplicates(ctx context.Context, st *store.Store, entries []store.Entry
 	if len(entries) == 0 {
 		return entries, nil
 	}
-	issued, err := st.IssuedEntries(ctx, recentStories)
+	issued, err := st.IssuedBriefs(ctx, recentStories)
 	if err != nil {
 		return nil, err
 	}

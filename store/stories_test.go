@@ -127,3 +127,85 @@ func TestStoriesAcrossIssues(t *testing.T) {
 		}
 	})
 }
+
+// TestIssuedBriefs: the briefs a publish compares new entries with are the
+// issued entries newest first (by publication time, else collection), with
+// the fields the comparison reads as the whole entries have them, the
+// editor's title and summary included, and no unissued entry.
+func TestIssuedBriefs(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		st := db.open(t)
+		base := time.Date(2026, 11, 2, 8, 0, 0, 0, time.UTC)
+		// Published times out of the order of ids; "c" has none, and is
+		// ordered by when it was collected (now).
+		var ids []int64
+		for i, k := range []string{"b", "a", "d", "c", "e"} {
+			pub := base.Add(time.Duration([]int{2, 1, 4, 0, 3}[i]) * time.Hour)
+			if k == "c" {
+				pub = time.Time{}
+			}
+			if _, err := st.SaveArticle(ctx, source.Article{Key: k, Title: "Title " + k, Text: "text " + k, Published: pub}, false); err != nil {
+				t.Fatal(err)
+			}
+			todo, err := st.ArticlesToSummarize(ctx)
+			if err != nil || len(todo) != 1 {
+				t.Fatalf("to summarize: %d, %v", len(todo), err)
+			}
+			if err := st.SaveEntry(ctx, Entry{ArticleID: todo[0].ID, ContentHash: todo[0].ContentHash,
+				Summary: []string{"First of " + k + ".", "Second."}, Method: "extractive", Names: []string{"name " + k}}); err != nil {
+				t.Fatal(err)
+			}
+			un, err := st.UnissuedEntries(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, e := range un {
+				if e.ArticleKey == k {
+					ids = append(ids, e.ID)
+				}
+			}
+		}
+		// All but "e" go into draft 1, and "a" is edited there.
+		is, err := st.CreateDraft(ctx, func(int) string { return "One" }, ids[:4])
+		if err != nil {
+			t.Fatal(err)
+		}
+		title := "An editor's title"
+		if err := st.EditEntry(ctx, is.Number, ids[1], &title, []string{"An editor's sentence."}, "t"); err != nil {
+			t.Fatal(err)
+		}
+		full, err := st.Issue(ctx, is.Number)
+		if err != nil {
+			t.Fatal(err)
+		}
+		byID := map[int64]Entry{}
+		for _, e := range full.Entries {
+			byID[e.ID] = e
+		}
+		briefs, err := st.IssuedBriefs(ctx, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var order []string
+		for _, b := range briefs {
+			order = append(order, b.ArticleKey)
+			e := byID[b.ID]
+			if b.ArticleKey != e.ArticleKey || b.Title != e.Title || b.ArticleTitle != e.ArticleTitle ||
+				!slices.Equal(b.Summary, e.Summary) || !slices.Equal(b.MachineSummary, e.MachineSummary) ||
+				!slices.Equal(b.Names, e.Names) || b.IssueNumber != e.IssueNumber ||
+				b.TitleEdited != e.TitleEdited || b.SummaryEdited != e.SummaryEdited {
+				t.Errorf("brief %+v\nof entry %+v", b, e)
+			}
+		}
+		if want := []string{"c", "d", "b", "a"}; !slices.Equal(order, want) {
+			t.Errorf("briefs in the order %v, want %v", order, want)
+		}
+		if edited := byID[ids[1]]; edited.Title != title || !edited.SummaryEdited {
+			t.Errorf("the edit did not take: %+v", edited)
+		}
+		if two, err := st.IssuedBriefs(ctx, 2); err != nil || len(two) != 2 || two[1].ArticleKey != "d" {
+			t.Errorf("the newest two: %+v, %v", two, err)
+		}
+	})
+}

@@ -79,14 +79,12 @@ SELECT coalesce(max(number), 0) FROM issues WHERE number > 0
 SELECT number FROM issues WHERE state IN ('sending', 'sent') AND number > 0 ORDER BY number DESC LIMIT nullif($1::bigint, -1)
 
 -- name: entries-issued
-SELECT e.id, e.article_id, a.key, a.title, a.url, a.author, a.source, a.published_at,
-    e.summary, e.teaser, e.method, e.content_hash, coalesce(e.issue_number, 0), e.created_at, e.updated_at,
-    e.is_lead, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''), coalesce(e.feed_seq, 0),
-    a.image_url, a.image_width, a.image_height, a.image_alt,
-    e.names, coalesce(e.story_id, 0), coalesce(e.earlier_id, 0), coalesce(pe.edited_title, pa.title, ''), coalesce(pe.issue_number, 0),
-    coalesce(pa.key, ''), coalesce(pe.edited_summary, pe.summary, '')
+-- The newest issued entries, with what comparing them with new ones reads
+-- (IssuedBriefs): no column of an article after its text, which would
+-- take reading the text's pages, nor the earlier entries' joins.
+SELECT e.id, a.key, a.title, e.summary, coalesce(e.edited_title, ''), coalesce(e.edited_summary, ''),
+    e.names, coalesce(e.issue_number, 0)
 FROM entries e JOIN articles a ON a.id = e.article_id
-LEFT JOIN entries pe ON pe.id = e.earlier_id LEFT JOIN articles pa ON pa.id = pe.article_id
 WHERE e.issue_number IS NOT NULL
 ORDER BY coalesce(a.published_at, a.collected_at) DESC, e.id DESC
 LIMIT nullif($1::bigint, -1)
