@@ -183,21 +183,28 @@ func (s *Store) queryEntries(ctx context.Context, id queryID, args ...any) ([]En
 			}
 			e.Earlier = &earlier
 		}
-		if summary != "" {
-			e.MachineSummary = strings.Split(summary, "\n")
-		}
-		e.Title, e.Summary = e.ArticleTitle, e.MachineSummary
-		if title != "" {
-			e.Title, e.TitleEdited = title, true
-		}
-		if edited != "" {
-			// The teaser was the machine's, of its own summary: the feeds
-			// fall back to the editor's first sentence.
-			e.Summary, e.SummaryEdited, e.Teaser = strings.Split(edited, "\n"), true, ""
-		}
+		e.setTexts(summary, title, edited)
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// setTexts sets what readers see of e (read with its ArticleTitle and
+// Teaser) from the machine's summary and the editor's title and summary
+// as stored: one sentence a line, "" for none.
+func (e *Entry) setTexts(summary, title, edited string) {
+	if summary != "" {
+		e.MachineSummary = strings.Split(summary, "\n")
+	}
+	e.Title, e.Summary = e.ArticleTitle, e.MachineSummary
+	if title != "" {
+		e.Title, e.TitleEdited = title, true
+	}
+	if edited != "" {
+		// The teaser was the machine's, of its own summary: the feeds
+		// fall back to the editor's first sentence.
+		e.Summary, e.SummaryEdited, e.Teaser = strings.Split(edited, "\n"), true, ""
+	}
 }
 
 // UnissuedEntries returns the entries not yet in an issue, newest first,
@@ -441,16 +448,7 @@ func (s *Store) IssuedBriefs(ctx context.Context, limit int) ([]Entry, error) {
 		if names != "" {
 			e.Names = strings.Split(names, "\n")
 		}
-		if summary != "" {
-			e.MachineSummary = strings.Split(summary, "\n")
-		}
-		e.Title, e.Summary = e.ArticleTitle, e.MachineSummary
-		if title != "" {
-			e.Title, e.TitleEdited = title, true
-		}
-		if edited != "" {
-			e.Summary, e.SummaryEdited = strings.Split(edited, "\n"), true
-		}
+		e.setTexts(summary, title, edited)
 		out = append(out, e)
 	}
 	return out, rows.Err()
