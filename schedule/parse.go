@@ -27,6 +27,13 @@ var parser = cron.NewParser(cron.Minute | cron.Hour | cron.Dom | cron.Month | cr
 // instant after the gap, and a time in the hour repeated in autumn fires once,
 // at its first occurrence. robfig/cron alone skips the first and doubles the
 // second.
+//
+// "@every d" fires at the multiples of d since the Unix epoch (midnight UTC,
+// 1 January 1970), not d after the process started: every process computes
+// the same fire times, so replicas sharing a database claim each of them
+// once. An interval that divides a day fires at the same UTC clock times
+// each day (@every 1h on the hour, @every 90m at 00:00, 01:30…); the zone
+// plays no part.
 func Parse(spec string, loc *time.Location) (sched cron.Schedule, err error) {
 	defer func() {
 		if r := recover(); r != nil {
@@ -64,12 +71,32 @@ func Parse(spec string, loc *time.Location) (sched cron.Schedule, err error) {
 		floating.Location = time.UTC
 		s = &wallSchedule{spec: &floating, loc: loc}
 	}
+	if cd, ok := s.(cron.ConstantDelaySchedule); ok {
+		s = everySchedule{every: cd.Delay}
+	}
 	// The parser gives up after five years, so this catches specs such as
 	// February 30th that can never fire.
 	if s.Next(time.Now()).IsZero() {
 		return nil, fmt.Errorf("cron spec %q never fires", spec)
 	}
 	return s, nil
+}
+
+// everySchedule fires every interval, at the multiples of it since the Unix
+// epoch. robfig/cron's ConstantDelaySchedule counts from whatever time it is
+// asked about, so each process would fire at times of its own. The interval
+// is whole seconds, at least one (cron.Every rounds it so).
+type everySchedule struct{ every time.Duration }
+
+// Next returns the first multiple of the interval after t.
+func (e everySchedule) Next(t time.Time) time.Time {
+	d := int64(e.every / time.Second)
+	sec := t.Unix() // whole seconds, rounded down: t is at or after sec
+	k := sec / d
+	if sec%d < 0 {
+		k-- // floor for times before the epoch
+	}
+	return time.Unix((k+1)*d, 0).In(t.Location())
 }
 
 // wallSchedule is a cron spec read against the wall clock of loc.

@@ -72,7 +72,7 @@ func TestParseZones(t *testing.T) {
 		{"TZ=America/New_York 0 7 * * 1", time.UTC, time.Date(2026, 6, 1, 7, 0, 0, 0, ny)}, // a Monday
 		{"  CRON_TZ=Europe/Paris   30 6 1 * *  ", nil, time.Date(2026, 6, 1, 6, 30, 0, 0, paris)},
 		{"@daily", ny, time.Date(2026, 6, 1, 0, 0, 0, 0, ny)},
-		{"@every 90m", ny, from.Add(90 * time.Minute)},
+		{"@every 90m", ny, from.Add(90 * time.Minute)}, // from is a multiple of 90m since the epoch
 	} {
 		sched, err := Parse(tc.spec, tc.loc)
 		if err != nil {
@@ -182,4 +182,40 @@ func FuzzParse(f *testing.F) {
 			t.Errorf("Parse(%q).Next(%v) = %v, not later", spec, from, next)
 		}
 	})
+}
+
+// TestEveryCountsFromTheEpoch: @every fires at the multiples of its
+// interval since the Unix epoch, whenever it is asked from, so processes
+// started at different times agree. The multiples of 7h are found here by
+// stepping from the epoch, not by division.
+func TestEveryCountsFromTheEpoch(t *testing.T) {
+	epoch := time.Unix(0, 0).UTC()
+	var sevens []time.Time
+	for at := epoch; at.Year() < 2027; at = at.Add(7 * time.Hour) {
+		if at.Year() == 2026 && at.Month() == time.June && at.Day() <= 2 {
+			sevens = append(sevens, at)
+		}
+	}
+	for _, tc := range []struct {
+		spec string
+		from time.Time
+		want time.Time
+	}{
+		{"@every 90m", time.Date(2026, 6, 1, 0, 20, 0, 0, time.UTC), time.Date(2026, 6, 1, 1, 30, 0, 0, time.UTC)},
+		{"@every 90m", time.Date(2026, 6, 1, 1, 29, 59, 999, time.UTC), time.Date(2026, 6, 1, 1, 30, 0, 0, time.UTC)},
+		{"@every 90m", time.Date(2026, 6, 1, 1, 30, 0, 0, time.UTC), time.Date(2026, 6, 1, 3, 0, 0, 0, time.UTC)},
+		{"@every 1h", time.Date(2026, 6, 1, 9, 0, 10, 0, time.UTC), time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)},
+		{"@every 90m", time.Date(1969, 12, 31, 23, 0, 0, 0, time.UTC), epoch},
+		{"@every 7h", sevens[0].Add(-time.Minute), sevens[0]},
+		{"@every 7h", sevens[0], sevens[1]},
+		{"@every 7h", sevens[1].Add(3 * time.Hour), sevens[2]},
+	} {
+		sched, err := Parse(tc.spec, mustLoad(t, "America/New_York"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := sched.Next(tc.from); !got.Equal(tc.want) {
+			t.Errorf("Parse(%q).Next(%v) = %v; want %v", tc.spec, tc.from, got, tc.want)
+		}
+	}
 }

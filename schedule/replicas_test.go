@@ -82,3 +82,36 @@ func TestFireRunsOnceWhenReplicasReachItTogether(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryFiresOnceByReplicasStartedApart: an @every job on two replicas
+// that started twenty minutes apart fires at the same times on both, on
+// the hour from the Unix epoch, and so once per fire between them. Counted
+// from each replica's start, the fires fell at different times, each
+// claimed by its own replica: twice as many runs, at the minutes each
+// replica happened to start on.
+func TestEveryFiresOnceByReplicasStartedApart(t *testing.T) {
+	path := storetest.URL(t)
+	at := func(h, m, s int) time.Time { return time.Date(2026, 3, 2, h, m, s, 0, time.UTC) }
+	var log runLog
+	var wg sync.WaitGroup
+	for _, start := range []time.Time{at(6, 0, 10), at(6, 20, 0)} {
+		clk := clocktest.New(start, at(9, 30, 0))
+		s, err := New(openStore(t, path, clk), []JobSpec{{Name: "collect", Spec: "@every 1h", Run: log.job("collect", clk)}}, Options{Location: time.UTC})
+		if err != nil {
+			t.Fatal(err)
+		}
+		s.clock = clk
+		clk.SetSettle(s.inflight.Wait)
+		wg.Go(func() { s.Run(context.Background()) })
+	}
+	wg.Wait()
+	runs := log.get("collect")
+	want := []time.Time{at(7, 0, 0), at(8, 0, 0), at(9, 0, 0)}
+	ok := len(runs) == len(want)
+	for i := 0; ok && i < len(want); i++ {
+		ok = runs[i].Equal(want[i])
+	}
+	if !ok {
+		t.Errorf("@every 1h ran at %v between two replicas; want once at each of %v", runs, want)
+	}
+}
