@@ -114,10 +114,12 @@ const (
 	qChunksPlan
 	qChunksReopen
 	qChunksForget
+	qChunkGate
 	qChunkTake
 	qChunkPending
 	qChunkDone
 	qChunksHoldAll
+	qChunksGateClose
 	qPendingConfirmed
 	qUnconfirmedSettled
 	qRateReserve
@@ -345,10 +347,12 @@ var queryNames = [numQueries]string{
 	qChunksPlan:         "chunks-plan",
 	qChunksReopen:       "chunks-reopen",
 	qChunksForget:       "chunks-forget",
+	qChunkGate:          "chunk-gate",
 	qChunkTake:          "chunk-take",
 	qChunkPending:       "chunk-pending",
 	qChunkDone:          "chunk-done",
 	qChunksHoldAll:      "chunks-hold-all",
+	qChunksGateClose:    "chunks-gate-close",
 	qPendingConfirmed:   "pending-confirmed",
 	qUnconfirmedSettled: "unconfirmed-settled",
 	qRateReserve:        "rate-reserve",

@@ -51,6 +51,16 @@ func (s *Store) TakeChunk(ctx context.Context, issue int, after int64, skip []in
 	if err != nil {
 		return nil, fmt.Errorf("take a chunk of issue %d: %w", issue, err)
 	}
+	// A resend running closes the issue's gate (HoldAllChunks): nothing to
+	// take until it ends.
+	var open bool
+	if err := tx.StmtContext(ctx, s.stmts[qChunkGate]).QueryRowContext(ctx, issue).Scan(&open); err != nil || !open {
+		tx.Rollback()
+		if err != nil {
+			return nil, fmt.Errorf("take a chunk of issue %d: %w", issue, err)
+		}
+		return nil, nil
+	}
 	if skip == nil {
 		skip = []int64{}
 	}
@@ -94,9 +104,13 @@ func (c *Chunk) Abort() { c.tx.Rollback() }
 
 // HoldAllChunks holds every chunk of issue until release is called, for a
 // send that must be the only one (a resend of failed or unconfirmed rows):
-// shared senders then find nothing to take. If another sender holds one,
-// the error wraps ErrLocked. Where sends are not shared it holds nothing:
-// the send lease does that work.
+// shared senders then find nothing to take, not even a chunk planned after
+// the hold began (a subscriber confirmed since), whose rows the resend
+// would otherwise find in "sending" while a sender has them in flight, and
+// send again. It closes the issue's gate, which every TakeChunk passes in
+// its chunk's transaction, and locks the chunks too. If another sender
+// holds one, the error wraps ErrLocked. Where sends are not shared it
+// holds nothing: the send lease does that work.
 func (s *Store) HoldAllChunks(ctx context.Context, issue int) (release func(), err error) {
 	if !s.dialect.sharedSends {
 		return func() {}, nil
@@ -104,6 +118,14 @@ func (s *Store) HoldAllChunks(ctx context.Context, issue int) (release func(), e
 	tx, err := s.db.BeginTx(context.WithoutCancel(ctx), nil)
 	if err != nil {
 		return nil, err
+	}
+	var closed bool
+	if err := tx.StmtContext(ctx, s.stmts[qChunksGateClose]).QueryRowContext(ctx, issue).Scan(&closed); err != nil || !closed {
+		tx.Rollback()
+		if err != nil {
+			return nil, fmt.Errorf("hold the chunks of issue %d: %w", issue, err)
+		}
+		return nil, fmt.Errorf("issue %d: %w (a shared send holds part of its ledger)", issue, ErrLocked)
 	}
 	rows, err := tx.StmtContext(ctx, s.stmts[qChunksHoldAll]).QueryContext(ctx, issue)
 	if err == nil {

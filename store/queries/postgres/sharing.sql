@@ -27,6 +27,13 @@ WHERE c.issue_number = $1::integer AND c.done AND EXISTS (
 -- name: chunks-forget
 DELETE FROM send_chunks WHERE issue_number = $1
 
+-- name: chunk-gate
+-- Taken in each chunk's transaction before the chunk: a shared lock on
+-- the issue's gate, which a resend holds exclusively for its whole run
+-- (chunks-gate-close). False while a resend runs: no chunk is taken then,
+-- not even one planned after the resend began. Argument: issue.
+SELECT pg_try_advisory_xact_lock_shared(1651076207, $1::integer)
+
 -- name: chunk-take
 -- The first chunk not done after $2 and not among $3 that no other sender
 -- holds, locked until the transaction ends. Arguments: issue, after,
@@ -51,6 +58,12 @@ UPDATE send_chunks SET done = $1 WHERE issue_number = $2 AND chunk = $3
 -- Every chunk of the issue, for a send that must be alone (a resend):
 -- fails at once (55P03) if a sender holds one.
 SELECT chunk FROM send_chunks WHERE issue_number = $1 FOR UPDATE NOWAIT
+
+-- name: chunks-gate-close
+-- The issue's gate, exclusively, for a resend's whole run: false while
+-- a sender holds a chunk (chunk-gate), and while it is held no sender
+-- takes one, not even of a chunk planned after it. Argument: issue.
+SELECT pg_try_advisory_xact_lock(1651076207, $1::integer)
 
 -- name: pending-confirmed
 SELECT count(*) FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id

@@ -15,6 +15,9 @@
 -- name: chunks-forget
 DELETE FROM send_chunks WHERE issue_number = ?
 
+-- name: chunk-gate
+-- Not run on SQLite.
+
 -- name: chunk-take
 -- Not run on SQLite.
 
@@ -26,6 +29,9 @@ DELETE FROM send_chunks WHERE issue_number = ?
 
 -- name: chunks-hold-all
 -- Not run on SQLite: the send lease keeps a resend alone.
+
+-- name: chunks-gate-close
+-- Not run on SQLite.
 
 -- name: pending-confirmed
 SELECT count(*) FROM deliveries d JOIN subscribers s ON s.id = d.subscriber_id
