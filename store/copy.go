@@ -76,7 +76,7 @@ var copyTables = []copyTable{
 		{"error", kText}, {"detail", kText}, {"scheduled_at", kTime}, {"cause", kText},
 		{"duration_ms", kInt}, {"last_success_at", kTime}}},
 	{name: "job_fires", order: "job", columns: []column{
-		{"job", kText}, {"done_upto", kTime}}},
+		{"job", kText}, {"done_upto", kTime}, {"claim_holder", kText}, {"claim_until", kTime}}},
 	{name: "summary_cache", order: "key", columns: []column{
 		{"key", kText}, {"value", kBytes}, {"created_at", kTime}}},
 	{name: "folder_files", order: "source, path", columns: []column{

@@ -108,17 +108,23 @@ func (s *Store) LastJobRun(ctx context.Context, job string) (JobRun, error) {
 
 // JobFiresDone returns the latest fire time of job that has been taken care
 // of. The first call for a job records since and returns it: fire times
-// before a job was first scheduled were never missed.
+// before a job was first scheduled were never missed. A fire claimed by
+// ClaimJobFireFor whose claim was let go of or ran out before it was
+// confirmed is not taken care of: the time returned is just before it.
 func (s *Store) JobFiresDone(ctx context.Context, job string, since time.Time) (time.Time, error) {
 	var done time.Time
+	var open bool
 	err := s.tx(ctx, func(tx runner) error {
 		if _, err := tx.exec(ctx, qJobFiresInit, job, s.timeArg(since)); err != nil {
 			return err
 		}
-		return tx.queryRow(ctx, qJobFiresDone, job).Scan(scanTime{&done})
+		return tx.queryRow(ctx, qJobFiresDone, job, s.timeArg(s.now())).Scan(scanTime{&done}, &open)
 	})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("fires of job %s: %w", job, err)
+	}
+	if open {
+		done = done.Add(-time.Nanosecond)
 	}
 	return done, nil
 }
@@ -128,14 +134,50 @@ func (s *Store) JobFiresDone(ctx context.Context, job string, since time.Time) (
 // another one sharing the database: the caller must not run it.
 func (s *Store) ClaimJobFire(ctx context.Context, job string, at time.Time) (bool, error) {
 	res, err := s.exec(ctx, qJobFireClaim, job, s.timeArg(at))
-	if err != nil {
-		return false, fmt.Errorf("claim fire of job %s: %w", job, err)
+	return changedOne(res, err, "claim fire of job "+job)
+}
+
+// changedOne reports whether the statement that gave res changed a row,
+// with what for its errors.
+func changedOne(res sql.Result, err error, what string) (bool, error) {
+	var n int64
+	if err == nil {
+		n, err = res.RowsAffected()
 	}
-	n, err := res.RowsAffected()
 	if err != nil {
-		return false, fmt.Errorf("claim fire of job %s: %w", job, err)
+		return false, fmt.Errorf("%s: %w", what, err)
 	}
 	return n == 1, nil
+}
+
+// ClaimJobFireFor claims job's fire time at for holder, as ClaimJobFire
+// does, but only until ttl passes unless ConfirmJobFire says the run under
+// it began: a claimer that cannot start the job (its lease cannot be
+// written, the process dies) leaves the fire to whoever claims it next.
+// It also reports true for a claim of at that holder made already, or
+// that was let go of or ran out unconfirmed.
+func (s *Store) ClaimJobFireFor(ctx context.Context, job string, at time.Time, holder string, ttl time.Duration) (bool, error) {
+	now := s.now()
+	res, err := s.exec(ctx, qJobFireClaimFor, job, s.timeArg(at), holder, s.timeArg(now.Add(ttl)), s.timeArg(now))
+	return changedOne(res, err, "claim fire of job "+job)
+}
+
+// ConfirmJobFire makes holder's claim of job's fire time at hold for good:
+// the run under it has begun. It reports false when the claim is no longer
+// holder's: it ran out and another process claimed the fire, or a later
+// one, since.
+func (s *Store) ConfirmJobFire(ctx context.Context, job string, at time.Time, holder string) (bool, error) {
+	res, err := s.exec(ctx, qJobFireConfirm, job, s.timeArg(at), holder)
+	return changedOne(res, err, "confirm fire of job "+job)
+}
+
+// ReleaseJobFire lets go of holder's unconfirmed claim of job's fire time
+// at: the next claim of it, by any process, gets it.
+func (s *Store) ReleaseJobFire(ctx context.Context, job string, at time.Time, holder string) error {
+	if _, err := s.exec(ctx, qJobFireRelease, s.timeArg(s.now()), job, s.timeArg(at), holder); err != nil {
+		return fmt.Errorf("release fire of job %s: %w", job, err)
+	}
+	return nil
 }
 
 // RenameJob hands the history of job from, its latest run and the fire

@@ -97,6 +97,60 @@ func TestJobRunsShowsRunningWhileLeaseHeld(t *testing.T) {
 	})
 }
 
+// TestFireClaimHoldsOnceConfirmed: a fire claimed for a holder holds
+// against others until it runs out; let go of, or run out unconfirmed,
+// it is not taken care of and the next claim gets it; confirmed, it holds
+// for good.
+func TestFireClaimHoldsOnceConfirmed(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		now := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
+		clock := func() time.Time { return now }
+		a := db.open(t)
+		b := db.openURL(t, a.target)
+		a.SetClock(clock)
+		b.SetClock(clock)
+		fire := now
+		if _, err := a.JobFiresDone(ctx, "issue", fire.Add(-time.Hour)); err != nil {
+			t.Fatal(err)
+		}
+		claim := func(st *Store, holder string, want bool) {
+			t.Helper()
+			if got, err := st.ClaimJobFireFor(ctx, "issue", fire, holder, 2*time.Minute); err != nil || got != want {
+				t.Errorf("at %v, %s claims the fire: %v, %v; want %v", now.Format("15:04"), holder, got, err, want)
+			}
+		}
+		done := func(want time.Time) {
+			t.Helper()
+			if got, err := b.JobFiresDone(ctx, "issue", time.Time{}); err != nil || !got.Equal(want) {
+				t.Errorf("at %v, fires done up to %v, %v; want %v", now.Format("15:04"), got, err, want)
+			}
+		}
+		claim(a, "a", true)
+		claim(b, "b", false) // a's, for two minutes
+		claim(a, "a", true)  // a's own again
+		done(fire)
+		now = now.Add(3 * time.Minute) // a died: its claim ran out
+		done(fire.Add(-time.Nanosecond))
+		claim(b, "b", true)
+		if ok, err := a.ConfirmJobFire(ctx, "issue", fire, "a"); err != nil || ok {
+			t.Errorf("a confirms a claim no longer its: %v, %v; want false", ok, err)
+		}
+		if err := b.ReleaseJobFire(ctx, "issue", fire, "b"); err != nil {
+			t.Fatal(err)
+		}
+		done(fire.Add(-time.Nanosecond))
+		claim(a, "a", true) // let go of: anyone's at once
+		if ok, err := a.ConfirmJobFire(ctx, "issue", fire, "a"); err != nil || !ok {
+			t.Errorf("a confirms its claim: %v, %v; want true", ok, err)
+		}
+		now = now.Add(time.Hour)
+		done(fire)
+		claim(b, "b", false) // taken care of for good
+		claim(a, "a", false)
+	})
+}
+
 func TestClaimJobFireOncePerFireAcrossProcesses(t *testing.T) {
 	eachDB(t, func(t *testing.T, db testDB) {
 		ctx := context.Background()

@@ -152,6 +152,9 @@ const (
 	qJobFiresInit
 	qJobFiresDone
 	qJobFireClaim
+	qJobFireClaimFor
+	qJobFireConfirm
+	qJobFireRelease
 	qJobHistoryExists
 	qJobFiresRename
 	qJobRunsRename
@@ -382,6 +385,9 @@ var queryNames = [numQueries]string{
 	qJobFiresInit:     "job-fires-init",
 	qJobFiresDone:     "job-fires-done",
 	qJobFireClaim:     "job-fire-claim",
+	qJobFireClaimFor:  "job-fire-claim-for",
+	qJobFireConfirm:   "job-fire-confirm",
+	qJobFireRelease:   "job-fire-release",
 	qJobHistoryExists: "job-history-exists",
 	qJobFiresRename:   "job-fires-rename",
 	qJobRunsRename:    "job-runs-rename",

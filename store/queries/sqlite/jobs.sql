@@ -34,13 +34,39 @@ WHERE r.job = ?
 INSERT INTO job_fires (job, done_upto) VALUES (?, ?) ON CONFLICT (job) DO NOTHING
 
 -- name: job-fires-done
-SELECT done_upto FROM job_fires WHERE job = ?
+-- And whether its claim was let go of, or ran out, before the run under
+-- it began. Arguments: job, now.
+SELECT done_upto, claim_holder IS NOT NULL AND claim_until <= ?2 FROM job_fires WHERE job = ?1
 
 -- name: job-fire-claim
 -- Moves the job's fire time forward only: fixed-width UTC text compares
 -- like the times it holds.
 INSERT INTO job_fires (job, done_upto) VALUES (?, ?)
-ON CONFLICT (job) DO UPDATE SET done_upto = excluded.done_upto WHERE excluded.done_upto > job_fires.done_upto
+ON CONFLICT (job) DO UPDATE SET done_upto = excluded.done_upto, claim_holder = NULL, claim_until = NULL
+WHERE excluded.done_upto > job_fires.done_upto
+
+-- name: job-fire-claim-for
+-- A claim for holder that holds until claim_until unless confirmed: of a
+-- later fire time, or of the same one again when its claim is holder's own
+-- or was let go of or ran out unconfirmed. Arguments: job, fire time,
+-- holder, claim_until, now.
+INSERT INTO job_fires (job, done_upto, claim_holder, claim_until) VALUES (?, ?, ?, ?)
+ON CONFLICT (job) DO UPDATE SET done_upto = excluded.done_upto, claim_holder = excluded.claim_holder,
+    claim_until = excluded.claim_until
+WHERE excluded.done_upto > job_fires.done_upto
+    OR (excluded.done_upto = job_fires.done_upto AND job_fires.claim_holder IS NOT NULL
+        AND (job_fires.claim_holder = excluded.claim_holder OR job_fires.claim_until <= ?))
+
+-- name: job-fire-confirm
+-- The run under holder's claim has begun: the fire is taken care of.
+-- Arguments: job, fire time, holder.
+UPDATE job_fires SET claim_holder = NULL, claim_until = NULL
+WHERE job = ? AND done_upto = ? AND claim_holder = ?
+
+-- name: job-fire-release
+-- Holder could not start the run: its claim runs out now. Arguments: now,
+-- job, fire time, holder.
+UPDATE job_fires SET claim_until = ? WHERE job = ? AND done_upto = ? AND claim_holder = ?
 
 -- Renaming a job in the config hands it the old name's history
 -- (RenameJob).
