@@ -87,7 +87,18 @@ type Scheduler struct {
 	skips    *metrics.CounterVec
 	duration *metrics.HistogramVec
 	running  *metrics.GaugeVec
+
+	// retries are the fire times claimed here whose job could not be
+	// started (the database failed the lease), to try again (see retry);
+	// wake, while Run waits, ends its wait so that it sees a new one.
+	retryMu sync.Mutex
+	retries map[*job]firing
+	wake    func()
 }
+
+// retryAfter is how long after a fire time's job could not be started it
+// is tried again.
+const retryAfter = time.Minute
 
 type job struct {
 	JobSpec
@@ -220,7 +231,7 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	var catchUps []firing
 	for i, j := range s.jobs {
 		if due := s.catchUp(ctx, j, now); !due.IsZero() {
-			catchUps = append(catchUps, firing{j, due, CauseCatchUp})
+			catchUps = append(catchUps, firing{j: j, scheduled: due, cause: CauseCatchUp})
 		}
 		if next[i] = j.sched.Next(now); !next[i].IsZero() {
 			s.log.Info("job scheduled", "job", j.Name, "spec", j.Spec, "next", next[i])
@@ -234,16 +245,30 @@ func (s *Scheduler) Run(ctx context.Context) error {
 				wake = t
 			}
 		}
-		if !s.clock.SleepUntil(ctx, wake) {
+		sleep, woken := context.WithCancel(ctx)
+		if r := s.armRetries(woken); !r.IsZero() && (wake.IsZero() || r.Before(wake)) {
+			wake = r
+		}
+		slept := s.clock.SleepUntil(sleep, wake)
+		s.armRetries(nil)
+		retried := sleep.Err() != nil && ctx.Err() == nil
+		woken()
+		if !slept {
+			if retried {
+				continue // a retry was added: wait for it too
+			}
 			break
 		}
 		now = s.clock.Now()
 		var due []firing
 		for i, j := range s.jobs {
+			if f, ok := s.dueRetry(j, now); ok {
+				due = append(due, f)
+			}
 			if next[i].IsZero() || next[i].After(now) {
 				continue
 			}
-			due = append(due, firing{j, next[i], CauseSchedule})
+			due = append(due, firing{j: j, scheduled: next[i], cause: CauseSchedule})
 			// From now, not from the fire time: after a suspend, one run,
 			// not a burst of the ones slept through.
 			next[i] = j.sched.Next(now)
@@ -251,6 +276,55 @@ func (s *Scheduler) Run(ctx context.Context) error {
 		s.fire(jobCtx, due)
 	}
 	return s.stop(cancelJobs)
+}
+
+// retry has the fire time of c tried again in retryAfter: it was claimed
+// here, and its job could not be started.
+func (s *Scheduler) retry(j *job, c *call, log *slog.Logger) {
+	at := s.clock.Now().Add(retryAfter)
+	log.Info("trying the fire time again later", "at", at)
+	s.retryMu.Lock()
+	defer s.retryMu.Unlock()
+	if s.retries == nil {
+		s.retries = map[*job]firing{}
+	}
+	// scheduled is the fire time; when it is tried again is kept apart.
+	s.retries[j] = firing{j: j, scheduled: c.scheduled, cause: c.cause, retryAt: at}
+	if s.wake != nil {
+		s.wake()
+	}
+}
+
+// armRetries sets what ends Run's wait when a retry is added, and returns
+// when the first retry is due (zero if none is).
+func (s *Scheduler) armRetries(wake func()) time.Time {
+	s.retryMu.Lock()
+	defer s.retryMu.Unlock()
+	s.wake = wake
+	var first time.Time
+	for _, f := range s.retries {
+		if first.IsZero() || f.retryAt.Before(first) {
+			first = f.retryAt
+		}
+	}
+	return first
+}
+
+// dueRetry returns j's fire time to try again now, if one is due. One
+// whose next fire time has come is dropped: that one runs instead, as a
+// catch-up runs only the latest.
+func (s *Scheduler) dueRetry(j *job, now time.Time) (firing, bool) {
+	s.retryMu.Lock()
+	defer s.retryMu.Unlock()
+	f, ok := s.retries[j]
+	if !ok || f.retryAt.After(now) {
+		return firing{}, false
+	}
+	delete(s.retries, j)
+	if later := j.sched.Next(f.scheduled); !later.IsZero() && !later.After(now) {
+		return firing{}, false
+	}
+	return f, true
 }
 
 // WaitIdle waits until the runs started so far have ended. A test that
@@ -341,6 +415,7 @@ type firing struct {
 	j         *job
 	scheduled time.Time
 	cause     string
+	retryAt   time.Time // of a fire time tried again (see retry)
 }
 
 // fire runs the jobs due together without waiting for them, one after
@@ -362,6 +437,9 @@ func (s *Scheduler) fire(ctx context.Context, due []firing) {
 				s.pending.Add(-int32(len(due) - i))
 				s.log.Info("stopping: job not started", "job", f.j.Name, "due", f.scheduled)
 				return
+			}
+			if !f.retryAt.IsZero() {
+				s.log.Info("trying a fire time again", "job", f.j.Name, "due", f.scheduled, "cause", f.cause)
 			}
 			c := &call{ctx: ctx, scheduled: f.scheduled, cause: f.cause}
 			if !s.invoke(f.j, c) {
@@ -435,12 +513,17 @@ func (s *Scheduler) execute(j *job, c *call) {
 	// whose clocks reach it together, exactly one gets it. (Claimed under
 	// the lease instead, a replica that found the lease taken by the one
 	// about to claim, and settled the fire for it, could leave it run by
-	// neither.)
-	if !c.scheduled.IsZero() {
-		claimed, err := s.st.ClaimJobFire(ctx, j.Name, c.scheduled)
+	// neither.) The claim holds for good once the lease is taken; until
+	// then it runs out with the lease's ttl, and a claimer that cannot
+	// take the lease lets go of it and tries again: a database error at
+	// that moment, or a crash, does not lose the fire.
+	scheduled := !c.scheduled.IsZero()
+	if scheduled {
+		claimed, err := s.st.ClaimJobFireFor(ctx, j.Name, c.scheduled, s.holder, s.opts.LockTTL)
 		if err != nil {
 			c.err = err
 			log.Error("cannot claim the fire time", "error", err)
+			s.retry(j, c, log)
 			return
 		}
 		if !claimed {
@@ -457,10 +540,18 @@ func (s *Scheduler) execute(j *job, c *call) {
 		c.err = fmt.Errorf("job %s: %w", j.Name, err)
 		if !errors.Is(err, store.ErrLocked) {
 			log.Error("cannot take the job's lease", "error", err)
+			if scheduled {
+				s.giveBack(j, c, log)
+			}
 			return
 		}
 		// Another process is doing this work right now: the fire, claimed
 		// above, is taken care of and is not made up later.
+		if scheduled {
+			if _, err := s.st.ConfirmJobFire(bg, j.Name, c.scheduled, s.holder); err != nil {
+				log.Warn("cannot mark the fire time done; it may run again once its claim runs out", "error", err)
+			}
+		}
 		s.skips.Inc(j.Name, "locked")
 		log.Info("job running in another process: skipped", "error", err)
 		return
@@ -470,6 +561,19 @@ func (s *Scheduler) execute(j *job, c *call) {
 			log.Warn("cannot release the job's lease", "error", err)
 		}
 	}()
+	if scheduled {
+		// Under the lease: a claimer whose claim ran out meanwhile, and
+		// another that claimed the fire again, finds the lease taken and
+		// leaves the run to this one. So it runs either way.
+		if mine, err := s.st.ConfirmJobFire(ctx, j.Name, c.scheduled, s.holder); err != nil {
+			c.err = err
+			log.Error("cannot mark the fire time taken", "error", err)
+			s.giveBack(j, c, log)
+			return
+		} else if !mine {
+			log.Warn("the fire time's claim ran out before the job started; running it under the lease")
+		}
+	}
 
 	runCtx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -506,6 +610,16 @@ func (s *Scheduler) execute(j *job, c *call) {
 			log.Warn("cannot mark earlier fire times done", "error", err)
 		}
 	}
+}
+
+// giveBack lets go of the claim of c's fire time, which this process
+// could not start the job for, and tries it again later. If the database
+// does not take even that, the claim runs out with the lease's ttl.
+func (s *Scheduler) giveBack(j *job, c *call, log *slog.Logger) {
+	if err := s.st.ReleaseJobFire(context.WithoutCancel(c.ctx), j.Name, c.scheduled, s.holder); err != nil {
+		log.Warn("cannot let go of the fire time's claim; it runs out by itself", "ttl", s.opts.LockTTL.String(), "error", err)
+	}
+	s.retry(j, c, log)
 }
 
 // ErrInterrupted is recorded for runs cut short by Interrupt.

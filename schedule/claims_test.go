@@ -1,0 +1,79 @@
+package schedule
+
+import (
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/bulletin-app/bulletin/internal/clocktest"
+	"github.com/bulletin-app/bulletin/internal/storetest"
+	"github.com/bulletin-app/bulletin/store"
+)
+
+// failLeases makes the database fail every attempt to take the lease of
+// job whose expiry is before until, for real: on PostgreSQL the server
+// process of the connection taking it is terminated in the middle of the
+// statement (pg_terminate_backend, as a restarted or failed-over database
+// does it), on SQLite a trigger aborts the statement. The expiry is the
+// simulated time plus the lease's ttl, so attempts made later succeed.
+func failLeases(t *testing.T, st *store.Store, job string, until time.Time) {
+	t.Helper()
+	ts := until.UTC().Format("2006-01-02T15:04:05.000000000Z")
+	storetest.Exec(t, st,
+		fmt.Sprintf(`CREATE TRIGGER fail_lease BEFORE INSERT ON locks
+			WHEN NEW.name = '%s' AND NEW.expires_at < '%s'
+			BEGIN SELECT RAISE(ABORT, 'injected: the lease cannot be written'); END`, job, ts),
+		fmt.Sprintf(`CREATE FUNCTION fail_lease() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				IF NEW.name = '%s' AND NEW.expires_at < '%s'::timestamptz THEN
+					PERFORM pg_terminate_backend(pg_backend_pid());
+					PERFORM pg_sleep(5); -- the termination ends this
+				END IF;
+				RETURN NEW;
+			END $$;
+			CREATE TRIGGER fail_lease BEFORE INSERT ON locks FOR EACH ROW EXECUTE FUNCTION fail_lease();`, job, ts))
+}
+
+// TestFireSurvivesALeaseError: the database fails the job's lease right
+// after the replica claimed the 07:00 fire. The fire is not lost: the
+// replica lets go of the claim and tries again a minute later, when the
+// database answers, and runs it then, once. Before, the claim stood, the
+// job never ran, and no replica would ever make it up.
+func TestFireSurvivesALeaseError(t *testing.T) {
+	day := func(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 0, 0, time.UTC) }
+	path := storetest.URL(t)
+	clk := clocktest.New(day(6, 59), day(7, 30))
+	st := openStore(t, path, clk)
+	opts := Options{Location: time.UTC, CatchUpWindow: 12 * time.Hour, LockTTL: 2 * time.Minute}
+	// The lease taken at 07:00 would run to 07:02: it fails; one taken
+	// from 07:01 on is written.
+	failLeases(t, st, "issue", day(7, 2).Add(30*time.Second))
+	var log runLog
+	simulate(t, st, clk, []JobSpec{{Name: "issue", Spec: "0 7 * * *", Run: log.job("issue", clk)}}, opts)
+	if runs := log.get("issue"); len(runs) != 1 || !runs[0].Equal(day(7, 1)) {
+		t.Fatalf("the 07:00 fire ran at %v; want once, at 07:01, after the lease failed at 07:00", runs)
+	}
+}
+
+// TestFireLeftByAStoppedReplicaIsMadeUp: a replica claims the 07:00 fire,
+// cannot take the lease and stops before it tries again. The fire is not
+// taken care of: the next replica to start makes it up, once.
+func TestFireLeftByAStoppedReplicaIsMadeUp(t *testing.T) {
+	day := func(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 0, 0, time.UTC) }
+	path := storetest.URL(t)
+	opts := Options{Location: time.UTC, CatchUpWindow: 12 * time.Hour, LockTTL: 2 * time.Minute}
+	var log runLog
+	clk := clocktest.New(day(6, 59), day(7, 0))
+	st := openStore(t, path, clk)
+	failLeases(t, st, "issue", day(7, 2).Add(30*time.Second))
+	simulate(t, st, clk, []JobSpec{{Name: "issue", Spec: "0 7 * * *", Run: log.job("issue", clk)}}, opts)
+	if runs := log.get("issue"); len(runs) != 0 {
+		t.Fatalf("ran at %v with its lease failing", runs)
+	}
+
+	clk = clocktest.New(day(7, 20), day(7, 30))
+	simulate(t, openStore(t, path, clk), clk, []JobSpec{{Name: "issue", Spec: "0 7 * * *", Run: log.job("issue", clk)}}, opts)
+	if runs := log.get("issue"); len(runs) != 1 || !runs[0].Equal(day(7, 20)) {
+		t.Fatalf("the 07:00 fire ran at %v; want it made up once at 07:20 by the next replica", runs)
+	}
+}
