@@ -26,6 +26,10 @@
 //	send     send of a 20-entry issue to M subscribers through Postfix's
 //	         smtp-sink, beside a bare go-mail loop and smtp-source sending the
 //	         same message to the same sink
+//	cluster  on PostgreSQL (-postgres): subscribers import of M rows, then
+//	         the send of a 20-entry issue to them by 1, 2, 4… bulletin send
+//	         processes at once (-cluster-subscribers, -workers), each binary
+//	         on a database of its own, in turn within each run
 //
 // Articles come from internal/newsgen, whose word model reads the shared
 // evaluation articles (-eval) at run time.
