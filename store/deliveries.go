@@ -196,7 +196,8 @@ func (s *Store) ForgetDeliveries(ctx context.Context, issue int) error {
 // one connection with its statements prepared on it (transaction control
 // included), and Commit applies any number of claims and "sent" marks in
 // one transaction, so that a send pays for one commit per group of
-// messages rather than two per message. It is not safe for concurrent use.
+// messages rather than two per message. On PostgreSQL that transaction is
+// one statement, so one round trip to the server per group. It is not safe for concurrent use.
 // Close it when the send ends.
 type Ledger struct {
 	s     *Store
@@ -206,6 +207,9 @@ type Ledger struct {
 	// database/sql's Tx would parse them again for every group.
 	begin, commit, rollback *sql.Stmt
 	claim, sent             *sql.Stmt
+	// apply is the whole group in one statement, where the database is a
+	// round trip away (dialect.ledgerStatement); the others are then nil.
+	apply *sql.Stmt
 }
 
 // Claim is a row for Ledger.Commit to move from status From to sending
@@ -224,16 +228,21 @@ func (s *Store) Ledger(ctx context.Context, issue int) (*Ledger, error) {
 		return nil, fmt.Errorf("ledger of issue %d: %w", issue, err)
 	}
 	l := &Ledger{s: s, issue: issue, conn: conn}
-	for _, p := range []struct {
+	type prep struct {
 		stmt **sql.Stmt
 		id   queryID
-	}{
+	}
+	preps := []prep{
 		{&l.begin, qLedgerBegin},
 		{&l.commit, qLedgerCommit},
 		{&l.rollback, qLedgerRollback},
 		{&l.claim, qLedgerClaim},
 		{&l.sent, qLedgerSent},
-	} {
+	}
+	if s.dialect.ledgerStatement {
+		preps = []prep{{&l.apply, qLedgerApply}}
+	}
+	for _, p := range preps {
 		if *p.stmt, err = conn.PrepareContext(ctx, s.texts[p.id]); err != nil {
 			l.Close()
 			return nil, fmt.Errorf("ledger of issue %d: %w", issue, err)
@@ -249,7 +258,7 @@ func (l *Ledger) Commit(ctx context.Context, claims []Claim, sent []int64) error
 	if len(claims) == 0 && len(sent) == 0 {
 		return nil
 	}
-	if err := l.apply(ctx, claims, sent); err != nil {
+	if err := l.write(ctx, claims, sent); err != nil {
 		for i := range claims {
 			claims[i].Claimed = false
 		}
@@ -258,7 +267,10 @@ func (l *Ledger) Commit(ctx context.Context, claims []Claim, sent []int64) error
 	return nil
 }
 
-func (l *Ledger) apply(ctx context.Context, claims []Claim, sent []int64) error {
+func (l *Ledger) write(ctx context.Context, claims []Claim, sent []int64) error {
+	if l.apply != nil {
+		return l.applyOne(ctx, claims, sent)
+	}
 	if _, err := l.begin.ExecContext(ctx); err != nil {
 		return err
 	}
@@ -312,6 +324,42 @@ func (l *Ledger) apply(ctx context.Context, claims []Claim, sent []int64) error 
 	return err
 }
 
+// applyOne writes the group in the one statement ledger-apply: one round
+// trip, its own transaction.
+func (l *Ledger) applyOne(ctx context.Context, claims []Claim, sent []int64) error {
+	ids := make([]int64, len(claims))
+	froms := make([]string, len(claims))
+	for i, c := range claims {
+		ids[i], froms[i] = c.SubscriberID, string(c.From)
+	}
+	if sent == nil {
+		sent = []int64{}
+	}
+	rows, err := l.apply.QueryContext(ctx, l.s.timeArg(l.s.now()), l.issue, sent, ids, froms)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	claimed := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		var isClaim bool
+		if err := rows.Scan(&id, &isClaim); err != nil {
+			return err
+		}
+		if isClaim {
+			claimed[id] = true
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for i := range claims {
+		claims[i].Claimed = claimed[claims[i].SubscriberID]
+	}
+	return nil
+}
+
 // claimStatuses is the set of statuses claims are made from.
 func claimStatuses(claims []Claim) map[DeliveryStatus]bool {
 	out := map[DeliveryStatus]bool{}
@@ -341,7 +389,7 @@ func (s *Store) idList(ids []int64) any {
 // Close releases the prepared statements and the connection.
 func (l *Ledger) Close() error {
 	var errs []error
-	for _, st := range []*sql.Stmt{l.begin, l.commit, l.rollback, l.claim, l.sent} {
+	for _, st := range []*sql.Stmt{l.begin, l.commit, l.rollback, l.claim, l.sent, l.apply} {
 		if st != nil {
 			errs = append(errs, st.Close())
 		}

@@ -125,3 +125,44 @@ func TestLedgerFailedGroupRecordsNothing(t *testing.T) {
 		checkStatuses(t, st, map[int64]string{ids[0]: "sent/1", ids[1]: "sending/1", ids[2]: "pending/0"})
 	})
 }
+
+// TestLedgerClaimsFromEachStatus commits one group whose claims are made
+// from different statuses, beside marks: each row is claimed only from the
+// status its claim names, and the tally follows the rows.
+func TestLedgerClaimsFromEachStatus(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		ctx := context.Background()
+		st, ids, l := planned(t, db, 5)
+		first := []Claim{{SubscriberID: ids[0], From: DeliveryPending}, {SubscriberID: ids[1], From: DeliveryPending}}
+		if err := l.Commit(ctx, first, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.FailDelivery(ctx, 1, ids[2], "refused", false); err != nil {
+			t.Fatal(err)
+		}
+		claims := []Claim{
+			{SubscriberID: ids[2], From: DeliveryFailed},  // failed: claimed
+			{SubscriberID: ids[3], From: DeliveryFailed},  // pending, not failed: left
+			{SubscriberID: ids[4], From: DeliveryPending}, // pending: claimed
+			{SubscriberID: ids[1], From: DeliverySending}, // sending: claimed again
+		}
+		if err := l.Commit(ctx, claims, []int64{ids[0]}); err != nil {
+			t.Fatal(err)
+		}
+		var got []bool
+		for _, c := range claims {
+			got = append(got, c.Claimed)
+		}
+		if want := []bool{true, false, true, true}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("claimed %v, want %v", got, want)
+		}
+		checkStatuses(t, st, map[int64]string{ids[0]: "sent/1", ids[1]: "sending/2", ids[2]: "sending/2", ids[3]: "pending/0", ids[4]: "sending/1"})
+		counts, err := st.DeliveryCounts(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if counts[DeliverySent] != 1 || counts[DeliverySending] != 3 || counts[DeliveryPending] != 1 || counts[DeliveryFailed] != 0 {
+			t.Errorf("counts %v, want 1 sent, 3 sending, 1 pending", counts)
+		}
+	})
+}

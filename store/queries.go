@@ -108,6 +108,7 @@ const (
 	qLedgerSent
 	qLedgerCommit
 	qLedgerRollback
+	qLedgerApply
 
 	// sharing.sql
 	qPlanLock
@@ -345,6 +346,7 @@ var queryNames = [numQueries]string{
 	qLedgerSent:       "ledger-sent",
 	qLedgerCommit:     "ledger-commit",
 	qLedgerRollback:   "ledger-rollback",
+	qLedgerApply:      "ledger-apply",
 
 	qPlanLock:           "plan-lock",
 	qChunksPlan:         "chunks-plan",

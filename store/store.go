@@ -58,11 +58,15 @@ type dialect struct {
 	// sharedSends is true where several processes can send one issue at
 	// once, each holding chunks of its ledger (FOR UPDATE SKIP LOCKED).
 	sharedSends bool
+	// ledgerStatement is true where a send's group of claims and "sent"
+	// marks is written in one statement (ledger-apply) rather than in a
+	// transaction of four: the database is a round trip away.
+	ledgerStatement bool
 }
 
 var (
 	sqliteDialect   = &dialect{name: "sqlite", driver: "sqlite", textTimes: true, jsonLists: true}
-	postgresDialect = &dialect{name: "postgres", driver: "pgx", sharedSends: true}
+	postgresDialect = &dialect{name: "postgres", driver: "pgx", sharedSends: true, ledgerStatement: true}
 	dialects        = []*dialect{sqliteDialect, postgresDialect}
 )
 

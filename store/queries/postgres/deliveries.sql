@@ -82,3 +82,27 @@ RETURNING subscriber_id
 -- A group's "sent" marks: the time twice, the issue, the subscriber ids.
 UPDATE deliveries SET status = 'sent', last_error = '', updated_at = $1, sent_at = $2
 WHERE issue_number = $3 AND subscriber_id = ANY($4::bigint[])
+
+-- name: ledger-apply
+-- A whole group in one statement, so in one round trip and in the
+-- statement's own transaction: the "sent" marks ($3, subscriber ids) and
+-- the claims ($4, subscriber ids, each claimed from the status at the
+-- same place in $5). A claimed row moves to sending only if still in the
+-- status it is claimed from; a row another sender has locked is waited
+-- for and checked again, as in delivery-claim. No row is both marked and
+-- claimed in one group (a worker's mark follows its claim's commit).
+-- Returns the ids claimed. Arguments: the time, the issue, the marks, the
+-- claims, their statuses.
+UPDATE deliveries d SET
+    status = CASE WHEN g.sent THEN 'sent' ELSE 'sending' END,
+    attempts = d.attempts + CASE WHEN g.sent THEN 0 ELSE 1 END,
+    last_error = CASE WHEN g.sent THEN '' ELSE d.last_error END,
+    updated_at = $1,
+    sent_at = CASE WHEN g.sent THEN $1 ELSE d.sent_at END
+FROM (
+    SELECT id, NULL::text AS from_status, true AS sent FROM unnest($3::bigint[]) AS m(id)
+    UNION ALL
+    SELECT id, from_status, false FROM unnest($4::bigint[], $5::text[]) AS c(id, from_status)
+) g
+WHERE d.issue_number = $2 AND d.subscriber_id = g.id AND (g.sent OR d.status = g.from_status)
+RETURNING d.subscriber_id, NOT g.sent

@@ -76,3 +76,7 @@ RETURNING subscriber_id
 -- subscriber ids.
 UPDATE deliveries SET status = 'sent', last_error = '', updated_at = ?, sent_at = ?
 WHERE issue_number = ? AND subscriber_id IN (SELECT value FROM json_each(?))
+
+-- name: ledger-apply
+-- Not run on SQLite: a group is ledger-begin, ledger-sent, ledger-claim
+-- and ledger-commit, which cost no round trips here.
