@@ -111,27 +111,22 @@ func (p *pool) feedChunks(ctx context.Context, jobs chan<- job) error {
 // feedChunk settles the rows a chunk's last holder left in "sending" and
 // queues its pending ones.
 func (p *pool) feedChunk(ctx context.Context, h *heldChunk, jobs chan<- job) error {
-	c := h.c
-	left, err := p.n.st.Deliveries(ctx, p.issue, store.DeliverySending, false, c.First-1, int(c.End-c.First))
+	rows, err := h.c.Rows(ctx)
 	if err != nil {
 		return err
 	}
-	for _, d := range left {
-		if d.SubscriberID >= c.End {
-			break
+	for _, d := range rows {
+		if d.Status != store.DeliverySending {
+			continue
 		}
 		// The chunk is held: no sender has this row in flight.
 		if err := p.settleSending(ctx, d); err != nil {
 			return err
 		}
 	}
-	rows, err := p.n.st.Deliveries(ctx, p.issue, store.DeliveryPending, false, c.First-1, int(c.End-c.First))
-	if err != nil {
-		return err
-	}
 	for _, d := range rows {
-		if d.SubscriberID >= c.End {
-			break
+		if d.Status != store.DeliveryPending {
+			continue
 		}
 		h.add()
 		select {

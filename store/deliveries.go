@@ -69,11 +69,7 @@ func (s *Store) PlanDeliveries(ctx context.Context, issue int, domain string) (i
 		if !s.dialect.sharedSends {
 			return nil
 		}
-		if _, err := tx.exec(ctx, qChunksPlan, issue, sendChunkSize); err != nil {
-			return err
-		}
-		_, err = tx.exec(ctx, qChunksReopen, issue, sendChunkSize)
-		return err
+		return planChunks(ctx, tx, issue)
 	})
 	if err != nil {
 		return 0, fmt.Errorf("plan deliveries of issue %d: %w", issue, err)
@@ -109,13 +105,23 @@ func (s *Store) Deliveries(ctx context.Context, issue int, status DeliveryStatus
 	if err != nil {
 		return nil, fmt.Errorf("deliveries of issue %d: %w", issue, err)
 	}
+	out, err := scanDeliveries(rows)
+	if err != nil {
+		return nil, fmt.Errorf("deliveries of issue %d: %w", issue, err)
+	}
+	return out, nil
+}
+
+// scanDeliveries reads the rows of deliveries-list, or of a query with its
+// columns, and closes them.
+func scanDeliveries(rows *sql.Rows) ([]Delivery, error) {
 	defer rows.Close()
 	var out []Delivery
 	for rows.Next() {
 		var d Delivery
 		if err := rows.Scan(&d.IssueNumber, &d.SubscriberID, &d.Email, &d.Name, &d.SubscriberStatus, &d.Status, &d.Attempts,
 			&d.LastError, &d.MessageID, scanTime{&d.UpdatedAt}, scanTime{&d.SentAt}); err != nil {
-			return nil, fmt.Errorf("deliveries of issue %d: %w", issue, err)
+			return nil, err
 		}
 		out = append(out, d)
 	}

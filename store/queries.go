@@ -112,11 +112,13 @@ const (
 
 	// sharing.sql
 	qPlanLock
+	qChunkSize
 	qChunksPlan
 	qChunksReopen
 	qChunksForget
 	qChunkGate
 	qChunkTake
+	qChunkRows
 	qChunkPending
 	qChunkDone
 	qChunksHoldAll
@@ -349,11 +351,13 @@ var queryNames = [numQueries]string{
 	qLedgerApply:      "ledger-apply",
 
 	qPlanLock:           "plan-lock",
+	qChunkSize:          "chunk-size",
 	qChunksPlan:         "chunks-plan",
 	qChunksReopen:       "chunks-reopen",
 	qChunksForget:       "chunks-forget",
 	qChunkGate:          "chunk-gate",
 	qChunkTake:          "chunk-take",
+	qChunkRows:          "chunk-rows",
 	qChunkPending:       "chunk-pending",
 	qChunkDone:          "chunk-done",
 	qChunksHoldAll:      "chunks-hold-all",

@@ -11,10 +11,44 @@ import (
 )
 
 // sendChunkSize is how many consecutive subscriber ids one chunk of a
-// shared send covers: small enough that a sender that dies leaves little
-// for the others to take up and that several senders share even a small
-// list, large enough that taking a chunk costs little beside sending it.
+// shared send covers at most: small enough that a sender that dies leaves
+// little for the others to take up, large enough that taking a chunk (a
+// few round trips to the database) costs little beside sending it.
 const sendChunkSize = 128
+
+// Below sendChunkSize, an issue's chunks are cut so that its ledger is
+// about sendChunks chunks, and none narrower than minSendChunkSize: a
+// list too small to fill sendChunks chunks of the full width is still
+// shared by several senders.
+const (
+	sendChunks       = 32
+	minSendChunkSize = 4
+)
+
+// chunkSize is the width of the chunks of a ledger whose subscriber ids
+// span span ids.
+func chunkSize(span int64) int64 {
+	return min(sendChunkSize, max(minSendChunkSize, (span+sendChunks-1)/sendChunks))
+}
+
+// planChunks cuts issue's pending rows into chunks, in the transaction of
+// PlanDeliveries: of the width its chunks already have, if any (an issue
+// planned again after subscribers joined), else of chunkSize, and
+// reopens the done chunks that have pending rows again.
+func planChunks(ctx context.Context, tx runner, issue int) error {
+	var size, span int64
+	if err := tx.queryRow(ctx, qChunkSize, issue).Scan(&size, &span); err != nil {
+		return err
+	}
+	if size <= 0 {
+		size = chunkSize(span)
+	}
+	if _, err := tx.exec(ctx, qChunksPlan, issue, size); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, qChunksReopen, issue, size)
+	return err
+}
 
 // SharesSends reports whether several processes can send one issue at the
 // same time, each taking chunks of its ledger (PostgreSQL). Where it is
@@ -30,7 +64,7 @@ func (s *Store) SharesSends() bool { return s.dialect.sharedSends }
 type Chunk struct {
 	Issue      int
 	Number     int64
-	First, End int64
+	First, End int64 // End - First is the issue's chunk width
 
 	s  *Store
 	tx *sql.Tx
@@ -64,8 +98,8 @@ func (s *Store) TakeChunk(ctx context.Context, issue int, after int64, skip []in
 	if skip == nil {
 		skip = []int64{}
 	}
-	var n int64
-	err = tx.StmtContext(ctx, s.stmts[qChunkTake]).QueryRowContext(ctx, issue, after, skip).Scan(&n)
+	var n, size int64
+	err = tx.StmtContext(ctx, s.stmts[qChunkTake]).QueryRowContext(ctx, issue, after, skip).Scan(&n, &size)
 	if err != nil {
 		tx.Rollback()
 		if errors.Is(err, sql.ErrNoRows) {
@@ -73,7 +107,21 @@ func (s *Store) TakeChunk(ctx context.Context, issue int, after int64, skip []in
 		}
 		return nil, fmt.Errorf("take a chunk of issue %d: %w", issue, err)
 	}
-	return &Chunk{Issue: issue, Number: n, First: n * sendChunkSize, End: (n + 1) * sendChunkSize, s: s, tx: tx}, nil
+	return &Chunk{Issue: issue, Number: n, First: n * size, End: (n + 1) * size, s: s, tx: tx}, nil
+}
+
+// Rows returns the chunk's rows still to settle, pending or sending, in
+// id order: those in "sending" were left so by a holder that ended (the
+// chunk is held: no sender has them in flight).
+func (c *Chunk) Rows(ctx context.Context) ([]Delivery, error) {
+	rows, err := c.s.query(ctx, qChunkRows, c.Issue, c.First, c.End)
+	if err == nil {
+		var out []Delivery
+		if out, err = scanDeliveries(rows); err == nil {
+			return out, nil
+		}
+	}
+	return nil, fmt.Errorf("rows of chunk %d of issue %d: %w", c.Number, c.Issue, err)
 }
 
 // Release lets go of the chunk, marked done unless rows of confirmed
@@ -90,7 +138,7 @@ func (c *Chunk) Release(ctx context.Context) (pending int, err error) {
 	}()
 	// The count is read on the store's pool: the ledger's marks committed
 	// since the hold began are seen.
-	if err := c.s.queryRow(ctx, qChunkPending, c.Issue, c.Number, sendChunkSize).Scan(&pending); err != nil {
+	if err := c.s.queryRow(ctx, qChunkPending, c.Issue, c.Number, c.End-c.First).Scan(&pending); err != nil {
 		return 0, err
 	}
 	if _, err := c.tx.StmtContext(ctx, c.s.stmts[qChunkDone]).ExecContext(ctx, pending == 0, c.Issue, c.Number); err != nil {
@@ -160,7 +208,7 @@ func (s *Store) PendingDeliveries(ctx context.Context, issue int) (int, error) {
 // in "sending" in the other chunks may be in flight.
 func (s *Store) UnconfirmedSettled(ctx context.Context, issue int) (int, error) {
 	var n int
-	if err := s.queryRow(ctx, qUnconfirmedSettled, issue, sendChunkSize).Scan(&n); err != nil {
+	if err := s.queryRow(ctx, qUnconfirmedSettled, issue).Scan(&n); err != nil {
 		return 0, fmt.Errorf("count unconfirmed deliveries of issue %d: %w", issue, err)
 	}
 	return n, nil

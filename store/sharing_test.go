@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -124,4 +125,132 @@ func TestSendTimeIsHandedOutOnce(t *testing.T) {
 			t.Errorf("six spans of %s end at %s", span, last)
 		}
 	})
+}
+
+// TestChunksFitTheList plans a small list and a large one: the small one
+// is cut into chunks enough for several senders, the large one into
+// chunks of the full width, and the chunks' rows are every row of the
+// ledger once each, within its chunk. Subscribers who join before the
+// issue is planned again get chunks of the width it has.
+func TestChunksFitTheList(t *testing.T) {
+	db := testDB{"postgres"}
+	ctx := context.Background()
+	for _, n := range []int{100, 10000} {
+		st := db.open(t)
+		if _, err := st.CreateIssue(ctx, func(n int) string { return fmt.Sprint("Issue ", n) }, nil); err != nil {
+			t.Fatal(err)
+		}
+		importConfirmed(t, st, 0, n)
+		if _, err := st.PlanDeliveries(ctx, 1, "example.com"); err != nil {
+			t.Fatal(err)
+		}
+		chunks, width := checkChunks(t, st, n)
+		switch {
+		case n == 100 && len(chunks) < 4:
+			t.Errorf("%d subscribers: %d chunks of %d; want enough for 4 senders", n, len(chunks), width)
+		case n == 10000 && width != sendChunkSize:
+			t.Errorf("%d subscribers: chunks of %d, want %d", n, width, sendChunkSize)
+		}
+		if n != 100 {
+			continue
+		}
+		importConfirmed(t, st, n, 4*n)
+		if _, err := st.PlanDeliveries(ctx, 1, "example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if _, w := checkChunks(t, st, 4*n); w != width {
+			t.Errorf("planned again after subscribers joined: chunks of %d, want %d as before", w, width)
+		}
+
+		// A chunk's rows are those still to settle: a row in "sending" is
+		// among them, a sent one is not.
+		c := chunks[1]
+		l, err := st.Ledger(ctx, 1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		claims := []Claim{{SubscriberID: c.First, From: DeliveryPending}, {SubscriberID: c.First + 1, From: DeliveryPending}}
+		if err := l.Commit(ctx, claims, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := l.Commit(ctx, nil, []int64{c.First + 1}); err != nil {
+			t.Fatal(err)
+		}
+		taken, err := st.TakeChunk(ctx, 1, c.Number-1, nil)
+		if err != nil || taken == nil || taken.Number != c.Number {
+			t.Fatalf("take chunk %d again: %+v, %v", c.Number, taken, err)
+		}
+		rows, err := taken.Rows(ctx)
+		taken.Abort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := map[int64]DeliveryStatus{}
+		for _, d := range rows {
+			got[d.SubscriberID] = d.Status
+		}
+		if got[c.First] != DeliverySending || got[c.First+1] != "" || len(got) != int(c.End-c.First)-1 {
+			t.Errorf("rows of chunk [%d, %d) after a claim and a mark: %v", c.First, c.End, got)
+		}
+	}
+}
+
+// importConfirmed adds confirmed subscribers from to to-1 (by the number
+// in their addresses); their ids follow one another.
+func importConfirmed(t *testing.T, st *Store, from, to int) {
+	t.Helper()
+	var subs []NewSubscriber
+	for i := from; i < to; i++ {
+		subs = append(subs, NewSubscriber{Email: fmt.Sprintf("r%d@example.com", i), Status: StatusConfirmed})
+	}
+	if added, _, err := st.ImportSubscribers(context.Background(), subs); err != nil || added != len(subs) {
+		t.Fatalf("import: %d added, %v", added, err)
+	}
+}
+
+// checkChunks takes every chunk of issue 1 in turn and checks that they
+// have one width, within bounds, and that their rows are the n pending
+// rows of the ledger, each once and within its chunk. It returns the
+// chunks (let go of) and their width.
+func checkChunks(t *testing.T, st *Store, n int) ([]*Chunk, int64) {
+	t.Helper()
+	ctx := context.Background()
+	var chunks []*Chunk
+	seen := map[int64]bool{}
+	for after := int64(-1); ; {
+		c, err := st.TakeChunk(ctx, 1, after, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c == nil {
+			break
+		}
+		after = c.Number
+		rows, err := c.Rows(ctx)
+		c.Abort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range rows {
+			if d.SubscriberID < c.First || d.SubscriberID >= c.End || seen[d.SubscriberID] || d.Status != DeliveryPending {
+				t.Errorf("chunk [%d, %d): row %d (%s), seen before: %v", c.First, c.End, d.SubscriberID, d.Status, seen[d.SubscriberID])
+			}
+			seen[d.SubscriberID] = true
+		}
+		chunks = append(chunks, c)
+	}
+	if len(chunks) == 0 {
+		t.Fatal("no chunk to take")
+	}
+	width := chunks[0].End - chunks[0].First
+	for _, c := range chunks {
+		if w := c.End - c.First; w != width || w < minSendChunkSize || w > sendChunkSize {
+			t.Errorf("chunk %d is %d wide; first %d, bounds %d to %d", c.Number, w, width, minSendChunkSize, sendChunkSize)
+		}
+	}
+	if len(seen) != n {
+		t.Errorf("the chunks hold %d rows, want %d", len(seen), n)
+	}
+	return chunks, width
 }

@@ -6,11 +6,19 @@
 -- and deadlock. Held to the end of the transaction.
 SELECT pg_advisory_xact_lock(1651076206, $1::integer)
 
+-- name: chunk-size
+-- The width of the issue's chunks (-1 if it has none yet), and the span
+-- of its ledger's subscriber ids (0 if it has no rows): both from an
+-- index's ends. Argument: issue.
+SELECT coalesce((SELECT size FROM send_chunks WHERE issue_number = $1 LIMIT 1), -1),
+    coalesce(max(subscriber_id) - min(subscriber_id) + 1, 0)
+FROM deliveries WHERE issue_number = $1
+
 -- name: chunks-plan
 -- A chunk for every chunk of subscriber ids ($2 a chunk) that has pending
 -- rows. Arguments: issue, chunk size. DO NOTHING waits for no lock.
-INSERT INTO send_chunks (issue_number, chunk, done)
-SELECT DISTINCT $1::integer, subscriber_id / $2::bigint, false
+INSERT INTO send_chunks (issue_number, chunk, size, done)
+SELECT DISTINCT $1::integer, subscriber_id / $2::bigint, $2::bigint, false
 FROM deliveries WHERE issue_number = $1::integer AND status = 'pending'
 ON CONFLICT (issue_number, chunk) DO NOTHING
 
@@ -38,10 +46,22 @@ SELECT pg_try_advisory_xact_lock_shared(1651076207, $1::integer)
 -- The first chunk not done after $2 and not among $3 that no other sender
 -- holds, locked until the transaction ends. Arguments: issue, after,
 -- chunks to leave out.
-SELECT chunk FROM send_chunks
+SELECT chunk, size FROM send_chunks
 WHERE issue_number = $1 AND NOT done AND chunk > $2 AND chunk <> ALL($3::bigint[])
 ORDER BY chunk LIMIT 1
 FOR UPDATE SKIP LOCKED
+
+-- name: chunk-rows
+-- A chunk's rows still to settle, pending or sending, in id order.
+-- Arguments: issue, first id, end id. Bounded on both sides, in the
+-- subscribers' join too: read from its first id to the ledger's end, the
+-- "sending" rows of a chunk halfway through 100,000 took 12 ms.
+SELECT d.issue_number, d.subscriber_id, d.email, coalesce(s.name, ''), coalesce(s.status, ''), d.status,
+    d.attempts, d.last_error, d.message_id, d.updated_at, d.sent_at
+FROM deliveries d LEFT JOIN subscribers s ON s.id = d.subscriber_id AND s.id >= $2::bigint AND s.id < $3::bigint
+WHERE d.issue_number = $1 AND d.status IN ('pending', 'sending')
+    AND d.subscriber_id >= $2::bigint AND d.subscriber_id < $3::bigint
+ORDER BY d.subscriber_id
 
 -- name: chunk-pending
 -- Rows of confirmed subscribers still pending in a chunk. Arguments:
@@ -71,10 +91,10 @@ WHERE d.issue_number = $1 AND d.status = 'pending' AND s.status = 'confirmed'
 
 -- name: unconfirmed-settled
 -- Rows left in "sending" in chunks that are done: no sender holds those,
--- so each is one whose server reply was lost. Arguments: issue, chunk
--- size.
+-- so each is one whose server reply was lost. Argument: issue.
 SELECT count(*) FROM deliveries d
-JOIN send_chunks c ON c.issue_number = d.issue_number AND c.chunk = d.subscriber_id / $2
+JOIN send_chunks c ON c.issue_number = d.issue_number
+    AND c.chunk = d.subscriber_id / (SELECT size FROM send_chunks WHERE issue_number = $1 LIMIT 1)
 WHERE d.issue_number = $1 AND d.status = 'sending' AND c.done
 
 -- name: rate-reserve

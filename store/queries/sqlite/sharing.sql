@@ -6,6 +6,9 @@
 -- name: plan-lock
 -- BEGIN IMMEDIATE serializes the planning already.
 
+-- name: chunk-size
+-- Not run on SQLite.
+
 -- name: chunks-plan
 -- Not run on SQLite.
 
@@ -19,6 +22,9 @@ DELETE FROM send_chunks WHERE issue_number = ?
 -- Not run on SQLite.
 
 -- name: chunk-take
+-- Not run on SQLite.
+
+-- name: chunk-rows
 -- Not run on SQLite.
 
 -- name: chunk-pending
@@ -39,10 +45,10 @@ WHERE d.issue_number = ? AND d.status = 'pending' AND s.status = 'confirmed'
 
 -- name: unconfirmed-settled
 -- Rows left in "sending" in chunks that are done: no sender holds those,
--- so each is one whose server reply was lost. Arguments: issue, chunk
--- size.
+-- so each is one whose server reply was lost. Argument: issue.
 SELECT count(*) FROM deliveries d
-JOIN send_chunks c ON c.issue_number = d.issue_number AND c.chunk = d.subscriber_id / ?2
+JOIN send_chunks c ON c.issue_number = d.issue_number
+    AND c.chunk = d.subscriber_id / (SELECT size FROM send_chunks WHERE issue_number = ?1 LIMIT 1)
 WHERE d.issue_number = ?1 AND d.status = 'sending' AND c.done
 
 -- name: rate-reserve
