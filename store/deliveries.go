@@ -74,8 +74,18 @@ func (s *Store) PlanDeliveries(ctx context.Context, issue int, domain string) (i
 	if err != nil {
 		return 0, fmt.Errorf("plan deliveries of issue %d: %w", issue, err)
 	}
+	if s.dialect.sharedSends && added >= analyzeAfter {
+		if _, err := s.exec(ctx, qDeliveriesAnalyze); err != nil {
+			return 0, fmt.Errorf("plan deliveries of issue %d: %w", issue, err)
+		}
+	}
 	return int(added), nil
 }
+
+// analyzeAfter is how many rows a planning adds before the ledger's
+// statistics are brought up to date at once (deliveries-analyze), rather
+// than when autovacuum comes to them.
+const analyzeAfter = 10000
 
 // DeliveryCounts counts issue's ledger rows by status.
 func (s *Store) DeliveryCounts(ctx context.Context, issue int) (map[DeliveryStatus]int, error) {

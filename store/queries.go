@@ -113,6 +113,7 @@ const (
 	// sharing.sql
 	qPlanLock
 	qChunkSize
+	qDeliveriesAnalyze
 	qChunksPlan
 	qChunksReopen
 	qChunksForget
@@ -352,6 +353,7 @@ var queryNames = [numQueries]string{
 
 	qPlanLock:           "plan-lock",
 	qChunkSize:          "chunk-size",
+	qDeliveriesAnalyze:  "deliveries-analyze",
 	qChunksPlan:         "chunks-plan",
 	qChunksReopen:       "chunks-reopen",
 	qChunksForget:       "chunks-forget",

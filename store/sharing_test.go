@@ -144,6 +144,16 @@ func TestChunksFitTheList(t *testing.T) {
 		if _, err := st.PlanDeliveries(ctx, 1, "example.com"); err != nil {
 			t.Fatal(err)
 		}
+		// A planning of many rows brings the ledger's statistics up to
+		// date, so that the chunks' statements are planned for the rows
+		// there are (deliveries-analyze).
+		var analyzed bool
+		if err := st.db.QueryRowContext(ctx, `SELECT last_analyze IS NOT NULL FROM pg_stat_user_tables WHERE relname = 'deliveries'`).Scan(&analyzed); err != nil {
+			t.Fatal(err)
+		}
+		if want := n >= analyzeAfter; analyzed != want {
+			t.Errorf("%d rows planned: ledger analyzed %v, want %v", n, analyzed, want)
+		}
 		chunks, width := checkChunks(t, st, n)
 		switch {
 		case n == 100 && len(chunks) < 4:

@@ -9,6 +9,9 @@
 -- name: chunk-size
 -- Not run on SQLite.
 
+-- name: deliveries-analyze
+-- Not run on SQLite.
+
 -- name: chunks-plan
 -- Not run on SQLite.
 
