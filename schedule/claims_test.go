@@ -1,6 +1,7 @@
 package schedule
 
 import (
+	"context"
 	"fmt"
 	"testing"
 	"time"
@@ -75,5 +76,86 @@ func TestFireLeftByAStoppedReplicaIsMadeUp(t *testing.T) {
 	simulate(t, openStore(t, path, clk), clk, []JobSpec{{Name: "issue", Spec: "0 7 * * *", Run: log.job("issue", clk)}}, opts)
 	if runs := log.get("issue"); len(runs) != 1 || !runs[0].Equal(day(7, 20)) {
 		t.Fatalf("the 07:00 fire ran at %v; want it made up once at 07:20 by the next replica", runs)
+	}
+}
+
+// claimAndDie leaves the database as a replica that claimed job's fire at
+// and died before it could take the lease leaves it: a claim, unconfirmed,
+// that holds for two minutes.
+func claimAndDie(t *testing.T, path, job string, at time.Time, holder string) {
+	t.Helper()
+	ctx := context.Background()
+	st := openStore(t, path, clocktest.New(at, at))
+	if _, err := st.JobFiresDone(ctx, job, at.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _, err := st.ClaimJobFireFor(ctx, job, at, holder, 2*time.Minute); err != nil || !ok {
+		t.Fatalf("claim as %s: %v, %v", holder, ok, err)
+	}
+}
+
+// TestFireHeldByADeadReplica: a replica claims the 07:00 fire and dies
+// before it starts the run. The fire runs once, at 07:02, when the claim
+// runs out:
+//   - run by a live one: the other replica, which reached 07:00 too and
+//     found the fire claimed, looks again then, without waiting for a
+//     restart. Before, it counted the fire as done, and only a replica
+//     starting later would have made it up;
+//   - made up at start: a replica starting at 07:01, while the claim still
+//     holds, makes it up then. Before, a claim that still held counted as
+//     done at start-up, and the fire was lost.
+func TestFireHeldByADeadReplica(t *testing.T) {
+	day := func(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 0, 0, time.UTC) }
+	for _, tc := range []struct {
+		name    string
+		start   time.Time
+		catchUp time.Duration
+	}{
+		{"RunByALiveOne", day(6, 59), 0},
+		{"MadeUpAtStart", day(7, 1), 12 * time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := storetest.URL(t)
+			claimAndDie(t, path, "issue", day(7, 0), "elsewhere:4242:dead")
+			var log runLog
+			clk := clocktest.New(tc.start, day(7, 30))
+			opts := Options{Location: time.UTC, CatchUpWindow: tc.catchUp, LockTTL: 2 * time.Minute}
+			simulate(t, openStore(t, path, clk), clk, []JobSpec{{Name: "issue", Spec: "0 7 * * *", Run: log.job("issue", clk)}}, opts)
+			if runs := log.get("issue"); len(runs) != 1 || !runs[0].Equal(day(7, 2)) {
+				t.Fatalf("the 07:00 fire ran at %v; want once, at 07:02, when the dead replica's claim ran out", runs)
+			}
+		})
+	}
+}
+
+// TestFireHeldByASlowReplicaRunsThere: the replica that claimed the 07:00
+// fire is alive, only slow: it begins the run at 07:01. The other, which
+// waits for the claim to run out, then finds the fire taken care of and
+// does not run it too.
+func TestFireHeldByASlowReplicaRunsThere(t *testing.T) {
+	day := func(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 0, 0, time.UTC) }
+	path := storetest.URL(t)
+	const slow = "elsewhere:4242:slow"
+	claimAndDie(t, path, "issue", day(7, 0), slow)
+	var log runLog
+	clk := clocktest.New(day(6, 59), day(7, 30))
+	st := openStore(t, path, clk)
+	begin := func(ctx context.Context) (string, error) {
+		// The slow replica, holding the lease, confirms its claim.
+		if ok, err := st.ConfirmJobFire(ctx, "issue", day(7, 0), slow); err != nil || !ok {
+			return "", fmt.Errorf("the slow replica confirms its claim: %v, %v", ok, err)
+		}
+		return "", nil
+	}
+	opts := Options{Location: time.UTC, LockTTL: 2 * time.Minute}
+	simulate(t, st, clk, []JobSpec{
+		{Name: "issue", Spec: "0 7 * * *", Run: log.job("issue", clk)},
+		{Name: "slow", Spec: "1 7 * * *", Run: begin},
+	}, opts)
+	if runs := log.get("issue"); len(runs) != 0 {
+		t.Fatalf("the 07:00 fire, begun by the slow replica at 07:01, ran here too at %v", runs)
+	}
+	if r, err := st.LastJobRun(context.Background(), "slow"); err != nil || !r.OK {
+		t.Fatalf("the slow replica's start: %+v, %v", r, err)
 	}
 }

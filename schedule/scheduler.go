@@ -88,8 +88,9 @@ type Scheduler struct {
 	duration *metrics.HistogramVec
 	running  *metrics.GaugeVec
 
-	// retries are the fire times claimed here whose job could not be
-	// started (the database failed the lease), to try again (see retry);
+	// retries are the fire times to try again (see retry): claimed here
+	// but their job could not be started (the database failed the lease),
+	// or claimed by another replica that had not started it yet;
 	// wake, while Run waits, ends its wait so that it sees a new one.
 	retryMu sync.Mutex
 	retries map[*job]firing
@@ -283,6 +284,11 @@ func (s *Scheduler) Run(ctx context.Context) error {
 func (s *Scheduler) retry(j *job, c *call, log *slog.Logger) {
 	at := s.clock.Now().Add(retryAfter)
 	log.Info("trying the fire time again later", "at", at)
+	s.retryAt(j, c, at)
+}
+
+// retryAt has the fire time of c tried again at the time at.
+func (s *Scheduler) retryAt(j *job, c *call, at time.Time) {
 	s.retryMu.Lock()
 	defer s.retryMu.Unlock()
 	if s.retries == nil {
@@ -516,14 +522,34 @@ func (s *Scheduler) execute(j *job, c *call) {
 	// neither.) The claim holds for good once the lease is taken; until
 	// then it runs out with the lease's ttl, and a claimer that cannot
 	// take the lease lets go of it and tries again: a database error at
-	// that moment, or a crash, does not lose the fire.
+	// that moment, or a crash, does not lose the fire. A replica that finds
+	// the fire claimed by another and not confirmed looks again when that
+	// claim runs out, so a claimer that dies in between does not lose it
+	// either.
 	scheduled := !c.scheduled.IsZero()
 	if scheduled {
-		claimed, err := s.st.ClaimJobFireFor(ctx, j.Name, c.scheduled, s.holder, s.opts.LockTTL)
+		claimed, held, err := s.st.ClaimJobFireFor(ctx, j.Name, c.scheduled, s.holder, s.opts.LockTTL)
 		if err != nil {
 			c.err = err
 			log.Error("cannot claim the fire time", "error", err)
 			s.retry(j, c, log)
+			return
+		}
+		if !claimed && !held.Until.IsZero() {
+			// Another replica claimed it and has not started the run yet:
+			// it is about to, or it died in between. Which one shows when
+			// its claim runs out: taken care of then, or claimed here.
+			level := slog.LevelInfo
+			if j.Quiet {
+				level = slog.LevelDebug
+			}
+			log.Log(ctx, level, "fire time claimed by another replica: looking again when its claim runs out",
+				"holder", held.Holder, "at", held.Until)
+			at := held.Until
+			if soon := s.clock.Now().Add(time.Second); at.Before(soon) {
+				at = soon // it ran out just now
+			}
+			s.retryAt(j, c, at)
 			return
 		}
 		if !claimed {
@@ -545,11 +571,20 @@ func (s *Scheduler) execute(j *job, c *call) {
 			}
 			return
 		}
-		// Another process is doing this work right now: the fire, claimed
-		// above, is taken care of and is not made up later.
+		// Another process is doing this work right now, or is about to run
+		// this very fire (its claim of it ran out before it took the lease,
+		// and this one claimed it again): the fire, claimed above, is left
+		// to the lease's holder, is taken care of and is not made up later.
 		if scheduled {
-			if _, err := s.st.ConfirmJobFire(bg, j.Name, c.scheduled, s.holder); err != nil {
-				log.Warn("cannot mark the fire time done; it may run again once its claim runs out", "error", err)
+			left, lerr := s.st.LeaveJobFire(bg, j.Name, c.scheduled, s.holder)
+			if lerr != nil {
+				log.Warn("cannot leave the fire time to the lease's holder; it may run again once its claim runs out", "error", lerr)
+			} else if !left {
+				// The lease was let go of since, or this claim ran out.
+				at := s.clock.Now().Add(time.Second)
+				log.Info("the job's lease was let go of meanwhile: trying the fire time again", "at", at)
+				s.retryAt(j, c, at)
+				return
 			}
 		}
 		s.skips.Inc(j.Name, "locked")
@@ -562,16 +597,23 @@ func (s *Scheduler) execute(j *job, c *call) {
 		}
 	}()
 	if scheduled {
-		// Under the lease: a claimer whose claim ran out meanwhile, and
-		// another that claimed the fire again, finds the lease taken and
-		// leaves the run to this one. So it runs either way.
+		// Under the lease. If this claim ran out meanwhile and another
+		// replica claimed the fire again, that one finds the lease taken
+		// and leaves the run to this one, or has not tried yet: the
+		// confirm takes its claim over. If that replica took the lease
+		// first, it ran the fire: this one does not.
 		if mine, err := s.st.ConfirmJobFire(ctx, j.Name, c.scheduled, s.holder); err != nil {
+			// The confirm may have been written and only its reply lost:
+			// giveBack lets go of the claim either way, and the retry,
+			// by this holder, may claim it again in any case.
 			c.err = err
 			log.Error("cannot mark the fire time taken", "error", err)
 			s.giveBack(j, c, log)
 			return
 		} else if !mine {
-			log.Warn("the fire time's claim ran out before the job started; running it under the lease")
+			s.skips.Inc(j.Name, "done")
+			log.Info("fire time run by another replica after this one's claim ran out: skipped")
+			return
 		}
 	}
 

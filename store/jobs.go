@@ -109,8 +109,10 @@ func (s *Store) LastJobRun(ctx context.Context, job string) (JobRun, error) {
 // JobFiresDone returns the latest fire time of job that has been taken care
 // of. The first call for a job records since and returns it: fire times
 // before a job was first scheduled were never missed. A fire claimed by
-// ClaimJobFireFor whose claim was let go of or ran out before it was
-// confirmed is not taken care of: the time returned is just before it.
+// ClaimJobFireFor and not confirmed is not taken care of, whether its
+// claim still holds (its claimer may have died before it could start the
+// run) or not: the time returned is just before it. Whoever makes it up
+// claims it first, and so waits for a claim that still holds.
 func (s *Store) JobFiresDone(ctx context.Context, job string, since time.Time) (time.Time, error) {
 	var done time.Time
 	var open bool
@@ -118,7 +120,7 @@ func (s *Store) JobFiresDone(ctx context.Context, job string, since time.Time) (
 		if _, err := tx.exec(ctx, qJobFiresInit, job, s.timeArg(since)); err != nil {
 			return err
 		}
-		return tx.queryRow(ctx, qJobFiresDone, job, s.timeArg(s.now())).Scan(scanTime{&done}, &open)
+		return tx.queryRow(ctx, qJobFiresDone, job, s.timeArg(claimForever)).Scan(scanTime{&done}, &open)
 	})
 	if err != nil {
 		return time.Time{}, fmt.Errorf("fires of job %s: %w", job, err)
@@ -150,29 +152,72 @@ func changedOne(res sql.Result, err error, what string) (bool, error) {
 	return n == 1, nil
 }
 
+// claimForever is the claim_until of a confirmed claim: it holds for good.
+// A time, not NULL, so that the claim keeps its holder's name (see
+// ConfirmJobFire) and an older bulletin reads it as a claim that holds.
+var claimForever = time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+
 // ClaimJobFireFor claims job's fire time at for holder, as ClaimJobFire
 // does, but only until ttl passes unless ConfirmJobFire says the run under
 // it began: a claimer that cannot start the job (its lease cannot be
 // written, the process dies) leaves the fire to whoever claims it next.
-// It also reports true for a claim of at that holder made already, or
-// that was let go of or ran out unconfirmed.
-func (s *Store) ClaimJobFireFor(ctx context.Context, job string, at time.Time, holder string, ttl time.Duration) (bool, error) {
+// It also reports true for a claim of at that holder made already,
+// confirmed or not (holder alone knows whether its run began), or that
+// was let go of or ran out unconfirmed.
+//
+// When the claim fails because another holder's unconfirmed claim of at
+// holds it, held names that claim: if its claimer died before starting
+// the run, the fire is whoever's claims it after held.Until. held is zero
+// when the fire is taken care of.
+func (s *Store) ClaimJobFireFor(ctx context.Context, job string, at time.Time, holder string, ttl time.Duration) (claimed bool, held FireClaim, err error) {
 	now := s.now()
 	res, err := s.exec(ctx, qJobFireClaimFor, job, s.timeArg(at), holder, s.timeArg(now.Add(ttl)), s.timeArg(now))
-	return changedOne(res, err, "claim fire of job "+job)
+	if claimed, err = changedOne(res, err, "claim fire of job "+job); err != nil || claimed {
+		return claimed, FireClaim{}, err
+	}
+	err = s.queryRow(ctx, qJobFireHeld, job, s.timeArg(at), holder, s.timeArg(claimForever)).Scan(&held.Holder, scanTime{&held.Until})
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, FireClaim{}, nil
+	}
+	if err != nil {
+		return false, FireClaim{}, fmt.Errorf("claim fire of job %s: %w", job, err)
+	}
+	return false, held, nil
+}
+
+// FireClaim is a claim of a fire time that has not been confirmed.
+type FireClaim struct {
+	Holder string    // the claimer, as it named itself
+	Until  time.Time // when the claim runs out
 }
 
 // ConfirmJobFire makes holder's claim of job's fire time at hold for good:
-// the run under it has begun. It reports false when the claim is no longer
-// holder's: it ran out and another process claimed the fire, or a later
-// one, since.
+// the run under it begins. Call it holding the job's lease (named as the
+// job). It takes over another's claim of at that is not confirmed: one
+// made after holder's ran out, whose claimer finds the lease taken and
+// leaves the run to holder (LeaveJobFire). It reports false when the fire
+// was confirmed by another holder, which ran it, or a later one was
+// claimed since: holder must not run it. Confirming again reports true:
+// a confirm whose reply was lost can be made again.
 func (s *Store) ConfirmJobFire(ctx context.Context, job string, at time.Time, holder string) (bool, error) {
-	res, err := s.exec(ctx, qJobFireConfirm, job, s.timeArg(at), holder)
+	res, err := s.exec(ctx, qJobFireConfirm, job, s.timeArg(at), holder, s.timeArg(claimForever))
 	return changedOne(res, err, "confirm fire of job "+job)
 }
 
-// ReleaseJobFire lets go of holder's unconfirmed claim of job's fire time
-// at: the next claim of it, by any process, gets it.
+// LeaveJobFire is for holder, which claimed job's fire time at and found
+// the job's lease (named as the job) taken by another: the fire is
+// confirmed in the name of the lease's holder, whose run is under way or
+// about to be, and is taken care of. It reports false when holder's claim
+// is gone (it ran out and another claimed the fire, or a later one) or
+// the lease was let go of meanwhile: holder may try again.
+func (s *Store) LeaveJobFire(ctx context.Context, job string, at time.Time, holder string) (bool, error) {
+	res, err := s.exec(ctx, qJobFireLeave, job, s.timeArg(at), holder, s.timeArg(claimForever))
+	return changedOne(res, err, "leave fire of job "+job)
+}
+
+// ReleaseJobFire lets go of holder's claim of job's fire time at,
+// confirmed or not, for a holder that did not start the run: the next
+// claim of it, by any process, gets it.
 func (s *Store) ReleaseJobFire(ctx context.Context, job string, at time.Time, holder string) error {
 	if _, err := s.exec(ctx, qJobFireRelease, s.timeArg(s.now()), job, s.timeArg(at), holder); err != nil {
 		return fmt.Errorf("release fire of job %s: %w", job, err)

@@ -98,57 +98,130 @@ func TestJobRunsShowsRunningWhileLeaseHeld(t *testing.T) {
 }
 
 // TestFireClaimHoldsOnceConfirmed: a fire claimed for a holder holds
-// against others until it runs out; let go of, or run out unconfirmed,
-// it is not taken care of and the next claim gets it; confirmed, it holds
-// for good.
+// against others until it runs out, and they are told whose it is and
+// until when; unconfirmed, it is not taken care of (its claimer may have
+// died), and once let go of or run out the next claim gets it; confirmed,
+// it holds for good against others, while its holder may confirm it
+// again, claim it again or let go of it, for a confirm whose reply was
+// lost.
 func TestFireClaimHoldsOnceConfirmed(t *testing.T) {
 	eachDB(t, func(t *testing.T, db testDB) {
-		ctx := context.Background()
-		now := time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)
-		clock := func() time.Time { return now }
-		a := db.open(t)
-		b := db.openURL(t, a.target)
-		a.SetClock(clock)
-		b.SetClock(clock)
-		fire := now
-		if _, err := a.JobFiresDone(ctx, "issue", fire.Add(-time.Hour)); err != nil {
-			t.Fatal(err)
+		c := newFireClaims(t, db)
+		fire, open := c.now, c.now.Add(-time.Nanosecond)
+		c.claim(c.a, "a", fire, true, FireClaim{})
+		c.claim(c.b, "b", fire, false, FireClaim{"a", fire.Add(2 * time.Minute)}) // a's, for two minutes
+		c.claim(c.a, "a", fire, true, FireClaim{})                                // a's own again
+		c.done(open)                                                              // a may have died
+		c.now = c.now.Add(3 * time.Minute)                                        // a died: its claim ran out
+		c.done(open)
+		c.claim(c.b, "b", fire, true, FireClaim{})
+		c.confirm(c.b, "b", fire, true)  // b runs it
+		c.confirm(c.a, "a", fire, false) // a, back, must not
+		if err := c.b.ReleaseJobFire(c.ctx, "issue", fire, "b"); err != nil {
+			c.t.Fatal(err) // b could not start the run after all
 		}
-		claim := func(st *Store, holder string, want bool) {
-			t.Helper()
-			if got, err := st.ClaimJobFireFor(ctx, "issue", fire, holder, 2*time.Minute); err != nil || got != want {
-				t.Errorf("at %v, %s claims the fire: %v, %v; want %v", now.Format("15:04"), holder, got, err, want)
-			}
+		c.done(open)
+		c.claim(c.a, "a", fire, true, FireClaim{}) // let go of: anyone's at once
+		c.confirm(c.a, "a", fire, true)
+		c.confirm(c.a, "a", fire, true) // again, as after a lost reply
+		c.now = c.now.Add(time.Hour)
+		c.done(fire)
+		c.claim(c.b, "b", fire, false, FireClaim{}) // taken care of for good
+		c.claim(c.a, "a", fire, true, FireClaim{})  // but a's own: a knows whether its run began
+		c.confirm(c.a, "a", fire, true)
+		c.done(fire)
+		if err := c.a.ReleaseJobFire(c.ctx, "issue", fire, "a"); err != nil {
+			c.t.Fatal(err) // a could not start the run after all
 		}
-		done := func(want time.Time) {
-			t.Helper()
-			if got, err := b.JobFiresDone(ctx, "issue", time.Time{}); err != nil || !got.Equal(want) {
-				t.Errorf("at %v, fires done up to %v, %v; want %v", now.Format("15:04"), got, err, want)
-			}
-		}
-		claim(a, "a", true)
-		claim(b, "b", false) // a's, for two minutes
-		claim(a, "a", true)  // a's own again
-		done(fire)
-		now = now.Add(3 * time.Minute) // a died: its claim ran out
-		done(fire.Add(-time.Nanosecond))
-		claim(b, "b", true)
-		if ok, err := a.ConfirmJobFire(ctx, "issue", fire, "a"); err != nil || ok {
-			t.Errorf("a confirms a claim no longer its: %v, %v; want false", ok, err)
-		}
-		if err := b.ReleaseJobFire(ctx, "issue", fire, "b"); err != nil {
-			t.Fatal(err)
-		}
-		done(fire.Add(-time.Nanosecond))
-		claim(a, "a", true) // let go of: anyone's at once
-		if ok, err := a.ConfirmJobFire(ctx, "issue", fire, "a"); err != nil || !ok {
-			t.Errorf("a confirms its claim: %v, %v; want true", ok, err)
-		}
-		now = now.Add(time.Hour)
-		done(fire)
-		claim(b, "b", false) // taken care of for good
-		claim(a, "a", false)
+		c.done(open)
+		c.claim(c.b, "b", fire, true, FireClaim{})
 	})
+}
+
+// TestFireLeftToTheLeaseHolder: a claimer that finds the job's lease taken
+// leaves the fire to the lease's holder, which then confirms it and runs
+// it; and the lease's holder, whose own claim ran out and was claimed
+// again by another, takes that unconfirmed claim over when it confirms.
+func TestFireLeftToTheLeaseHolder(t *testing.T) {
+	eachDB(t, func(t *testing.T, db testDB) {
+		c := newFireClaims(t, db)
+		fire := c.now
+		lease := func(holder string) {
+			c.t.Helper()
+			if err := c.a.Lock(c.ctx, "issue", holder, time.Hour); err != nil {
+				c.t.Fatal(err)
+			}
+		}
+		c.claim(c.b, "b", fire, true, FireClaim{})
+		if left, err := c.b.LeaveJobFire(c.ctx, "issue", fire, "b"); err != nil || left {
+			c.t.Errorf("b leaves the fire with the lease free: %v, %v; want false", left, err)
+		}
+		lease("a")
+		if left, err := c.b.LeaveJobFire(c.ctx, "issue", fire, "b"); err != nil || !left {
+			c.t.Errorf("b leaves the fire to a, which holds the lease: %v, %v; want true", left, err)
+		}
+		c.done(fire)
+		c.claim(c.b, "b", fire, false, FireClaim{})
+		c.confirm(c.a, "a", fire, true) // left to it: a runs it
+
+		// a claims the next fire, stalls past its claim's end; b claims it
+		// again; a, under the lease, confirms first and takes it over, and
+		// b, which then finds the lease taken, has nothing left to leave.
+		next := fire.Add(time.Hour)
+		c.now = next
+		c.claim(c.a, "a", next, true, FireClaim{})
+		c.now = c.now.Add(3 * time.Minute)
+		c.claim(c.b, "b", next, true, FireClaim{})
+		c.confirm(c.a, "a", next, true)
+		if left, err := c.b.LeaveJobFire(c.ctx, "issue", next, "b"); err != nil || left {
+			c.t.Errorf("b leaves a fire a took over: %v, %v; want false", left, err)
+		}
+		c.confirm(c.b, "b", next, false)
+		c.done(next)
+	})
+}
+
+// fireClaims drives two stores on one database, at a time of the test's.
+type fireClaims struct {
+	t    *testing.T
+	ctx  context.Context
+	now  time.Time
+	a, b *Store
+}
+
+func newFireClaims(t *testing.T, db testDB) *fireClaims {
+	c := &fireClaims{t: t, ctx: context.Background(), now: time.Date(2026, 3, 2, 7, 0, 0, 0, time.UTC)}
+	c.a = db.open(t)
+	c.b = db.openURL(t, c.a.target)
+	clock := func() time.Time { return c.now }
+	c.a.SetClock(clock)
+	c.b.SetClock(clock)
+	if _, err := c.a.JobFiresDone(c.ctx, "issue", c.now.Add(-time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (c *fireClaims) claim(st *Store, holder string, fire time.Time, want bool, wantHeld FireClaim) {
+	c.t.Helper()
+	got, held, err := st.ClaimJobFireFor(c.ctx, "issue", fire, holder, 2*time.Minute)
+	if err != nil || got != want || held.Holder != wantHeld.Holder || !held.Until.Equal(wantHeld.Until) {
+		c.t.Errorf("at %v, %s claims the fire: %v, held %+v, %v; want %v, held %+v", c.now.Format("15:04"), holder, got, held, err, want, wantHeld)
+	}
+}
+
+func (c *fireClaims) confirm(st *Store, holder string, fire time.Time, want bool) {
+	c.t.Helper()
+	if ok, err := st.ConfirmJobFire(c.ctx, "issue", fire, holder); err != nil || ok != want {
+		c.t.Errorf("at %v, %s confirms the fire: %v, %v; want %v", c.now.Format("15:04"), holder, ok, err, want)
+	}
+}
+
+func (c *fireClaims) done(want time.Time) {
+	c.t.Helper()
+	if got, err := c.b.JobFiresDone(c.ctx, "issue", time.Time{}); err != nil || !got.Equal(want) {
+		c.t.Errorf("at %v, fires done up to %v, %v; want %v", c.now.Format("15:04"), got, err, want)
+	}
 }
 
 func TestClaimJobFireOncePerFireAcrossProcesses(t *testing.T) {

@@ -157,7 +157,9 @@ const (
 	qJobFiresDone
 	qJobFireClaim
 	qJobFireClaimFor
+	qJobFireHeld
 	qJobFireConfirm
+	qJobFireLeave
 	qJobFireRelease
 	qJobHistoryExists
 	qJobFiresRename
@@ -394,7 +396,9 @@ var queryNames = [numQueries]string{
 	qJobFiresDone:     "job-fires-done",
 	qJobFireClaim:     "job-fire-claim",
 	qJobFireClaimFor:  "job-fire-claim-for",
+	qJobFireHeld:      "job-fire-held",
 	qJobFireConfirm:   "job-fire-confirm",
+	qJobFireLeave:     "job-fire-leave",
 	qJobFireRelease:   "job-fire-release",
 	qJobHistoryExists: "job-history-exists",
 	qJobFiresRename:   "job-fires-rename",
