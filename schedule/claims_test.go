@@ -159,3 +159,39 @@ func TestFireHeldByASlowReplicaRunsThere(t *testing.T) {
 		t.Fatalf("the slow replica's start: %+v, %v", r, err)
 	}
 }
+
+// TestFireNotLeftToTheLeaseHolderIsTriedAgain: at 07:00 the replica claims
+// the fire and finds the job's lease held by another process until
+// 07:00:30; the statement that leaves the fire to that holder fails (a
+// trigger aborts any change of an open claim's holder). The replica tries the fire again at 07:01, when the
+// lease is free, and runs it then. Before, it skipped the fire, its claim
+// ran out, and nothing looked at it again until a replica started.
+func TestFireNotLeftToTheLeaseHolderIsTriedAgain(t *testing.T) {
+	day := func(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 0, 0, time.UTC) }
+	path := storetest.URL(t)
+	other := openStore(t, path, clocktest.New(day(7, 0), day(7, 0)))
+	if err := other.Lock(context.Background(), "issue", "elsewhere:4242:busy", 30*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	storetest.Exec(t, other,
+		`CREATE TRIGGER fail_leave BEFORE UPDATE ON job_fires
+			WHEN OLD.claim_holder IS NOT NULL AND NEW.claim_holder IS NOT OLD.claim_holder
+				AND NEW.done_upto = OLD.done_upto
+			BEGIN SELECT RAISE(ABORT, 'injected: the fire cannot be left'); END`,
+		`CREATE FUNCTION fail_leave() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				IF OLD.claim_holder IS NOT NULL AND NEW.claim_holder IS DISTINCT FROM OLD.claim_holder
+						AND NEW.done_upto = OLD.done_upto THEN
+					RAISE EXCEPTION 'injected: the fire cannot be left';
+				END IF;
+				RETURN NEW;
+			END $$;
+			CREATE TRIGGER fail_leave BEFORE UPDATE ON job_fires FOR EACH ROW EXECUTE FUNCTION fail_leave();`)
+	var log runLog
+	clk := clocktest.New(day(6, 59), day(7, 30))
+	opts := Options{Location: time.UTC, LockTTL: 2 * time.Minute}
+	simulate(t, openStore(t, path, clk), clk, []JobSpec{{Name: "issue", Spec: "0 7 * * *", Run: log.job("issue", clk)}}, opts)
+	if runs := log.get("issue"); len(runs) != 1 || !runs[0].Equal(day(7, 1)) {
+		t.Fatalf("the 07:00 fire ran at %v; want once, at 07:01, once the lease was free", runs)
+	}
+}

@@ -578,7 +578,11 @@ func (s *Scheduler) execute(j *job, c *call) {
 		if scheduled {
 			left, lerr := s.st.LeaveJobFire(bg, j.Name, c.scheduled, s.holder)
 			if lerr != nil {
-				log.Warn("cannot leave the fire time to the lease's holder; it may run again once its claim runs out", "error", lerr)
+				// Written or not, the retry finds out: this holder's claim
+				// again, or the fire left to the lease's holder.
+				log.Warn("cannot leave the fire time to the lease's holder", "error", lerr)
+				s.retry(j, c, log)
+				return
 			} else if !left {
 				// The lease was let go of since, or this claim ran out.
 				at := s.clock.Now().Add(time.Second)
