@@ -195,3 +195,39 @@ func TestFireNotLeftToTheLeaseHolderIsTriedAgain(t *testing.T) {
 		t.Fatalf("the 07:00 fire ran at %v; want once, at 07:01, once the lease was free", runs)
 	}
 }
+
+// TestSlowClaimerDoesNotRunAFireRunMeanwhile: the replica claims the 07:00
+// fire and is slow to take the lease; meanwhile its claim runs out, and
+// another replica claims the fire, confirms it and runs it (a trigger on
+// the lease's insert plays that replica). Holding the lease at last, the
+// replica finds the fire confirmed by the other and does not run it.
+// Before, it ran it "under the lease": a second run.
+func TestSlowClaimerDoesNotRunAFireRunMeanwhile(t *testing.T) {
+	day := func(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 0, 0, time.UTC) }
+	path := storetest.URL(t)
+	clk := clocktest.New(day(6, 59), day(7, 30))
+	st := openStore(t, path, clk)
+	const forever = "9999-12-31T00:00:00.000000000Z"
+	storetest.Exec(t, st,
+		`CREATE TRIGGER run_meanwhile BEFORE INSERT ON locks WHEN NEW.name = 'issue'
+			BEGIN UPDATE job_fires SET claim_holder = 'elsewhere:4242:quick', claim_until = '`+forever+`'
+				WHERE job = 'issue' AND claim_holder <> 'elsewhere:4242:quick'; END`,
+		`CREATE FUNCTION run_meanwhile() RETURNS trigger LANGUAGE plpgsql AS $$
+			BEGIN
+				IF NEW.name = 'issue' THEN
+					UPDATE job_fires SET claim_holder = 'elsewhere:4242:quick', claim_until = '`+forever+`'
+					WHERE job = 'issue' AND claim_holder <> 'elsewhere:4242:quick';
+				END IF;
+				RETURN NEW;
+			END $$;
+			CREATE TRIGGER run_meanwhile BEFORE INSERT ON locks FOR EACH ROW EXECUTE FUNCTION run_meanwhile();`)
+	var log runLog
+	opts := Options{Location: time.UTC, LockTTL: 2 * time.Minute}
+	simulate(t, st, clk, []JobSpec{{Name: "issue", Spec: "0 7 * * *", Run: log.job("issue", clk)}}, opts)
+	if runs := log.get("issue"); len(runs) != 0 {
+		t.Fatalf("the 07:00 fire, run by another replica meanwhile, ran here too at %v", runs)
+	}
+	if done, err := st.JobFiresDone(context.Background(), "issue", time.Time{}); err != nil || !done.Equal(day(7, 0)) {
+		t.Fatalf("fires done up to %v, %v; want 07:00, taken care of by the other replica", done, err)
+	}
+}

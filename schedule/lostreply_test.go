@@ -5,8 +5,10 @@ import (
 	"bytes"
 	"encoding/binary"
 	"io"
+	"log/slog"
 	"net"
 	"net/url"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -133,13 +135,17 @@ func TestFireSurvivesALostConfirmReply(t *testing.T) {
 	clk := clocktest.New(day(6, 59), day(7, 30))
 	st := openStore(t, path, clk)
 	var log runLog
-	opts := Options{Location: time.UTC, LockTTL: 2 * time.Minute}
+	var logged bytes.Buffer
+	opts := Options{Location: time.UTC, LockTTL: 2 * time.Minute, Logger: slog.New(slog.NewTextHandler(&logged, nil))}
 	// The first UPDATE the scheduler makes is the 07:00 confirm: the
-	// claim and the lease are inserts.
+	// claim and the lease are inserts. The log tells that it was.
 	cutter.armed.Store(true)
 	simulate(t, st, clk, []JobSpec{{Name: "issue", Spec: "0 7 * * *", Run: log.job("issue", clk)}}, opts)
 	if lost := cutter.lost(); len(lost) != 1 || lost[0] != "UPDATE 1" {
 		t.Fatalf("replies lost: %q; want the confirm's, UPDATE 1", lost)
+	}
+	if !strings.Contains(logged.String(), `msg="cannot mark the fire time taken"`) {
+		t.Fatalf("the reply lost was not the confirm's; the scheduler logged:\n%s", logged.String())
 	}
 	if runs := log.get("issue"); len(runs) != 1 || !runs[0].Equal(day(7, 1)) {
 		t.Fatalf("the 07:00 fire ran at %v; want once, at 07:01, after its confirm's reply was lost at 07:00", runs)

@@ -111,6 +111,15 @@ type job struct {
 	next    *call
 }
 
+// routine is the level of j's log lines about fires it need not act on:
+// debug for a Quiet job, info for the others.
+func (j *job) routine() slog.Level {
+	if j.Quiet {
+		return slog.LevelDebug
+	}
+	return slog.LevelInfo
+}
+
 // call is one request to run a job, and what came of it.
 type call struct {
 	ctx       context.Context
@@ -287,8 +296,13 @@ func (s *Scheduler) retry(j *job, c *call, log *slog.Logger) {
 	s.retryAt(j, c, at)
 }
 
-// retryAt has the fire time of c tried again at the time at.
+// retryAt has the fire time of c tried again at the time at, or in a
+// second if that is sooner (a claim that ran out just now, say): never in
+// a busy loop.
 func (s *Scheduler) retryAt(j *job, c *call, at time.Time) {
+	if soon := s.clock.Now().Add(time.Second); at.Before(soon) {
+		at = soon
+	}
 	s.retryMu.Lock()
 	defer s.retryMu.Unlock()
 	if s.retries == nil {
@@ -450,11 +464,7 @@ func (s *Scheduler) fire(ctx context.Context, due []firing) {
 			c := &call{ctx: ctx, scheduled: f.scheduled, cause: f.cause}
 			if !s.invoke(f.j, c) {
 				s.skips.Inc(f.j.Name, "running")
-				level := slog.LevelInfo
-				if f.j.Quiet {
-					level = slog.LevelDebug
-				}
-				s.log.Log(ctx, level, "job still running: fire skipped", "job", f.j.Name, "due", f.scheduled)
+				s.log.Log(ctx, f.j.routine(), "job still running: fire skipped", "job", f.j.Name, "due", f.scheduled)
 			}
 			s.pending.Add(-1)
 		}
@@ -539,17 +549,9 @@ func (s *Scheduler) execute(j *job, c *call) {
 			// Another replica claimed it and has not started the run yet:
 			// it is about to, or it died in between. Which one shows when
 			// its claim runs out: taken care of then, or claimed here.
-			level := slog.LevelInfo
-			if j.Quiet {
-				level = slog.LevelDebug
-			}
-			log.Log(ctx, level, "fire time claimed by another replica: looking again when its claim runs out",
+			log.Log(ctx, j.routine(), "fire time claimed by another replica: looking again when its claim runs out",
 				"holder", held.Holder, "at", held.Until)
-			at := held.Until
-			if soon := s.clock.Now().Add(time.Second); at.Before(soon) {
-				at = soon // it ran out just now
-			}
-			s.retryAt(j, c, at)
+			s.retryAt(j, c, held.Until)
 			return
 		}
 		if !claimed {
@@ -585,9 +587,8 @@ func (s *Scheduler) execute(j *job, c *call) {
 				return
 			} else if !left {
 				// The lease was let go of since, or this claim ran out.
-				at := s.clock.Now().Add(time.Second)
-				log.Info("the job's lease was let go of meanwhile: trying the fire time again", "at", at)
-				s.retryAt(j, c, at)
+				log.Info("the job's lease was let go of meanwhile: trying the fire time again")
+				s.retryAt(j, c, time.Time{})
 				return
 			}
 		}
