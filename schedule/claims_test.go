@@ -1,8 +1,11 @@
 package schedule
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,15 +133,17 @@ func TestFireHeldByADeadReplica(t *testing.T) {
 
 // TestFireHeldByASlowReplicaRunsThere: the replica that claimed the 07:00
 // fire is alive, only slow: it begins the run at 07:01. The other, which
-// waits for the claim to run out, then finds the fire taken care of and
-// does not run it too.
+// looks again every few seconds, finds the fire taken care of soon after,
+// well before the claim would have run out at 07:02 (the simulation ends
+// at 07:01:10), and does not run it too. Waiting for the claim's end, a
+// replica told nothing for two minutes of a fire run in milliseconds.
 func TestFireHeldByASlowReplicaRunsThere(t *testing.T) {
 	day := func(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 0, 0, time.UTC) }
 	path := storetest.URL(t)
 	const slow = "elsewhere:4242:slow"
 	claimAndDie(t, path, "issue", day(7, 0), slow)
 	var log runLog
-	clk := clocktest.New(day(6, 59), day(7, 30))
+	clk := clocktest.New(day(6, 59), day(7, 1).Add(10*time.Second))
 	st := openStore(t, path, clk)
 	begin := func(ctx context.Context) (string, error) {
 		// The slow replica, holding the lease, confirms its claim.
@@ -147,13 +152,17 @@ func TestFireHeldByASlowReplicaRunsThere(t *testing.T) {
 		}
 		return "", nil
 	}
-	opts := Options{Location: time.UTC, LockTTL: 2 * time.Minute}
+	var logged bytes.Buffer
+	opts := Options{Location: time.UTC, LockTTL: 2 * time.Minute, Logger: slog.New(slog.NewTextHandler(&logged, nil))}
 	simulate(t, st, clk, []JobSpec{
 		{Name: "issue", Spec: "0 7 * * *", Run: log.job("issue", clk)},
 		{Name: "slow", Spec: "1 7 * * *", Run: begin},
 	}, opts)
 	if runs := log.get("issue"); len(runs) != 0 {
 		t.Fatalf("the 07:00 fire, begun by the slow replica at 07:01, ran here too at %v", runs)
+	}
+	if !strings.Contains(logged.String(), `msg="fire time already run: skipped" job=issue`) {
+		t.Fatalf("by 07:01:10 the replica had not found the fire taken care of; it logged:\n%s", logged.String())
 	}
 	if r, err := st.LastJobRun(context.Background(), "slow"); err != nil || !r.OK {
 		t.Fatalf("the slow replica's start: %+v, %v", r, err)
@@ -163,8 +172,8 @@ func TestFireHeldByASlowReplicaRunsThere(t *testing.T) {
 // TestFireNotLeftToTheLeaseHolderIsTriedAgain: at 07:00 the replica claims
 // the fire and finds the job's lease held by another process until
 // 07:00:30; the statement that leaves the fire to that holder fails (a
-// trigger aborts any change of an open claim's holder). The replica tries the fire again at 07:01, when the
-// lease is free, and runs it then. Before, it skipped the fire, its claim
+// trigger aborts any change of an open claim's holder). The replica tries
+// the fire again at 07:01, when the lease is free, and runs it then. Before, it skipped the fire, its claim
 // ran out, and nothing looked at it again until a replica started.
 func TestFireNotLeftToTheLeaseHolderIsTriedAgain(t *testing.T) {
 	day := func(h, m int) time.Time { return time.Date(2026, 3, 2, h, m, 0, 0, time.UTC) }

@@ -97,6 +97,17 @@ type Scheduler struct {
 	wake    func()
 }
 
+// heldLookAgain is how often a replica looks again at a fire time another
+// replica claimed and has not confirmed, until that claim runs out.
+const heldLookAgain = 5 * time.Second
+
+func earliest(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
 // retryAfter is how long after a fire time's job could not be started it
 // is tried again.
 const retryAfter = time.Minute
@@ -125,6 +136,7 @@ type call struct {
 	ctx       context.Context
 	scheduled time.Time
 	cause     string
+	again     bool // a fire time tried again (see retry)
 	taken     bool // the job ran (or tried to); false when skipped
 	detail    string
 	err       error
@@ -458,10 +470,13 @@ func (s *Scheduler) fire(ctx context.Context, due []firing) {
 				s.log.Info("stopping: job not started", "job", f.j.Name, "due", f.scheduled)
 				return
 			}
-			if !f.retryAt.IsZero() {
-				s.log.Info("trying a fire time again", "job", f.j.Name, "due", f.scheduled, "cause", f.cause)
+			again := !f.retryAt.IsZero()
+			if again {
+				// Debug: why it was put off was logged then, and what
+				// comes of it is logged next.
+				s.log.Debug("trying a fire time again", "job", f.j.Name, "due", f.scheduled, "cause", f.cause)
 			}
-			c := &call{ctx: ctx, scheduled: f.scheduled, cause: f.cause}
+			c := &call{ctx: ctx, scheduled: f.scheduled, cause: f.cause, again: again}
 			if !s.invoke(f.j, c) {
 				s.skips.Inc(f.j.Name, "running")
 				s.log.Log(ctx, f.j.routine(), "job still running: fire skipped", "job", f.j.Name, "due", f.scheduled)
@@ -533,7 +548,7 @@ func (s *Scheduler) execute(j *job, c *call) {
 	// then it runs out with the lease's ttl, and a claimer that cannot
 	// take the lease lets go of it and tries again: a database error at
 	// that moment, or a crash, does not lose the fire. A replica that finds
-	// the fire claimed by another and not confirmed looks again when that
+	// the fire claimed by another and not confirmed looks again until that
 	// claim runs out, so a claimer that dies in between does not lose it
 	// either.
 	scheduled := !c.scheduled.IsZero()
@@ -547,16 +562,21 @@ func (s *Scheduler) execute(j *job, c *call) {
 		}
 		if !claimed && !held.Until.IsZero() {
 			// Another replica claimed it and has not started the run yet:
-			// it is about to, or it died in between. Which one shows when
-			// its claim runs out: taken care of then, or claimed here.
-			log.Log(ctx, j.routine(), "fire time claimed by another replica: looking again when its claim runs out",
-				"holder", held.Holder, "at", held.Until)
-			s.retryAt(j, c, held.Until)
+			// it is about to (most often within milliseconds), or it died
+			// in between. This one looks again every few seconds until
+			// the claim runs out: taken care of by then, or claimed here.
+			level := j.routine()
+			if c.again {
+				level = slog.LevelDebug // said when it was first found
+			}
+			log.Log(ctx, level, "fire time claimed by another replica: looking again until its claim runs out",
+				"holder", held.Holder, "until", held.Until)
+			s.retryAt(j, c, earliest(held.Until, s.clock.Now().Add(heldLookAgain)))
 			return
 		}
 		if !claimed {
 			s.skips.Inc(j.Name, "done")
-			log.Info("fire time already run: skipped")
+			log.Log(ctx, j.routine(), "fire time already run: skipped")
 			return
 		}
 	}
