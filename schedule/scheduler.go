@@ -101,13 +101,6 @@ type Scheduler struct {
 // replica claimed and has not confirmed, until that claim runs out.
 const heldLookAgain = 5 * time.Second
 
-func earliest(a, b time.Time) time.Time {
-	if b.Before(a) {
-		return b
-	}
-	return a
-}
-
 // retryAfter is how long after a fire time's job could not be started it
 // is tried again.
 const retryAfter = time.Minute
@@ -571,7 +564,11 @@ func (s *Scheduler) execute(j *job, c *call) {
 			}
 			log.Log(ctx, level, "fire time claimed by another replica: looking again until its claim runs out",
 				"holder", held.Holder, "until", held.Until)
-			s.retryAt(j, c, earliest(held.Until, s.clock.Now().Add(heldLookAgain)))
+			at := s.clock.Now().Add(heldLookAgain)
+			if held.Until.Before(at) {
+				at = held.Until
+			}
+			s.retryAt(j, c, at)
 			return
 		}
 		if !claimed {
